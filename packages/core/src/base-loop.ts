@@ -1,0 +1,563 @@
+/**
+ * BaseEventLoop: the ready queue, the timer heap and `runOnce`, the one function that calls
+ * callbacks. Every loop backend plugs in underneath (see backend.ts).
+ *
+ * HOW: one iteration, as asyncio's `_run_once`:
+ *
+ *   ┌─ purge cancelled timers (head of heap; all at once when > 100 and over half cancelled)
+ *   ├─ timeout = 0 if anything is ready, else until the earliest timer (Infinity if none)
+ *   ├─ backend.select(timeout)     I/O callbacks are queued behind what is already ready
+ *   ├─ move due timers to the ready queue, in deadline order (equal deadlines: FIFO)
+ *   └─ run exactly the entries queued so far (a snapshot): anything they schedule runs in the
+ *      next iteration, so a task that keeps yielding cannot starve I/O or timers
+ *
+ * Two ways to run: `runSync` loops over `_runOnce(true)` on the calling thread (the backend
+ * blocks in select); `runForever`/`runUntilComplete` run iterations in host turns and, when
+ * there is nothing to do, `park` the backend until the next deadline or event, so the host's
+ * own event loop (Node's I/O, Promises) keeps going. While parked, anything that schedules work
+ * on the loop wakes it.
+ *
+ * Costs: callSoon O(1) (one Handle); task steps and future wake-ups O(1) with no allocation;
+ * callLater O(log n); cancelling a timer O(1) (lazy purge); an iteration O(ready + due timers).
+ */
+
+import type { Backend } from "./backend.js";
+import { currentContext } from "./context.js";
+import { type Awaitable, type Coro, describe } from "./coro.js";
+import { DeadlockError, InvalidStateError, LoopClosedError, LoopRunningError } from "./errors.js";
+import {
+  type EventLoop,
+  type ExceptionContext,
+  type ExceptionHandler,
+  type LoopStatistics,
+  type Runnable,
+  type TaskFactory,
+  type TaskOptions,
+  _getRunningLoop,
+  _setRunningLoop,
+} from "./events.js";
+import { Future } from "./future.js";
+import { Handle, TimerHandle } from "./handle.js";
+import { ensureFuture } from "./interop.js";
+import { ReadyQueue } from "./ready-queue.js";
+import { Task, currentTask } from "./task.js";
+import { TimerHeap } from "./timer-heap.js";
+
+/** asyncio's threshold: below this many timers, cancelled ones are only purged from the head. */
+export const MIN_SCHEDULED_TIMERS = 100;
+/** asyncio's threshold: purge all cancelled timers at once when more than this share is cancelled. */
+export const MAX_CANCELLED_TIMER_FRACTION = 0.5;
+/** asyncio's default for debug mode: callbacks slower than this (ms) are reported. */
+export const DEFAULT_SLOW_CALLBACK_MS = 100;
+/**
+ * Host-driven runs give the host a turn at least this often (ms) while there is work, so the
+ * host's I/O callbacks are not starved by a busy loop; long enough that the cost of the host
+ * turn (a setImmediate) is noise.
+ */
+export const HOST_SLICE_MS = 4;
+
+const hostNow: () => number = (() => {
+  const perf = (globalThis as { performance?: { now(): number } }).performance;
+  return perf ? () => perf.now() : () => Date.now();
+})();
+
+type RunMode = "sync" | "host";
+
+/** What the garbage-collection report of a pending task needs (not the task itself). */
+interface PendingReport {
+  loop: BaseEventLoop;
+  source: string;
+  ref: WeakRef<Task<unknown>>;
+}
+
+const destroyedPending = new FinalizationRegistry<PendingReport>((r) => {
+  r.loop._weakTasks.delete(r.ref);
+  r.loop.callExceptionHandler({
+    message: "Task was destroyed but it is pending!",
+    source: r.source,
+  });
+});
+
+/**
+ * The loop everything else runs on: extend it, or give it a `Backend`.
+ * @example
+ * const loop = new BaseEventLoop(myBackend);
+ * const v = await loop.runUntilComplete(main());
+ * loop.close();
+ */
+export class BaseEventLoop implements EventLoop {
+  /** Debug mode reports callbacks slower than this many milliseconds. */
+  slowCallbackDuration = DEFAULT_SLOW_CALLBACK_MS;
+
+  /** @internal */ readonly _backend: Backend;
+  /** @internal */ readonly _ready = new ReadyQueue();
+  /** @internal Invariant: every entry is a TimerHandle with `_scheduled === true`. */
+  readonly _timers = new TimerHeap<TimerHandle>();
+  /** @internal Invariant: the number of heap entries whose handle is cancelled. */
+  _cancelledTimers = 0;
+  /** @internal */ _closed = false;
+  /** @internal */ _mode: RunMode | null = null;
+  /** @internal */ _stopping = false;
+  /** @internal Invariant: true only while a host-driven run has the backend parked. */
+  _parked = false;
+  /** @internal */ _debug = false;
+  /** @internal */ _handler: ExceptionHandler | null = null;
+  /** @internal */ _taskFactory: TaskFactory | null = null;
+  /** @internal Tasks that suspended during sync runs (held strongly: no GC runs mid-job). */
+  readonly _strongTasks = new Set<Task<unknown>>();
+  /** @internal Tasks that suspended during host runs (held weakly: GC can report them). */
+  readonly _weakTasks = new Set<WeakRef<Task<unknown>>>();
+  /** @internal Work outside the loop (worker jobs) that will queue a completion: see keepAlive(). */
+  _keepAlive = 0;
+  /** @internal Promises awaited through fromPromise that have not settled yet. */
+  _pendingPromises = 0;
+  /** @internal */ _iterations = 0;
+  /** @internal */ _callbacksRun = 0;
+  readonly #resume = () => this.#hostTurn();
+  #hostResolve: (() => void) | null = null;
+  #hostReject: ((e: unknown) => void) | null = null;
+
+  constructor(backend: Backend) {
+    this._backend = backend;
+    backend.attach(this);
+  }
+
+  time(): number {
+    return this._backend.time();
+  }
+
+  callSoon<A extends unknown[]>(cb: (...args: A) => void, ...args: A): Handle {
+    this._checkClosed();
+    checkCallback(cb, "callSoon");
+    const h = new Handle(cb, args, this, currentContext().copy());
+    this._scheduleRunnable(h);
+    return h;
+  }
+
+  callSoonThreadsafe<A extends unknown[]>(cb: (...args: A) => void, ...args: A): Handle {
+    const h = this.callSoon(cb, ...args);
+    this._backend.wakeup();
+    return h;
+  }
+
+  callLater<A extends unknown[]>(ms: number, cb: (...args: A) => void, ...args: A): TimerHandle {
+    if (typeof ms !== "number" || !Number.isFinite(ms)) {
+      throw new RangeError(
+        `callLater(${describe(ms)}): the delay must be a finite number of milliseconds (use callSoon for "now")`,
+      );
+    }
+    return this.callAt(this._backend.time() + ms, cb, ...args);
+  }
+
+  callAt<A extends unknown[]>(when: number, cb: (...args: A) => void, ...args: A): TimerHandle {
+    if (typeof when !== "number" || !Number.isFinite(when)) {
+      throw new RangeError(
+        `callAt(${describe(when)}): the time must be a finite loop time in ms (see loop.time())`,
+      );
+    }
+    this._checkClosed();
+    checkCallback(cb, "callAt");
+    const h = new TimerHandle(when, cb, args, this, currentContext().copy());
+    h._scheduled = true;
+    this._timers.insert(when, h);
+    if (this._parked) this.#wake();
+    return h;
+  }
+
+  createFuture<T>(): Future<T> {
+    return new Future<T>(this);
+  }
+
+  createTask<T>(coro: Coro<T>, opts: TaskOptions = {}): Task<T> {
+    this._checkClosed();
+    const f = this._taskFactory;
+    return f === null ? new Task(coro, { ...opts, loop: this }) : f(this, coro, opts);
+  }
+
+  setTaskFactory(factory: TaskFactory | null): void {
+    if (factory !== null && typeof factory !== "function") {
+      throw new TypeError(`setTaskFactory needs a function or null, got ${describe(factory)}`);
+    }
+    this._taskFactory = factory;
+  }
+
+  getTaskFactory(): TaskFactory | null {
+    return this._taskFactory;
+  }
+
+  /**
+   * Hold the loop open for work done outside it (a worker job, a host Promise): while held, a
+   * synchronous run waits for it instead of reporting a deadlock. Call the returned function
+   * once the work has queued its completion on the loop.
+   */
+  keepAlive(): () => void {
+    this._keepAlive++;
+    let released = false;
+    return () => {
+      if (!released) {
+        released = true;
+        this._keepAlive--;
+      }
+    };
+  }
+
+  /**
+   * Run until `aw` is done on the calling thread, without returning to the host in between.
+   * Needs a backend that can block (TimerLoop's can); throws `DeadlockError` when nothing could
+   * ever complete `aw`.
+   */
+  runSync<T>(aw: Awaitable<T>): T {
+    if (!this._backend.canBlock) {
+      throw new InvalidStateError(
+        `${this.constructor.name}'s backend cannot block the thread: use \`await loop.runUntilComplete(...)\``,
+      );
+    }
+    this._checkCanRun();
+    const fut = ensureFuture(aw, this);
+    const onDone = () => this.stop();
+    fut.addDoneCallback(onDone);
+    this.#enter("sync");
+    try {
+      do this._runOnce(true);
+      while (!this._stopping);
+    } finally {
+      fut.removeDoneCallback(onDone);
+      this.#exit();
+    }
+    if (!fut.done()) {
+      throw new InvalidStateError(
+        "the loop stopped before the future completed: stop() was called from inside",
+      );
+    }
+    return fut.result();
+  }
+
+  async runUntilComplete<T>(aw: Awaitable<T>): Promise<T> {
+    this._checkCanRun();
+    const fut = ensureFuture(aw, this);
+    const onDone = () => this.stop();
+    fut.addDoneCallback(onDone);
+    try {
+      await this.runForever();
+    } finally {
+      fut.removeDoneCallback(onDone);
+    }
+    if (!fut.done()) {
+      throw new InvalidStateError(
+        "the loop stopped before the future completed: stop() was called from inside",
+      );
+    }
+    return fut.result();
+  }
+
+  runForever(): Promise<void> {
+    try {
+      this._checkCanRun();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.#hostResolve = resolve;
+      this.#hostReject = reject;
+      this.#enter("host");
+      this.#hostTurn();
+    });
+  }
+
+  stop(): void {
+    this._stopping = true;
+    if (this._parked) this.#wake();
+  }
+
+  isRunning(): boolean {
+    return this._mode !== null;
+  }
+
+  isClosed(): boolean {
+    return this._closed;
+  }
+
+  close(): void {
+    if (this._mode !== null)
+      throw new LoopRunningError("cannot close a running event loop: stop it first");
+    if (this._closed) return;
+    this._closed = true;
+    this._ready.clear();
+    for (const h of this._timers) h._scheduled = false;
+    this._timers.clear();
+    this._cancelledTimers = 0;
+    this._backend.close();
+  }
+
+  setExceptionHandler(handler: ExceptionHandler | null): void {
+    if (handler !== null && typeof handler !== "function") {
+      throw new TypeError(`setExceptionHandler needs a function or null, got ${describe(handler)}`);
+    }
+    this._handler = handler;
+  }
+
+  getExceptionHandler(): ExceptionHandler | null {
+    return this._handler;
+  }
+
+  callExceptionHandler(context: ExceptionContext): void {
+    const h = this._handler;
+    if (h === null) {
+      this.defaultExceptionHandler(context);
+      return;
+    }
+    try {
+      h(this, context);
+    } catch (exception) {
+      this.defaultExceptionHandler({
+        message: "Unhandled error in exception handler",
+        exception,
+        context,
+      });
+    }
+  }
+
+  defaultExceptionHandler(context: ExceptionContext): void {
+    const parts = [context.message || "Unhandled exception in event loop"];
+    for (const k of Object.keys(context)) {
+      if (k !== "message" && k !== "exception") parts.push(`${k}: ${String(context[k])}`);
+    }
+    if ("exception" in context) console.error(parts.join("\n"), context.exception);
+    else console.error(parts.join("\n"));
+  }
+
+  getDebug(): boolean {
+    return this._debug;
+  }
+
+  setDebug(enabled: boolean): void {
+    this._debug = Boolean(enabled);
+  }
+
+  statistics(): LoopStatistics {
+    return {
+      iterations: this._iterations,
+      callbacks: this._callbacksRun,
+      ready: this._ready.length,
+      timers: this._timers.size,
+      cancelledTimers: this._cancelledTimers,
+      tasks: this._allTasks().size,
+      backend: this._backend.statistics(),
+    };
+  }
+
+  /** @internal True when work outside the loop may still queue callbacks (the virtual clock waits for it). */
+  _hasExternalWork(): boolean {
+    return this._keepAlive > 0 || this._pendingPromises > 0 || this._backend.hasPendingIO();
+  }
+
+  /** @internal */
+  _scheduleRunnable(r: Runnable): void {
+    this._ready.push(r);
+    if (this._parked) this.#wake();
+  }
+
+  /** @internal */
+  _trackTask(task: Task<unknown>): void {
+    if (this._mode === "host") {
+      const ref = new WeakRef(task);
+      (task as { _weakRef?: WeakRef<Task<unknown>> })._weakRef = ref;
+      this._weakTasks.add(ref);
+      destroyedPending.register(task, { loop: this, source: task.toString(), ref }, task);
+    } else {
+      this._strongTasks.add(task);
+    }
+  }
+
+  /** @internal */
+  _untrackTask(task: Task<unknown>): void {
+    const ref = (task as { _weakRef?: WeakRef<Task<unknown>> })._weakRef;
+    if (ref !== undefined) {
+      this._weakTasks.delete(ref);
+      destroyedPending.unregister(task);
+    } else {
+      this._strongTasks.delete(task);
+    }
+  }
+
+  /** @internal */
+  _allTasks(): Set<Task<unknown>> {
+    const out = new Set<Task<unknown>>();
+    for (const r of this._ready) if (r instanceof Task && !r.done()) out.add(r);
+    const cur = currentTask();
+    if (cur !== null && cur._loop === this && !cur.done()) out.add(cur);
+    for (const t of this._strongTasks) out.add(t);
+    for (const ref of this._weakTasks) {
+      const t = ref.deref();
+      if (t !== undefined && !t.done()) out.add(t);
+    }
+    return out;
+  }
+
+  /** @internal Called by TimerHandle.cancel while the handle is in the heap. */
+  _timerHandleCancelled(_h: TimerHandle): void {
+    this._cancelledTimers++;
+  }
+
+  /** @internal */
+  _checkClosed(): void {
+    if (this._closed)
+      throw new LoopClosedError("the event loop is closed: create a new loop (or use run())");
+  }
+
+  /** @internal */
+  _checkCanRun(): void {
+    this._checkClosed();
+    if (this._mode !== null) throw new LoopRunningError("this event loop is already running");
+    if (_getRunningLoop() !== null) {
+      throw new LoopRunningError(
+        "cannot run an event loop while another loop is running: await the work on the running loop instead",
+      );
+    }
+  }
+
+  /**
+   * @internal One iteration. `blocking`: the backend may wait in select (sync runs); host
+   * runs pass false and park instead.
+   */
+  _runOnce(blocking: boolean): void {
+    const heap = this._timers;
+    const backend = this._backend;
+    if (
+      heap.size > MIN_SCHEDULED_TIMERS &&
+      this._cancelledTimers > heap.size * MAX_CANCELLED_TIMER_FRACTION
+    ) {
+      heap.filter(keepLiveTimer);
+      this._cancelledTimers = 0;
+    } else {
+      while (heap.size > 0 && heap.peek()!._cancelled) {
+        heap.pop()!._scheduled = false;
+        this._cancelledTimers--;
+      }
+    }
+
+    let timeout = 0;
+    if (blocking && this._ready.length === 0 && !this._stopping) {
+      timeout =
+        heap.size === 0 ? Number.POSITIVE_INFINITY : Math.max(0, heap.peekWhen() - backend.time());
+      if (
+        timeout === Number.POSITIVE_INFINITY &&
+        this._keepAlive === 0 &&
+        !backend.hasPendingIO()
+      ) {
+        throw new DeadlockError(
+          this._pendingPromises > 0
+            ? "runSync would wait forever: a task awaits a Promise (fromPromise), and Promises cannot settle while " +
+                "runSync holds the thread: use `await loop.runUntilComplete(...)` (or run()) instead"
+            : "runSync would wait forever: nothing is ready, no timer is set and no I/O or worker can wake the loop, " +
+                "yet the awaited future is not done (is it waiting on a future nobody completes?)",
+        );
+      }
+    }
+    backend.select(timeout);
+
+    if (heap.size > 0) {
+      const end = backend.time() + backend.resolution;
+      while (heap.size > 0 && heap.peekWhen() <= end) {
+        const h = heap.pop()!;
+        h._scheduled = false;
+        if (h._cancelled) this._cancelledTimers--;
+        else this._ready.push(h);
+      }
+    }
+
+    const ready = this._ready;
+    let n = ready.length;
+    this._iterations++;
+    this._callbacksRun += n;
+    if (this._debug) {
+      while (n-- > 0) {
+        const r = ready.shift();
+        const t0 = hostNow();
+        r._run();
+        const dt = hostNow() - t0;
+        if (dt >= this.slowCallbackDuration) this._reportSlowCallback(r, dt);
+      }
+    } else {
+      while (n-- > 0) ready.shift()._run();
+    }
+  }
+
+  /** @internal Debug mode: a callback or task step took `ms` milliseconds. */
+  _reportSlowCallback(r: Runnable, ms: number): void {
+    console.warn(`Executing ${String(r)} took ${ms.toFixed(3)} ms`);
+  }
+
+  /** The earliest time the loop has work: 0 when something is ready now. */
+  #nextTimeout(): number {
+    if (this._ready.length > 0 || this._stopping) return 0;
+    const heap = this._timers;
+    while (heap.size > 0 && heap.peek()!._cancelled) {
+      heap.pop()!._scheduled = false;
+      this._cancelledTimers--;
+    }
+    if (heap.size === 0) return Number.POSITIVE_INFINITY;
+    return Math.max(0, heap.peekWhen() - this._backend.time() - this._backend.resolution);
+  }
+
+  #hostTurn(): void {
+    this._parked = false;
+    if (this._mode !== "host") return;
+    try {
+      const sliceEnd = hostNow() + HOST_SLICE_MS;
+      for (;;) {
+        this._runOnce(false);
+        if (this._stopping) {
+          const resolve = this.#hostResolve!;
+          this.#exit();
+          resolve();
+          return;
+        }
+        const timeout = this.#nextTimeout();
+        if (timeout > 0 || hostNow() >= sliceEnd) {
+          this._parked = true;
+          this._backend.park(timeout, this.#resume);
+          return;
+        }
+      }
+    } catch (e) {
+      const reject = this.#hostReject!;
+      this.#exit();
+      reject(e);
+    }
+  }
+
+  #wake(): void {
+    this._parked = false;
+    this._backend.wakeup();
+  }
+
+  #enter(mode: RunMode): void {
+    this._mode = mode;
+    _setRunningLoop(this);
+  }
+
+  #exit(): void {
+    this._backend.unpark();
+    this._parked = false;
+    this._stopping = false;
+    this._mode = null;
+    this.#hostResolve = null;
+    this.#hostReject = null;
+    _setRunningLoop(null);
+  }
+}
+
+function keepLiveTimer(h: TimerHandle): boolean {
+  if (h._cancelled) {
+    h._scheduled = false;
+    return false;
+  }
+  return true;
+}
+
+function checkCallback(cb: unknown, where: string): void {
+  if (typeof cb !== "function") {
+    throw new TypeError(`${where} needs a function to call, got ${describe(cb)}`);
+  }
+}

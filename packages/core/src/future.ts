@@ -1,0 +1,327 @@
+/**
+ * Future: a placeholder for a result that arrives later, as asyncio.Future.
+ *
+ * HOW: three states (pending, finished, cancelled). Done-callbacks are kept as a flat array of
+ * (callback, context) pairs; on completion each is queued on the loop in registration order,
+ * never run inline (asyncio fact 1). A Task waiting on the future is stored as the Task itself,
+ * and queued as the Task (a Runnable) with no Handle allocated: that is the hot path of every
+ * `yield* fut`.
+ *
+ *   yield* fut ──► FutureIter.next(): pending? ─yes─► yield fut (Task parks on it, once)
+ *                                      │ no (done)
+ *                                      ▼
+ *                                  return fut.result()   (no loop iteration: asyncio fact 4)
+ *
+ * Nothing is lost silently: a future that fails and is collected before anyone looked at its
+ * exception is reported to its loop's exception handler ("Future/Task exception was never
+ * retrieved") through a FinalizationRegistry. Registration happens only on the failure path.
+ *
+ * Costs: setResult O(callbacks); addDoneCallback O(1); removeDoneCallback O(callbacks);
+ * awaiting a done future: one small iterator object.
+ */
+
+import { type Context, currentContext } from "./context.js";
+import { type Awaitable, FUTURE_BRAND, describe } from "./coro.js";
+import { CancelledError, InvalidStateError } from "./errors.js";
+import { type EventLoop, getRunningLoop } from "./events.js";
+import { Handle } from "./handle.js";
+
+/** The states of a Future. */
+export type FutureState = "pending" | "finished" | "cancelled";
+
+/** A callback run (through the loop) when a future is done. */
+export type DoneCallback<T> = (fut: Future<T>) => void;
+
+/** What the never-retrieved report needs; it must not reference the future itself. */
+interface UnretrievedReport {
+  loop: EventLoop;
+  exception: unknown;
+  kind: "Future" | "Task";
+  source: string;
+}
+
+const unretrieved = new FinalizationRegistry<UnretrievedReport>((r) => {
+  r.loop.callExceptionHandler({
+    message: `${r.kind} exception was never retrieved`,
+    exception: r.exception,
+    source: r.source,
+  });
+});
+
+/** @internal Marks a done-callback entry that is a waiting Task (scheduled without a Handle). */
+export interface TaskWaiter {
+  _run(): void;
+  readonly _isTask: true;
+}
+
+/**
+ * A result that arrives later. Await it with `yield* fut` in a coroutine, or `await fut` in an
+ * async function (it is PromiseLike).
+ * @example
+ * const fut = loop.createFuture<number>();
+ * loop.callLater(10, () => fut.setResult(42));
+ * const v = yield* fut; // 42
+ */
+export class Future<T> implements Awaitable<T>, PromiseLike<T> {
+  /** @internal */ _state: FutureState = "pending";
+  /** @internal */ _result: T | undefined = undefined;
+  /** @internal */ _exception: unknown = undefined;
+  /** @internal Invariant: true iff finished with setException. */
+  _hasException = false;
+  /** @internal */ _loop: EventLoop;
+  /** @internal Flat (callback | TaskWaiter, Context) pairs; null when none or once scheduled. */
+  _callbacks: unknown[] | null = null;
+  /** @internal Set by the iterator right before it yields this future (asyncio's `_asyncio_future_blocking`). */
+  _blocking = false;
+  /** @internal */ _cancelMessage: string | undefined = undefined;
+  /** @internal Invariant: true while an exception is set that nobody has retrieved. */
+  _logTraceback = false;
+  /** @internal */ _promise: Promise<T> | null = null;
+
+  constructor(loop?: EventLoop) {
+    this._loop = loop ?? getRunningLoop();
+  }
+
+  /** The loop this future belongs to. */
+  getLoop(): EventLoop {
+    return this._loop;
+  }
+
+  done(): boolean {
+    return this._state !== "pending";
+  }
+
+  cancelled(): boolean {
+    return this._state === "cancelled";
+  }
+
+  /** The result; throws the exception, `CancelledError`, or `InvalidStateError` while pending. */
+  result(): T {
+    switch (this._state) {
+      case "finished":
+        if (this._hasException) {
+          this._retrieved();
+          throw this._exception;
+        }
+        return this._result as T;
+      case "cancelled":
+        throw this._makeCancelledError();
+      case "pending":
+        throw new InvalidStateError(
+          "result() of a pending future: wait for it with `yield* fut` (or check done()) first",
+        );
+    }
+  }
+
+  /** The exception, or null when it finished with a result; throws like `result()` otherwise. */
+  exception(): unknown {
+    switch (this._state) {
+      case "finished":
+        if (this._hasException) {
+          this._retrieved();
+          return this._exception;
+        }
+        return null;
+      case "cancelled":
+        throw this._makeCancelledError();
+      case "pending":
+        throw new InvalidStateError(
+          "exception() of a pending future: wait for it with `yield* fut` (or check done()) first",
+        );
+    }
+  }
+
+  /** Finish with a value and schedule the done-callbacks. */
+  setResult(value: T): void {
+    this._checkPending("setResult");
+    this._finish(value);
+  }
+
+  /** Finish with an error and schedule the done-callbacks. */
+  setException(exception: unknown): void {
+    this._checkPending("setException");
+    this._fail(exception);
+  }
+
+  /** Cancel: false when already done; else schedules the callbacks and returns true. */
+  cancel(msg?: string): boolean {
+    if (this._state !== "pending") return false;
+    this._cancelFuture(msg);
+    return true;
+  }
+
+  /** Run `cb(fut)` through the loop once the future is done (at once, via callSoon, if it is). */
+  addDoneCallback(cb: DoneCallback<T>, opts?: { context?: Context }): void {
+    const ctx = opts?.context ?? currentContext().copy();
+    if (this._state !== "pending") {
+      this._loop._scheduleRunnable(new Handle(cb, [this], this._loop, ctx));
+      return;
+    }
+    const cbs = this._callbacks;
+    if (cbs === null) this._callbacks = [cb, ctx];
+    else cbs.push(cb, ctx);
+  }
+
+  /** Remove every registration of `cb`; returns how many were removed. */
+  removeDoneCallback(cb: DoneCallback<T>): number {
+    const cbs = this._callbacks;
+    if (cbs === null) return 0;
+    let kept = 0;
+    for (let i = 0; i < cbs.length; i += 2) {
+      if (cbs[i] !== cb) {
+        cbs[kept++] = cbs[i];
+        cbs[kept++] = cbs[i + 1];
+      }
+    }
+    const removed = (cbs.length - kept) / 2;
+    cbs.length = kept;
+    return removed;
+  }
+
+  [Symbol.iterator](): Iterator<Future<unknown> | undefined, T, unknown> {
+    return new FutureIter(this);
+  }
+
+  // biome-ignore lint/suspicious/noThenProperty: Futures are PromiseLike on purpose (native await).
+  then<R1 = T, R2 = never>(
+    onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onrejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    return this._asPromise().then(onfulfilled, onrejected);
+  }
+
+  toString(): string {
+    let s: string = this._state;
+    if (this._state === "finished") {
+      s = this._hasException
+        ? `exception=${describe(this._exception)}`
+        : `result=${describe(this._result)}`;
+    }
+    return `<${this.constructor.name} ${s}>`;
+  }
+
+  /** @internal A native Promise that settles with this future (cached). */
+  _asPromise(): Promise<T> {
+    let p = this._promise;
+    if (p === null) {
+      p = new Promise<T>((resolve, reject) => {
+        this.addDoneCallback((f) => {
+          try {
+            resolve(f.result());
+          } catch (e) {
+            reject(e);
+          }
+        });
+      });
+      this._promise = p;
+    }
+    return p;
+  }
+
+  /** @internal */
+  _checkPending(op: string): void {
+    if (this._state !== "pending") {
+      throw new InvalidStateError(
+        `${op}() on a ${this._state} future: a future completes once; check done() before completing it`,
+      );
+    }
+  }
+
+  /** @internal Complete with a value (no state check). */
+  _finish(value: T): void {
+    this._result = value;
+    this._state = "finished";
+    this._scheduleCallbacks();
+  }
+
+  /** @internal Complete with an error (no state check). */
+  _fail(exception: unknown): void {
+    this._exception = exception;
+    this._hasException = true;
+    this._state = "finished";
+    this._logTraceback = true;
+    unretrieved.register(
+      this,
+      { loop: this._loop, exception, kind: this._kind(), source: this.toString() },
+      this,
+    );
+    this._scheduleCallbacks();
+  }
+
+  /** @internal Cancel (no state check). */
+  _cancelFuture(msg: string | undefined): void {
+    this._state = "cancelled";
+    this._cancelMessage = msg;
+    this._scheduleCallbacks();
+  }
+
+  /** @internal */
+  _kind(): "Future" | "Task" {
+    return "Future";
+  }
+
+  /** @internal The error `result()` throws for a cancelled future. */
+  _makeCancelledError(): CancelledError {
+    return new CancelledError(this._cancelMessage ?? "");
+  }
+
+  /** @internal The exception has been seen: no never-retrieved report. */
+  _retrieved(): void {
+    if (this._logTraceback) {
+      this._logTraceback = false;
+      unretrieved.unregister(this);
+    }
+  }
+
+  /** @internal Park a task on this future: it is queued (as itself) when the future is done. */
+  _addTaskWaiter(task: TaskWaiter, ctx: Context): void {
+    const cbs = this._callbacks;
+    if (cbs === null) this._callbacks = [task, ctx];
+    else cbs.push(task, ctx);
+  }
+
+  /** @internal Queue each done-callback on the loop, in registration order. */
+  _scheduleCallbacks(): void {
+    const cbs = this._callbacks;
+    if (cbs === null) return;
+    this._callbacks = null;
+    const loop = this._loop;
+    for (let i = 0; i < cbs.length; i += 2) {
+      const cb = cbs[i] as DoneCallback<T> | TaskWaiter;
+      if ((cb as TaskWaiter)._isTask === true) loop._scheduleRunnable(cb as TaskWaiter);
+      else
+        loop._scheduleRunnable(
+          new Handle(cb as DoneCallback<T>, [this], loop, cbs[i + 1] as Context),
+        );
+    }
+  }
+}
+
+Object.defineProperty(Future.prototype, FUTURE_BRAND, { value: true });
+
+/** The iterator behind `yield* fut`: yields the future once while it is pending, then returns its result. */
+class FutureIter<T> implements Iterator<Future<unknown> | undefined, T, unknown> {
+  readonly #fut: Future<T>;
+  constructor(fut: Future<T>) {
+    this.#fut = fut;
+  }
+  next(): IteratorResult<Future<unknown> | undefined, T> {
+    const f = this.#fut;
+    if (f._state === "pending") {
+      f._blocking = true;
+      return { value: f as Future<unknown>, done: false };
+    }
+    return { value: f.result(), done: true };
+  }
+  throw(e: unknown): never {
+    throw e;
+  }
+  return(value?: unknown): IteratorResult<Future<unknown> | undefined, T> {
+    return { value: value as T, done: true };
+  }
+}
+
+/** @internal A done-callback helper: set `value` unless the future was cancelled meanwhile. */
+export function _setResultUnlessCancelled<T>(fut: Future<T>, value: T): void {
+  if (fut._state === "pending") fut._finish(value);
+}

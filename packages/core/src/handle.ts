@@ -1,0 +1,107 @@
+/**
+ * Handles: a scheduled callback, returned by `callSoon`/`callLater` so it can be cancelled.
+ *
+ * HOW: a Handle is a `Runnable` in the loop's ready queue; `_run` enters the handle's context,
+ * calls the callback, and hands any error to the loop's exception handler, so one failing
+ * callback never stops the loop. Cancelling drops the callback and its arguments at once (they
+ * may hold large objects) and leaves the handle in the queue to be skipped: O(1).
+ * A TimerHandle also sits in the loop's timer heap at `when`; cancelling one only marks it, and
+ * the loop purges marked timers lazily (asyncio's rule; see BaseEventLoop).
+ */
+
+import { type Context, enterContext, exitContext } from "./context.js";
+import type { EventLoop, Runnable } from "./events.js";
+
+type Callback = (...args: any[]) => void;
+
+/** A callback scheduled on a loop. */
+export class Handle implements Runnable {
+  /** @internal Invariant: null exactly when cancelled. */
+  _callback: Callback | null;
+  /** @internal */ _args: unknown[] | null;
+  /** @internal */ _cancelled = false;
+  /** @internal */ readonly _loop: EventLoop;
+  /** @internal */ readonly _context: Context;
+
+  constructor(callback: Callback, args: unknown[], loop: EventLoop, context: Context) {
+    this._callback = callback;
+    this._args = args;
+    this._loop = loop;
+    this._context = context;
+  }
+
+  /** Do not run the callback. Idempotent. */
+  cancel(): void {
+    if (!this._cancelled) {
+      this._cancelled = true;
+      this._callback = null;
+      this._args = null;
+    }
+  }
+
+  cancelled(): boolean {
+    return this._cancelled;
+  }
+
+  /** The context the callback runs in. */
+  getContext(): Context {
+    return this._context;
+  }
+
+  /** @internal Called by the loop's runOnce only. */
+  _run(): void {
+    const cb = this._callback;
+    if (cb === null) return;
+    const prev = enterContext(this._context);
+    try {
+      const args = this._args!;
+      if (args.length === 0) cb();
+      else cb(...args);
+    } catch (exception) {
+      this._loop.callExceptionHandler({
+        message: `Exception in callback ${cb.name || "(anonymous)"}`,
+        exception,
+        handle: this,
+      });
+    } finally {
+      exitContext(prev);
+    }
+  }
+
+  toString(): string {
+    const name = this._callback?.name || "(anonymous)";
+    return `<${this.constructor.name} ${this._cancelled ? "cancelled" : name}>`;
+  }
+}
+
+/** A callback scheduled for a time: `callLater`/`callAt` return one. */
+export class TimerHandle extends Handle {
+  /** @internal */ readonly _when: number;
+  /** @internal Invariant: true while the handle is in the loop's timer heap. */
+  _scheduled = false;
+
+  constructor(
+    when: number,
+    callback: Callback,
+    args: unknown[],
+    loop: EventLoop,
+    context: Context,
+  ) {
+    super(callback, args, loop, context);
+    this._when = when;
+  }
+
+  /** The loop time (ms) at which the callback is due. */
+  when(): number {
+    return this._when;
+  }
+
+  override cancel(): void {
+    if (!this._cancelled && this._scheduled) {
+      (
+        this._loop as unknown as { _timerHandleCancelled(h: TimerHandle): void }
+      )._timerHandleCancelled(this);
+    }
+    super.cancel();
+  }
+}

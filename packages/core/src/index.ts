@@ -1,0 +1,62 @@
+/**
+ * @aioloop/core: asyncio for TypeScript. Futures, Tasks, the event loop core, and the machinery
+ * that works on any loop backend. Coroutines are generator functions; `yield*` is `await`.
+ *
+ * @example
+ * import { sleep, gather, type Coro } from "@aioloop/core";
+ * import { run } from "@aioloop/timer-loop";
+ *
+ * function* count(): Coro<void> {
+ *   console.log("One");
+ *   yield* sleep(1000);
+ *   console.log("Two");
+ * }
+ * await run(function* () { yield* gather([count(), count()]); });
+ *
+ * @packageDocumentation
+ */
+
+export type { Backend } from "./backend.js";
+export {
+  BaseEventLoop,
+  DEFAULT_SLOW_CALLBACK_MS,
+  HOST_SLICE_MS,
+  MAX_CANCELLED_TIMER_FRACTION,
+  MIN_SCHEDULED_TIMERS,
+} from "./base-loop.js";
+export { Context, ContextVar, LookupError, Token, copyContext } from "./context.js";
+export { type Awaitable, type Coro, isCoroutine, isFuture } from "./coro.js";
+export {
+  BadYieldError,
+  BrokenBarrierError,
+  CancelledError,
+  DeadlockError,
+  ExceptionGroup,
+  IncompleteReadError,
+  InvalidStateError,
+  LimitOverrunError,
+  LoopClosedError,
+  LoopRunningError,
+  NoRunningLoopError,
+  NotACoroutineError,
+  QueueEmpty,
+  QueueFull,
+  QueueShutDown,
+  TimeoutError,
+} from "./errors.js";
+export {
+  type CallbackOptions,
+  type EventLoop,
+  type ExceptionContext,
+  type ExceptionHandler,
+  type LoopStatistics,
+  type TaskFactory,
+  type TaskOptions,
+  getRunningLoop,
+} from "./events.js";
+export { type DoneCallback, Future, type FutureState } from "./future.js";
+export { Handle, TimerHandle } from "./handle.js";
+export { abortSignal, ensureFuture, fromPromise, toPromise } from "./interop.js";
+export { sleep } from "./sleep.js";
+export { Task, allTasks, createTask, currentTask, eagerTaskFactory } from "./task.js";
+export { TimerHeap } from "./timer-heap.js";

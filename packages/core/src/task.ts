@@ -1,0 +1,284 @@
+/**
+ * Task: a coroutine driven by the loop, as asyncio.Task. The heart of aioloop.
+ *
+ * HOW: a Task is a Future whose result is its coroutine's return value, and a Runnable: the
+ * loop's ready queue holds the Task itself when its next step is due (no Handle, no closure).
+ * One step (`_run`, asyncio's `__step` + `__wakeup`) resumes the generator once:
+ *
+ *   _run ──► gen.next() / gen.throw(exc) ──► returned?  ─► finish (result / cancelled)
+ *                                        ├─► threw?     ─► fail (CancelledError: cancelled)
+ *                                        └─► yielded y:
+ *                                              undefined        → queue self (one iteration)
+ *                                              pending Future   → park on it (its done-callback
+ *                                                                 queues this Task)
+ *                                              anything else    → a BadYieldError thrown in
+ *                                                                 on the next step
+ *
+ * Cancellation is a request, as in asyncio: `cancel()` cancels the future the task is parked on
+ * (so the task wakes with CancelledError at its `yield*`), or, when it is not parked, sets
+ * `_mustCancel` so the next step throws CancelledError in. The task may catch it and go on;
+ * `cancelling()` counts requests and `uncancel()` takes one back.
+ *
+ * Invariant: a task is in the ready queue at most once (a step is queued only when the task is
+ * created, after a bare yield, after a bad yield, or by the single future it is parked on).
+ */
+
+import { type Context, copyContext, enterContext, exitContext } from "./context.js";
+import { type Coro, describe, isCoroutine, isFuture, isThenable } from "./coro.js";
+import { BadYieldError, CancelledError, InvalidStateError, NotACoroutineError } from "./errors.js";
+import { type EventLoop, type TaskOptions, _getRunningLoop, getRunningLoop } from "./events.js";
+import { Future, type TaskWaiter } from "./future.js";
+
+let current: Task<unknown> | null = null;
+let taskCounter = 0;
+
+/**
+ * A scheduled coroutine. Create one with `createTask(coro)`; await it with `yield* task`.
+ * @example
+ * const t = createTask(fetchUser(1), { name: "user-1" });
+ * yield* sleep(10);
+ * t.cancel("no longer needed");
+ */
+export class Task<T> extends Future<T> implements TaskWaiter {
+  /** @internal */ readonly _isTask = true as const;
+  /** @internal */ _coro: Coro<T>;
+  /** @internal */ _name: string;
+  /** @internal Invariant: the future this task is parked on; null while runnable or running. */
+  _futWaiter: Future<unknown> | null = null;
+  /** @internal Invariant: true when the next step must throw CancelledError in. */
+  _mustCancel = false;
+  /** @internal */ _numCancelsRequested = 0;
+  /** @internal The CancelledError the coroutine ended with, re-thrown by result(). */
+  _cancelledExc: CancelledError | null = null;
+  /** @internal An error to throw into the coroutine on the next step (bad yield). */
+  _stepError: Error | null = null;
+  /** @internal */ readonly _context: Context;
+  /** @internal Invariant: true once the loop tracks this task (from its first suspension). */
+  _tracked = false;
+  /** @internal Made on first use by abortSignal(); aborted by cancel(). */
+  _abortController: AbortController | null = null;
+
+  constructor(coro: Coro<T>, opts: TaskOptions & { loop?: EventLoop } = {}) {
+    const loop = opts.loop ?? getRunningLoop();
+    super(loop);
+    checkCoroutine(coro, "Task");
+    this._coro = coro;
+    this._name = opts.name ?? `Task-${++taskCounter}`;
+    this._context = opts.context ?? copyContext();
+    if (opts.eagerStart === true && _getRunningLoop() === loop) this._run();
+    else loop._scheduleRunnable(this);
+  }
+
+  getName(): string {
+    return this._name;
+  }
+  setName(name: string): void {
+    this._name = String(name);
+  }
+  /** The coroutine this task drives. */
+  getCoro(): Coro<T> {
+    return this._coro;
+  }
+  /** The context the task runs in. */
+  getContext(): Context {
+    return this._context;
+  }
+  /** How many cancellation requests are outstanding. */
+  cancelling(): number {
+    return this._numCancelsRequested;
+  }
+  /** Take back one cancellation request; returns the count left. */
+  uncancel(): number {
+    if (this._numCancelsRequested > 0) {
+      this._numCancelsRequested--;
+      if (this._numCancelsRequested === 0) this._mustCancel = false;
+    }
+    return this._numCancelsRequested;
+  }
+
+  /**
+   * Ask the task to stop: CancelledError is thrown into it at its current `yield*` (or at its
+   * next step). Returns false only when the task is already done.
+   */
+  override cancel(msg?: string): boolean {
+    if (this._state !== "pending") return false;
+    this._numCancelsRequested++;
+    const ac = this._abortController;
+    if (ac !== null && !ac.signal.aborted) ac.abort(new CancelledError(msg ?? ""));
+    const waiter = this._futWaiter;
+    if (waiter !== null && waiter.cancel(msg)) return true;
+    this._mustCancel = true;
+    this._cancelMessage = msg;
+    return true;
+  }
+
+  override setResult(_value: T): never {
+    throw new InvalidStateError(
+      "a Task's result is its coroutine's return value: Task.setResult() is not supported",
+    );
+  }
+  override setException(_exception: unknown): never {
+    throw new InvalidStateError(
+      "a Task fails when its coroutine throws: Task.setException() is not supported",
+    );
+  }
+
+  override toString(): string {
+    return `<Task ${this._name} ${super.toString().slice(1 + this.constructor.name.length + 1, -1)}>`;
+  }
+
+  /** @internal */
+  override _kind(): "Future" | "Task" {
+    return "Task";
+  }
+
+  /** @internal */
+  override _makeCancelledError(): CancelledError {
+    return this._cancelledExc ?? super._makeCancelledError();
+  }
+
+  /** @internal One step of the coroutine. Called by the loop's runOnce only. */
+  _run(): void {
+    if (this._state !== "pending") return;
+    this._futWaiter = null;
+    let exc: Error | null = this._stepError;
+    this._stepError = null;
+    if (this._mustCancel) {
+      if (!(exc instanceof CancelledError)) exc = this._makeCancelledError();
+      this._mustCancel = false;
+    }
+    const prevTask = current;
+    current = this as Task<unknown>;
+    const prevCtx = enterContext(this._context);
+    let r: IteratorResult<Future<unknown> | undefined, T>;
+    try {
+      r = exc === null ? this._coro.next() : this._coro.throw(exc);
+    } catch (e) {
+      current = prevTask;
+      exitContext(prevCtx);
+      if (e instanceof CancelledError) {
+        this._cancelledExc = e;
+        this._cancelFuture(e.message || undefined);
+      } else {
+        this._fail(e);
+      }
+      this._done();
+      return;
+    }
+    current = prevTask;
+    exitContext(prevCtx);
+    if (r.done === true) {
+      if (this._mustCancel) {
+        this._mustCancel = false;
+        this._cancelFuture(this._cancelMessage);
+      } else {
+        this._finish(r.value);
+      }
+      this._done();
+      return;
+    }
+    const y = r.value;
+    if (y === undefined) {
+      this._loop._scheduleRunnable(this);
+    } else if (isFuture(y) && y._blocking && y !== this && y._loop === this._loop) {
+      y._blocking = false;
+      y._addTaskWaiter(this, this._context);
+      this._futWaiter = y;
+      if (!this._tracked) {
+        this._tracked = true;
+        this._loop._trackTask(this as Task<unknown>);
+      }
+      if (this._mustCancel && y.cancel(this._cancelMessage)) this._mustCancel = false;
+    } else {
+      this._stepError = badYield(this, y);
+      this._loop._scheduleRunnable(this);
+    }
+  }
+
+  /** @internal The AbortSignal of `abortSignal()`: aborted on the first cancel request. */
+  _abortSignal(): AbortSignal {
+    let ac = this._abortController;
+    if (ac === null) {
+      ac = this._abortController = new AbortController();
+      if (this._numCancelsRequested > 0 || this._state === "cancelled")
+        ac.abort(new CancelledError(this._cancelMessage ?? ""));
+    }
+    return ac.signal;
+  }
+
+  /** @internal */
+  _done(): void {
+    if (this._tracked) this._loop._untrackTask(this as Task<unknown>);
+  }
+}
+
+/** The error for a value a task cannot wait on. */
+function badYield(task: Task<unknown>, y: unknown): BadYieldError {
+  const who = `task ${task._name}`;
+  if (isFuture(y)) {
+    if (y === task)
+      return new BadYieldError(`${who} awaited itself: a task cannot wait for its own result`);
+    if (y._loop !== task._loop) {
+      return new BadYieldError(
+        `${who} awaited a future of a different event loop: create it with this loop`,
+      );
+    }
+    return new BadYieldError(
+      `${who} used \`yield fut\`: write \`yield* fut\` (with the star) to await a future`,
+    );
+  }
+  if (isThenable(y)) {
+    return new BadYieldError(
+      `${who} yielded ${describe(y)}: write \`yield* fromPromise(p)\` to await a Promise`,
+    );
+  }
+  if (isCoroutine(y)) {
+    return new BadYieldError(
+      `${who} yielded a generator: write \`yield* gen\` (with the star) to await a coroutine`,
+    );
+  }
+  return new BadYieldError(
+    `${who} yielded ${describe(y)}: yield only with \`yield*\` on an awaitable, or a bare \`yield\` to give up one iteration`,
+  );
+}
+
+/** @internal Throw NotACoroutineError unless `coro` is a generator object. */
+export function checkCoroutine(coro: unknown, where: string): void {
+  if (isCoroutine(coro)) return;
+  let hint = "pass a generator object such as `main()`";
+  if (typeof coro === "function")
+    hint = `call it first: pass \`${coro.name || "fn"}()\`, not the function`;
+  else if (isThenable(coro)) hint = "wrap Promises with `fromPromise(p)`";
+  throw new NotACoroutineError(`${where} needs a coroutine, got ${describe(coro)}: ${hint}`);
+}
+
+/** Schedule `coro` as a Task on the running loop. */
+export function createTask<T>(coro: Coro<T>, opts?: TaskOptions): Task<T> {
+  return getRunningLoop().createTask(coro, opts);
+}
+
+/** The task running now, or null (from a plain callback). */
+export function currentTask(): Task<unknown> | null {
+  return current;
+}
+
+/** The running loop's tasks that are not done. */
+export function allTasks(loop?: EventLoop): Set<Task<unknown>> {
+  return (loop ?? getRunningLoop())._allTasks();
+}
+
+/** @internal Swap the current task (for loops that step tasks outside Task._run). */
+export function _swapCurrentTask(t: Task<unknown> | null): Task<unknown> | null {
+  const prev = current;
+  current = t;
+  return prev;
+}
+
+/**
+ * A task factory whose tasks run their first step inside `createTask` (asyncio 3.12's
+ * `eager_task_factory`): a coroutine that finishes without suspending never touches the loop.
+ * Use with `loop.setTaskFactory(eagerTaskFactory)`.
+ */
+export function eagerTaskFactory<T>(loop: EventLoop, coro: Coro<T>, opts: TaskOptions): Task<T> {
+  return new Task(coro, { ...opts, loop, eagerStart: true });
+}

@@ -1,0 +1,223 @@
+/**
+ * The two backends of TimerLoop: a real clock and a virtual one.
+ *
+ * HOW, real clock: `time()` is `performance.now()` (monotonic, microsecond resolution).
+ *   - runSync: `select(timeout)` blocks the thread with `Atomics.wait` on a one-word
+ *     SharedArrayBuffer, so a 0.3 ms sleep takes 0.3 ms (Node's own timers round to 1 ms).
+ *     `wakeup()` (and worker threads, through `wakeWord`) store 1 and `Atomics.notify`.
+ *   - host runs: `park(timeout)` arms ONE host timer for the earliest deadline (setImmediate for
+ *     0), and `wakeup()` replaces it with a setImmediate. `unpark()` clears it, so a stopped or
+ *     closed loop leaves nothing that keeps Node alive.
+ *
+ * HOW, virtual clock: `time()` is a number the backend moves. Whenever the loop would wait and
+ * nothing outside it is pending, the clock jumps by the whole timeout: `sleep(3_600_000)` ends
+ * at once, and every run of a program sees the same times. When outside work is pending
+ * (worker jobs, unsettled Promises, I/O), time stands still and the backend really waits for
+ * that work, so a simulated hour never overtakes a real file read.
+ *
+ * External sources (the files package's worker completions) plug in with `addSource`: each is
+ * polled after every wait, and says whether it still has work in flight.
+ */
+
+import type { Backend, BaseEventLoop } from "@aioloop/core";
+
+/** Something outside the loop that can queue work on it (e.g. a worker pool). */
+export interface ExternalSource {
+  /** Queue the callbacks of whatever completed (without blocking). */
+  poll(): void;
+  /** Whether work is still in flight (the loop may be woken later). */
+  pending(): boolean;
+}
+
+/** Index of the wake flag in `wakeWord`. */
+const WAKE_FLAG = 0;
+/** The flag's values: IDLE while nobody asked to wake the loop, SET once someone did. */
+const IDLE = 0;
+const SET = 1;
+
+/** Shared by both clocks: the wake word, external sources and host parking. */
+abstract class ClockBackend implements Backend {
+  abstract readonly kind: "real" | "virtual";
+  abstract readonly resolution: number;
+  readonly canBlock = true;
+  /**
+   * One Int32 on a SharedArrayBuffer: `Atomics.store(w, 0, 1); Atomics.notify(w, 0)` from any
+   * thread wakes a loop blocked in runSync.
+   */
+  readonly wakeWord = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+  protected loop: BaseEventLoop | null = null;
+  protected readonly sources: ExternalSource[] = [];
+  /** Invariant: non-null exactly while the loop is parked in a host run. */
+  protected resume: (() => void) | null = null;
+  protected timer: ReturnType<typeof setTimeout> | null = null;
+  protected immediate: ReturnType<typeof setImmediate> | null = null;
+  protected waits = 0;
+  protected wakeups = 0;
+
+  attach(loop: BaseEventLoop): void {
+    this.loop = loop;
+  }
+
+  abstract time(): number;
+  abstract select(timeoutMs: number): void;
+  abstract park(timeoutMs: number, resume: () => void): void;
+
+  addSource(src: ExternalSource): void {
+    this.sources.push(src);
+  }
+
+  removeSource(src: ExternalSource): void {
+    const i = this.sources.indexOf(src);
+    if (i >= 0) this.sources.splice(i, 1);
+  }
+
+  hasPendingIO(): boolean {
+    for (const s of this.sources) if (s.pending()) return true;
+    return false;
+  }
+
+  wakeup(): void {
+    this.wakeups++;
+    Atomics.store(this.wakeWord, WAKE_FLAG, SET);
+    Atomics.notify(this.wakeWord, WAKE_FLAG);
+    if (this.resume !== null) this.resumeSoon();
+  }
+
+  unpark(): void {
+    this.resume = null;
+    this.clearHostTimers();
+  }
+
+  close(): void {
+    this.unpark();
+    this.sources.length = 0;
+  }
+
+  statistics(): Record<string, number | string | boolean> {
+    return {
+      clock: this.kind,
+      waits: this.waits,
+      wakeups: this.wakeups,
+      sources: this.sources.length,
+    };
+  }
+
+  /** Block up to `ms` (Infinity: until woken) unless a wakeup is already pending. */
+  protected blockingWait(ms: number): void {
+    this.waits++;
+    if (ms > 0) Atomics.wait(this.wakeWord, WAKE_FLAG, IDLE, ms);
+    Atomics.store(this.wakeWord, WAKE_FLAG, IDLE);
+  }
+
+  protected pollSources(): void {
+    for (let i = 0; i < this.sources.length; i++) this.sources[i]!.poll();
+  }
+
+  /** Replace whatever host timer is armed with a setImmediate that resumes the loop. */
+  protected resumeSoon(): void {
+    this.clearHostTimers();
+    this.immediate = setImmediate(this.fire);
+  }
+
+  protected readonly fire = (): void => {
+    this.timer = null;
+    this.immediate = null;
+    const r = this.resume;
+    this.resume = null;
+    if (r !== null) r();
+  };
+
+  protected clearHostTimers(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    if (this.immediate !== null) clearImmediate(this.immediate);
+    this.timer = null;
+    this.immediate = null;
+  }
+}
+
+/** Node's timers cannot fire sooner than this (ms); shorter host waits round up to it. */
+const HOST_TIMER_MIN_MS = 1;
+
+/** The real, monotonic clock. */
+export class RealClockBackend extends ClockBackend {
+  readonly kind = "real" as const;
+  /** performance.now() resolves microseconds. */
+  readonly resolution = 0.001;
+
+  time(): number {
+    return performance.now();
+  }
+
+  select(timeoutMs: number): void {
+    if (timeoutMs > 0) this.blockingWait(timeoutMs);
+    else if (Atomics.load(this.wakeWord, WAKE_FLAG) === SET)
+      Atomics.store(this.wakeWord, WAKE_FLAG, IDLE);
+    this.pollSources();
+  }
+
+  park(timeoutMs: number, resume: () => void): void {
+    this.resume = resume;
+    this.waits++;
+    if (timeoutMs <= 0) this.immediate = setImmediate(this.fire);
+    else if (timeoutMs !== Number.POSITIVE_INFINITY) {
+      this.timer = setTimeout(this.fire, Math.max(HOST_TIMER_MIN_MS, Math.ceil(timeoutMs)));
+    }
+  }
+}
+
+/** A clock that jumps to the next deadline whenever the loop is idle. */
+export class VirtualClockBackend extends ClockBackend {
+  readonly kind = "virtual" as const;
+  /** Virtual time is exact. */
+  readonly resolution = 0;
+  #now = 0;
+  #jumps = 0;
+
+  time(): number {
+    return this.#now;
+  }
+
+  /** Move the clock forward by `ms` (tests that want to drive time by hand). */
+  advance(ms: number): void {
+    if (!(ms >= 0) || !Number.isFinite(ms)) {
+      throw new RangeError(`advance(${ms}): pass a finite, non-negative number of milliseconds`);
+    }
+    this.#now += ms;
+  }
+
+  select(timeoutMs: number): void {
+    this.pollSources();
+    if (timeoutMs <= 0) return;
+    if (this.loop!._hasExternalWork()) {
+      // Time stands still while outside work is in flight: wait for it for real.
+      this.blockingWait(Number.POSITIVE_INFINITY);
+      this.pollSources();
+      return;
+    }
+    this.jump(timeoutMs);
+  }
+
+  park(timeoutMs: number, resume: () => void): void {
+    this.resume = resume;
+    this.waits++;
+    // Give the host one turn (Promises, I/O callbacks) before deciding the loop is idle.
+    this.immediate = setImmediate(() => {
+      this.immediate = null;
+      if (this.resume === null) return;
+      // Nothing to jump to, or outside work in flight: a wakeup will resume us.
+      if (timeoutMs === Number.POSITIVE_INFINITY) return;
+      if (timeoutMs > 0 && this.loop!._hasExternalWork()) return;
+      if (timeoutMs > 0) this.jump(timeoutMs);
+      this.fire();
+    });
+  }
+
+  override statistics(): Record<string, number | string | boolean> {
+    return { ...super.statistics(), jumps: this.#jumps, now: this.#now };
+  }
+
+  private jump(ms: number): void {
+    this.#jumps++;
+    this.#now += ms;
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * `run` and `runSync`: asyncio.run for aioloop. Create a loop, run the main coroutine, cancel
+ * whatever tasks it left behind (letting their cleanup run), close the loop.
+ *
+ * Ctrl-C during `run` cancels the main task; its `finally` blocks and the leftover tasks'
+ * cleanup run, then `run` rejects with `KeyboardInterrupt`. A second Ctrl-C kills the process as
+ * Node normally does. (`runSync` holds the thread, so Ctrl-C ends the process at once.)
+ */
+
+import {
+  type Awaitable,
+  CancelledError,
+  type Coro,
+  type EventLoop,
+  NoRunningLoopError,
+  LoopRunningError,
+  NotACoroutineError,
+  allTasks,
+  currentTask,
+  getRunningLoop,
+  isCoroutine,
+} from "@aioloop/core";
+import { type ClockKind, TimerLoop, type TimerLoopOptions } from "./timer-loop.js";
+
+/** Options for `run`/`runSync`. */
+export interface RunOptions {
+  /** "real" (default) or "virtual". */
+  clock?: ClockKind;
+  /** Debug mode (slow-callback reports). */
+  debug?: boolean;
+  /** The loop to use instead of a new TimerLoop (it is closed at the end). */
+  loop?: TimerLoop;
+}
+
+/** The main coroutine was interrupted by Ctrl-C (SIGINT), as Python's KeyboardInterrupt. */
+export class KeyboardInterrupt extends Error {}
+Object.defineProperty(KeyboardInterrupt.prototype, "name", { value: "KeyboardInterrupt" });
+
+/** `main` as a coroutine object. */
+function toCoro<T>(main: Coro<T> | (() => Coro<T>), where: string): Coro<T> {
+  const coro = typeof main === "function" ? main() : main;
+  if (!isCoroutine(coro)) {
+    throw new NotACoroutineError(
+      `${where} needs a coroutine or a generator function, got ${typeof coro}`,
+    );
+  }
+  return coro as Coro<T>;
+}
+
+function checkNoRunningLoop(where: string): void {
+  let running = true;
+  try {
+    getRunningLoop();
+  } catch (e) {
+    if (!(e instanceof NoRunningLoopError)) throw e;
+    running = false;
+  }
+  if (running) {
+    throw new LoopRunningError(
+      `${where} cannot be called from a running event loop: yield* the coroutine instead`,
+    );
+  }
+}
+
+function makeLoop(opts: RunOptions): TimerLoop {
+  if (opts.loop !== undefined) return opts.loop;
+  const lo: TimerLoopOptions = {};
+  if (opts.clock !== undefined) lo.clock = opts.clock;
+  if (opts.debug !== undefined) lo.debug = opts.debug;
+  return new TimerLoop(lo);
+}
+
+/** Cancel every task left on the loop and wait for them (asyncio.run's cleanup). */
+function* cancelAll(loop: EventLoop): Coro<void> {
+  const tasks = [...allTasks(loop)].filter((t) => t !== currentTask());
+  for (const t of tasks) t.cancel();
+  for (const t of tasks) {
+    try {
+      yield* t as Awaitable<unknown>;
+    } catch (e) {
+      if (!(e instanceof CancelledError)) {
+        loop.callExceptionHandler({
+          message: "unhandled exception during run() shutdown",
+          exception: e,
+          task: t,
+        });
+      }
+    }
+  }
+}
+
+/**
+ * Run `main` on a new TimerLoop cooperating with Node's event loop; resolves to its result.
+ * @example
+ * const v = await run(function* () { yield* sleep(100); return 42; });
+ */
+export async function run<T>(main: Coro<T> | (() => Coro<T>), opts: RunOptions = {}): Promise<T> {
+  checkNoRunningLoop("run()");
+  const coro = toCoro(main, "run()");
+  const loop = makeLoop(opts);
+  const task = loop.createTask(coro, { name: "main" });
+  let interrupted = false;
+  const onSigint = () => {
+    interrupted = true;
+    task.cancel("KeyboardInterrupt");
+  };
+  process.once("SIGINT", onSigint);
+  try {
+    return await loop.runUntilComplete(task);
+  } catch (e) {
+    if (interrupted && e instanceof CancelledError)
+      throw new KeyboardInterrupt("interrupted by Ctrl-C (SIGINT)");
+    throw e;
+  } finally {
+    process.removeListener("SIGINT", onSigint);
+    try {
+      if (allTasks(loop).size > 0) await loop.runUntilComplete(cancelAll(loop));
+    } finally {
+      loop.close();
+    }
+  }
+}
+
+/**
+ * Run `main` on a new TimerLoop on the calling thread, returning its result synchronously.
+ * With the real clock the thread blocks between deadlines (sub-millisecond precision).
+ * @example
+ * const v = runSync(function* () { yield* sleep(0.3); return 42; });
+ */
+export function runSync<T>(main: Coro<T> | (() => Coro<T>), opts: RunOptions = {}): T {
+  checkNoRunningLoop("runSync()");
+  const coro = toCoro(main, "runSync()");
+  const loop = makeLoop(opts);
+  try {
+    return loop.runSync(loop.createTask(coro, { name: "main" }));
+  } finally {
+    try {
+      if (allTasks(loop).size > 0) loop.runSync(cancelAll(loop));
+    } finally {
+      loop.close();
+    }
+  }
+}
