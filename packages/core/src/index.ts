@@ -60,3 +60,4 @@ export { abortSignal, ensureFuture, fromPromise, toPromise } from "./interop.js"
 export { sleep } from "./sleep.js";
 export { Task, allTasks, createTask, currentTask, eagerTaskFactory } from "./task.js";
 export { TimerHeap } from "./timer-heap.js";
+export { type AsyncIter, type AsyncIterableCo, BREAK, aiter, forEach, toArray } from "./iter.js";

@@ -35,8 +35,11 @@ const WAKE_FLAG = 0;
 const IDLE = 0;
 const SET = 1;
 
-/** Shared by both clocks: the wake word, external sources and host parking. */
-abstract class ClockBackend implements Backend {
+/**
+ * Shared by both clocks: the wake word, external sources and host parking. Extend it (as
+ * selector-loop does) to add I/O readiness to a clock.
+ */
+export abstract class ClockBackend implements Backend {
   abstract readonly kind: "real" | "virtual";
   abstract readonly resolution: number;
   readonly canBlock = true;

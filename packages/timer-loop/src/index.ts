@@ -10,6 +10,11 @@
  * @packageDocumentation
  */
 
-export { type ExternalSource, RealClockBackend, VirtualClockBackend } from "./clocks.js";
+export {
+  ClockBackend,
+  type ExternalSource,
+  RealClockBackend,
+  VirtualClockBackend,
+} from "./clocks.js";
 export { KeyboardInterrupt, type RunOptions, run, runSync } from "./run.js";
 export { type ClockKind, TimerLoop, type TimerLoopOptions } from "./timer-loop.js";

@@ -298,9 +298,7 @@ export class TimerHeap<T> {
 
   /** True if `slot` currently holds an entry. Rejects non-integers and out-of-range ids. */
   private holds(slot: number): boolean {
-    return (
-      Number.isInteger(slot) && slot >= 0 && slot < this.highWater
-    );
+    return Number.isInteger(slot) && slot >= 0 && slot < this.highWater;
   }
 
   /** Frees `slot`: forgets its payload and pushes it on the free list. Does not touch `heap`. */

@@ -13,7 +13,12 @@
  */
 
 import { BaseEventLoop } from "@aioloop/core";
-import { type ExternalSource, RealClockBackend, VirtualClockBackend } from "./clocks.js";
+import {
+  type ClockBackend,
+  type ExternalSource,
+  RealClockBackend,
+  VirtualClockBackend,
+} from "./clocks.js";
 
 /** Which clock a TimerLoop runs on. */
 export type ClockKind = "real" | "virtual";
@@ -23,6 +28,8 @@ export interface TimerLoopOptions {
   clock?: ClockKind;
   /** Debug mode: report slow callbacks (see `slowCallbackDuration`). */
   debug?: boolean;
+  /** A clock backend to use instead of the built-in one (subclasses add I/O this way). */
+  backend?: ClockBackend;
 }
 
 /** An event loop over a timer heap, with a real or virtual clock. */
