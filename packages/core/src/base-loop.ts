@@ -346,9 +346,13 @@ export class BaseEventLoop implements EventLoop {
     };
   }
 
-  /** @internal True when work outside the loop may still queue callbacks (the virtual clock waits for it). */
+  /**
+   * @internal True when work outside the loop (worker jobs, I/O) will still queue callbacks: a
+   * virtual clock waits for it instead of jumping. Unsettled Promises do not count: one may
+   * itself wait on this loop's timers, and waiting for it would deadlock.
+   */
   _hasExternalWork(): boolean {
-    return this._keepAlive > 0 || this._pendingPromises > 0 || this._backend.hasPendingIO();
+    return this._keepAlive > 0 || this._backend.hasPendingIO();
   }
 
   /** @internal */

@@ -240,6 +240,9 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
     this._hasException = true;
     this._state = "finished";
     this._logTraceback = true;
+    // V8 keeps an Error's stack frames (with their receivers, e.g. this Task) until the stack is
+    // formatted; format it now so the report below does not keep this future alive forever.
+    if (exception instanceof Error) void exception.stack;
     unretrieved.register(
       this,
       { loop: this._loop, exception, kind: this._kind(), source: this.toString() },

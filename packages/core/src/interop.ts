@@ -3,9 +3,9 @@
  *
  * HOW: `fromPromise` settles a Future from the Promise's callbacks through `callSoonThreadsafe`
  * (a Promise settles in a host microtask, outside the loop's turn, so the loop must be woken),
- * and counts itself in the loop's `_pendingPromises` while pending, so a virtual clock does not
- * jump past a Promise that has not settled (and `runSync`, where Promises cannot settle, reports a
- * deadlock instead of hanging).
+ * and counts itself in the loop's `_pendingPromises` while pending, so `runSync` (where Promises
+ * cannot settle) can say why it would wait forever. A virtual clock does not wait for Promises:
+ * when the loop is idle it gives the host one turn (microtasks settle), then jumps.
  * `toPromise` wraps any awaitable in a Task when needed and returns the Future's cached Promise.
  * WHY: aioloop lives inside Node; `fetch`, `fs/promises` and every Promise API must be usable
  * from a coroutine, and a coroutine's result must be usable from `async` code.

@@ -12,7 +12,7 @@
  * HOW, virtual clock: `time()` is a number the backend moves. Whenever the loop would wait and
  * nothing outside it is pending, the clock jumps by the whole timeout: `sleep(3_600_000)` ends
  * at once, and every run of a program sees the same times. When outside work is pending
- * (worker jobs, unsettled Promises, I/O), time stands still and the backend really waits for
+ * (worker jobs, I/O), time stands still and the backend really waits for
  * that work, so a simulated hour never overtakes a real file read.
  *
  * External sources (the files package's worker completions) plug in with `addSource`: each is

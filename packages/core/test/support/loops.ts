@@ -13,7 +13,7 @@ export class MinimalBackend implements Backend {
   readonly canBlock = true;
   #resume: (() => void) | null = null;
   #immediate: ReturnType<typeof setImmediate> | null = null;
-  attach(): void {}
+  attach(_loop: BaseEventLoop): void {}
   time(): number {
     return this.now;
   }
