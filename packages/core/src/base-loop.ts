@@ -22,7 +22,7 @@
  */
 
 import type { Backend } from "./backend.js";
-import { currentContext } from "./context.js";
+import { currentVars } from "./context.js";
 import { type Awaitable, type Coro, describe } from "./coro.js";
 import { DeadlockError, InvalidStateError, LoopClosedError, LoopRunningError } from "./errors.js";
 import {
@@ -129,7 +129,7 @@ export class BaseEventLoop implements EventLoop {
   callSoon<A extends unknown[]>(cb: (...args: A) => void, ...args: A): Handle {
     this._checkClosed();
     checkCallback(cb, "callSoon");
-    const h = new Handle(cb, args, this, currentContext().copy());
+    const h = new Handle(cb, args, this, currentVars());
     this._scheduleRunnable(h);
     return h;
   }
@@ -157,7 +157,7 @@ export class BaseEventLoop implements EventLoop {
     }
     this._checkClosed();
     checkCallback(cb, "callAt");
-    const h = new TimerHandle(when, cb, args, this, currentContext().copy());
+    const h = new TimerHandle(when, cb, args, this, currentVars());
     h._scheduled = true;
     this._timers.insert(when, h);
     if (this._parked) this.#wake();
@@ -168,10 +168,10 @@ export class BaseEventLoop implements EventLoop {
     return new Future<T>(this);
   }
 
-  createTask<T>(coro: Coro<T>, opts: TaskOptions = {}): Task<T> {
+  createTask<T>(coro: Coro<T>, opts?: TaskOptions): Task<T> {
     this._checkClosed();
     const f = this._taskFactory;
-    return f === null ? new Task(coro, { ...opts, loop: this }) : f(this, coro, opts);
+    return f === null ? new Task(coro, opts, this) : f(this, coro, opts ?? {});
   }
 
   setTaskFactory(factory: TaskFactory | null): void {

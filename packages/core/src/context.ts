@@ -15,7 +15,8 @@
 
 import { InvalidStateError } from "./errors.js";
 
-type VarMap = ReadonlyMap<ContextVar<unknown>, unknown>;
+/** An immutable map of variable values: what a callback captures instead of a whole Context. */
+export type VarMap = ReadonlyMap<ContextVar<unknown>, unknown>;
 const EMPTY: VarMap = new Map();
 
 /** A snapshot of context-variable values; tasks and callbacks run inside one. */
@@ -57,6 +58,27 @@ export function enterContext(ctx: Context): Context {
   const prev = current;
   current = ctx;
   return prev;
+}
+
+/**
+ * Callbacks (Handles) capture only the immutable map of values when scheduled and run in this
+ * scratch context, so scheduling a callback allocates no Context. A callback's own `set()`
+ * calls replace the scratch's map and are dropped after it returns, which is exactly the
+ * behaviour of asyncio's per-callback copy. Safe because the loop never nests callbacks.
+ */
+const scratch = new Context();
+
+/** @internal Run-time half of a Handle: make `vars` current in the scratch context. */
+export function enterVars(vars: VarMap): Context {
+  const prev = current;
+  scratch._vars = vars;
+  current = scratch;
+  return prev;
+}
+
+/** @internal The current values, for a callback to capture (O(1), no copy). */
+export function currentVars(): VarMap {
+  return current._vars;
 }
 
 /** @internal Restore the context `enterContext` returned. */

@@ -20,7 +20,7 @@
  * awaiting a done future: one small iterator object.
  */
 
-import { type Context, currentContext } from "./context.js";
+import { type Context, type VarMap, currentVars } from "./context.js";
 import { type Awaitable, FUTURE_BRAND, describe } from "./coro.js";
 import { CancelledError, InvalidStateError } from "./errors.js";
 import { type EventLoop, getRunningLoop } from "./events.js";
@@ -48,6 +48,9 @@ const unretrieved = new FinalizationRegistry<UnretrievedReport>((r) => {
   });
 });
 
+/** The native Promise of each future that was awaited natively (rare: kept off the object). */
+const promises = new WeakMap<Future<unknown>, Promise<unknown>>();
+
 /** @internal Marks a done-callback entry that is a waiting Task (scheduled without a Handle). */
 export interface TaskWaiter {
   _run(): void;
@@ -69,14 +72,13 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
   /** @internal Invariant: true iff finished with setException. */
   _hasException = false;
   /** @internal */ _loop: EventLoop;
-  /** @internal Flat (callback | TaskWaiter, Context) pairs; null when none or once scheduled. */
+  /** @internal Flat (callback | TaskWaiter, context values) pairs; null when none or once scheduled. */
   _callbacks: unknown[] | null = null;
   /** @internal Set by the iterator right before it yields this future (asyncio's `_asyncio_future_blocking`). */
   _blocking = false;
   /** @internal */ _cancelMessage: string | undefined = undefined;
   /** @internal Invariant: true while an exception is set that nobody has retrieved. */
   _logTraceback = false;
-  /** @internal */ _promise: Promise<T> | null = null;
 
   constructor(loop?: EventLoop) {
     this._loop = loop ?? getRunningLoop();
@@ -152,7 +154,7 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
 
   /** Run `cb(fut)` through the loop once the future is done (at once, via callSoon, if it is). */
   addDoneCallback(cb: DoneCallback<T>, opts?: { context?: Context }): void {
-    const ctx = opts?.context ?? currentContext().copy();
+    const ctx = opts?.context?._vars ?? currentVars();
     if (this._state !== "pending") {
       this._loop._scheduleRunnable(new Handle(cb, [this], this._loop, ctx));
       return;
@@ -202,8 +204,8 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
 
   /** @internal A native Promise that settles with this future (cached). */
   _asPromise(): Promise<T> {
-    let p = this._promise;
-    if (p === null) {
+    let p = promises.get(this) as Promise<T> | undefined;
+    if (p === undefined) {
       p = new Promise<T>((resolve, reject) => {
         this.addDoneCallback((f) => {
           try {
@@ -213,7 +215,7 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
           }
         });
       });
-      this._promise = p;
+      promises.set(this, p);
     }
     return p;
   }
@@ -277,7 +279,7 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
   }
 
   /** @internal Park a task on this future: it is queued (as itself) when the future is done. */
-  _addTaskWaiter(task: TaskWaiter, ctx: Context): void {
+  _addTaskWaiter(task: TaskWaiter, ctx: VarMap | null): void {
     const cbs = this._callbacks;
     if (cbs === null) this._callbacks = [task, ctx];
     else cbs.push(task, ctx);
@@ -294,7 +296,7 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
       if ((cb as TaskWaiter)._isTask === true) loop._scheduleRunnable(cb as TaskWaiter);
       else
         loop._scheduleRunnable(
-          new Handle(cb as DoneCallback<T>, [this], loop, cbs[i + 1] as Context),
+          new Handle(cb as DoneCallback<T>, [this], loop, cbs[i + 1] as VarMap),
         );
     }
   }

@@ -9,7 +9,7 @@
  * the loop purges marked timers lazily (asyncio's rule; see BaseEventLoop).
  */
 
-import { type Context, enterContext, exitContext } from "./context.js";
+import { Context, type VarMap, enterVars, exitContext } from "./context.js";
 import type { EventLoop, Runnable } from "./events.js";
 
 type Callback = (...args: any[]) => void;
@@ -21,13 +21,14 @@ export class Handle implements Runnable {
   /** @internal */ _args: unknown[] | null;
   /** @internal */ _cancelled = false;
   /** @internal */ readonly _loop: EventLoop;
-  /** @internal */ readonly _context: Context;
+  /** @internal The context values the callback runs with (immutable; see context.ts). */
+  readonly _vars: VarMap;
 
-  constructor(callback: Callback, args: unknown[], loop: EventLoop, context: Context) {
+  constructor(callback: Callback, args: unknown[], loop: EventLoop, vars: VarMap) {
     this._callback = callback;
     this._args = args;
     this._loop = loop;
-    this._context = context;
+    this._vars = vars;
   }
 
   /** Do not run the callback. Idempotent. */
@@ -43,16 +44,16 @@ export class Handle implements Runnable {
     return this._cancelled;
   }
 
-  /** The context the callback runs in. */
+  /** A copy of the context the callback runs in. */
   getContext(): Context {
-    return this._context;
+    return new Context(this._vars);
   }
 
   /** @internal Called by the loop's runOnce only. */
   _run(): void {
     const cb = this._callback;
     if (cb === null) return;
-    const prev = enterContext(this._context);
+    const prev = enterVars(this._vars);
     try {
       const args = this._args!;
       if (args.length === 0) cb();
@@ -80,14 +81,8 @@ export class TimerHandle extends Handle {
   /** @internal Invariant: true while the handle is in the loop's timer heap. */
   _scheduled = false;
 
-  constructor(
-    when: number,
-    callback: Callback,
-    args: unknown[],
-    loop: EventLoop,
-    context: Context,
-  ) {
-    super(callback, args, loop, context);
+  constructor(when: number, callback: Callback, args: unknown[], loop: EventLoop, vars: VarMap) {
+    super(callback, args, loop, vars);
     this._when = when;
   }
 

@@ -30,6 +30,8 @@ import { type EventLoop, type TaskOptions, _getRunningLoop, getRunningLoop } fro
 import { Future, type TaskWaiter } from "./future.js";
 
 let current: Task<unknown> | null = null;
+/** The AbortController of each task that asked for `abortSignal()` (rare: kept off the object). */
+const aborts = new WeakMap<Task<unknown>, AbortController>();
 let taskCounter = 0;
 
 /**
@@ -40,9 +42,12 @@ let taskCounter = 0;
  * t.cancel("no longer needed");
  */
 export class Task<T> extends Future<T> implements TaskWaiter {
-  /** @internal */ readonly _isTask = true as const;
+  /** @internal Brand for Future's callback list (on the prototype, not per instance). */
+  declare readonly _isTask: true;
   /** @internal */ _coro: Coro<T>;
-  /** @internal */ _name: string;
+  /** @internal The name given, or null for the default `Task-<id>` (built only when asked). */
+  _name: string | null;
+  /** @internal */ readonly _id: number;
   /** @internal Invariant: the future this task is parked on; null while runnable or running. */
   _futWaiter: Future<unknown> | null = null;
   /** @internal Invariant: true when the next step must throw CancelledError in. */
@@ -55,22 +60,31 @@ export class Task<T> extends Future<T> implements TaskWaiter {
   /** @internal */ readonly _context: Context;
   /** @internal Invariant: true once the loop tracks this task (from its first suspension). */
   _tracked = false;
-  /** @internal Made on first use by abortSignal(); aborted by cancel(). */
-  _abortController: AbortController | null = null;
 
-  constructor(coro: Coro<T>, opts: TaskOptions & { loop?: EventLoop } = {}) {
-    const loop = opts.loop ?? getRunningLoop();
-    super(loop);
+  /**
+   * Prefer `createTask(coro)` or `loop.createTask(coro)`. `loop` (or `opts.loop`) defaults to
+   * the running loop.
+   */
+  constructor(coro: Coro<T>, opts?: TaskOptions & { loop?: EventLoop }, loop?: EventLoop) {
+    const l = loop ?? opts?.loop ?? getRunningLoop();
+    super(l);
     checkCoroutine(coro, "Task");
     this._coro = coro;
-    this._name = opts.name ?? `Task-${++taskCounter}`;
+    this._id = ++taskCounter;
+    if (opts === undefined) {
+      this._name = null;
+      this._context = copyContext();
+      l._scheduleRunnable(this);
+      return;
+    }
+    this._name = opts.name ?? null;
     this._context = opts.context ?? copyContext();
-    if (opts.eagerStart === true && _getRunningLoop() === loop) this._run();
-    else loop._scheduleRunnable(this);
+    if (opts.eagerStart === true && _getRunningLoop() === l) this._run();
+    else l._scheduleRunnable(this);
   }
 
   getName(): string {
-    return this._name;
+    return this._name ?? `Task-${this._id}`;
   }
   setName(name: string): void {
     this._name = String(name);
@@ -103,8 +117,8 @@ export class Task<T> extends Future<T> implements TaskWaiter {
   override cancel(msg?: string): boolean {
     if (this._state !== "pending") return false;
     this._numCancelsRequested++;
-    const ac = this._abortController;
-    if (ac !== null && !ac.signal.aborted) ac.abort(new CancelledError(msg ?? ""));
+    const ac = aborts.get(this);
+    if (ac !== undefined && !ac.signal.aborted) ac.abort(new CancelledError(msg ?? ""));
     const waiter = this._futWaiter;
     if (waiter !== null && waiter.cancel(msg)) return true;
     this._mustCancel = true;
@@ -124,7 +138,7 @@ export class Task<T> extends Future<T> implements TaskWaiter {
   }
 
   override toString(): string {
-    return `<Task ${this._name} ${super.toString().slice(1 + this.constructor.name.length + 1, -1)}>`;
+    return `<Task ${this.getName()} ${super.toString().slice(1 + this.constructor.name.length + 1, -1)}>`;
   }
 
   /** @internal */
@@ -182,7 +196,7 @@ export class Task<T> extends Future<T> implements TaskWaiter {
       this._loop._scheduleRunnable(this);
     } else if (isFuture(y) && y._blocking && y !== this && y._loop === this._loop) {
       y._blocking = false;
-      y._addTaskWaiter(this, this._context);
+      y._addTaskWaiter(this, null);
       this._futWaiter = y;
       if (!this._tracked) {
         this._tracked = true;
@@ -197,9 +211,10 @@ export class Task<T> extends Future<T> implements TaskWaiter {
 
   /** @internal The AbortSignal of `abortSignal()`: aborted on the first cancel request. */
   _abortSignal(): AbortSignal {
-    let ac = this._abortController;
-    if (ac === null) {
-      ac = this._abortController = new AbortController();
+    let ac = aborts.get(this);
+    if (ac === undefined) {
+      ac = new AbortController();
+      aborts.set(this, ac);
       if (this._numCancelsRequested > 0 || this._state === "cancelled")
         ac.abort(new CancelledError(this._cancelMessage ?? ""));
     }
@@ -214,7 +229,7 @@ export class Task<T> extends Future<T> implements TaskWaiter {
 
 /** The error for a value a task cannot wait on. */
 function badYield(task: Task<unknown>, y: unknown): BadYieldError {
-  const who = `task ${task._name}`;
+  const who = `task ${task.getName()}`;
   if (isFuture(y)) {
     if (y === task)
       return new BadYieldError(`${who} awaited itself: a task cannot wait for its own result`);
@@ -280,5 +295,7 @@ export function _swapCurrentTask(t: Task<unknown> | null): Task<unknown> | null 
  * Use with `loop.setTaskFactory(eagerTaskFactory)`.
  */
 export function eagerTaskFactory<T>(loop: EventLoop, coro: Coro<T>, opts: TaskOptions): Task<T> {
-  return new Task(coro, { ...opts, loop, eagerStart: true });
+  return new Task(coro, { ...opts, eagerStart: true }, loop);
 }
+
+Object.defineProperty(Task.prototype, "_isTask", { value: true });
