@@ -1,0 +1,255 @@
+/**
+ * Lock and Event, as asyncio.Lock and asyncio.Event (3.13 rules), on the public loop API only.
+ *
+ * HOW (Lock): a three-state machine over a WaiterQueue (see waiters.ts):
+ *
+ *            acquire() (no wait)                     release(), nobody waits
+ *   unlocked ───────────────────► locked ───────────────────────────────► unlocked
+ *      ▲                           ▲  │ release(), a waiter is pending
+ *      │ the woken waiter gave up, │  ▼
+ *      └── nobody else waits ─── handoff ── the woken waiter resumes ──► locked
+ *                                  │ ▲
+ *                                  └─┘ the woken waiter gave up: wake the next one
+ *
+ * `release()` hands the lock to the first pending waiter ("handoff"): `locked()` is false, as in
+ * asyncio, but a new `acquire()` queues behind the woken waiter instead of barging in (fairness,
+ * asyncio fact 17). A woken waiter that is cancelled before it resumes passes the hand-off on.
+ * Uncontended acquire/release never touch the loop: one generator object and two field writes.
+ *
+ * HOW (Event): a flag and a WaiterQueue. `set()` completes every waiter's future in one pass, so
+ * all of them run in the next loop iteration, and costs O(waiters); a waiter costs its Future and
+ * one buffer slot, no more.
+ *
+ * Neither is bound to a loop: each wait creates its future on the running loop.
+ */
+
+import type { Coro } from "./coro.js";
+import { getRunningLoop } from "./events.js";
+import { LockNotAcquiredError } from "./sync-errors.js";
+import { WaiterQueue } from "./waiters.js";
+
+/** Something `hold()` can release. */
+interface Releasable {
+  release(): void;
+}
+
+/**
+ * What `hold()` returns: a Disposable that releases the lock (or semaphore unit) it holds when
+ * disposed, which `using` does at the end of the block. Releases at most once.
+ * @example
+ * {
+ *   using _ = yield* lock.hold();
+ *   yield* sleep(10); // lock held
+ * } // released here, also when the block throws or the task is cancelled
+ */
+export class Hold implements Disposable {
+  /** Invariant: null once released. */
+  #owner: Releasable | null;
+  constructor(owner: Releasable) {
+    this.#owner = owner;
+  }
+  /** True until released. */
+  held(): boolean {
+    return this.#owner !== null;
+  }
+  /** Release now (as leaving the `using` block does); later calls do nothing. */
+  release(): void {
+    const owner = this.#owner;
+    if (owner === null) return;
+    this.#owner = null;
+    owner.release();
+  }
+  [Symbol.dispose](): void {
+    this.release();
+  }
+}
+
+/** The states of a Lock (see the diagram at the top of locks.ts). */
+type LockState = "unlocked" | "locked" | "handoff";
+
+/** What `Lock.statistics()` reports. */
+export interface LockStatistics {
+  /** `locked()` now. */
+  locked: boolean;
+  /** Tasks waiting in `acquire()` now. */
+  waiters: number;
+  /** Successful acquisitions so far. */
+  acquired: number;
+  /** Acquisitions that had to wait. */
+  contended: number;
+  /** Waits given up (cancelled) so far. */
+  cancelled: number;
+}
+
+/**
+ * A mutual-exclusion lock for tasks, as asyncio.Lock: not owned by a task (any task may
+ * release it), fair (FIFO), cancellation-safe.
+ * @example
+ * const lock = new Lock();
+ * function* worker(): Coro<void> {
+ *   using _ = yield* lock.hold();   // async with lock:
+ *   yield* sleep(10);
+ * }
+ * // or by hand:
+ * yield* lock.acquire();
+ * try { ... } finally { lock.release(); }
+ */
+export class Lock {
+  /**
+   * Invariant: "unlocked" ⟹ no pending waiter (a release with a pending waiter hands off);
+   * "handoff" ⟹ exactly one waiter was woken and has not resumed yet.
+   */
+  #state: LockState = "unlocked";
+  readonly #waiters = new WaiterQueue<true>();
+  #acquired = 0;
+  #contended = 0;
+  #cancelled = 0;
+
+  /** True while a task holds the lock (false during a hand-off to a woken waiter, as asyncio). */
+  locked(): boolean {
+    return this.#state === "locked";
+  }
+
+  /**
+   * Acquire the lock, waiting in line (FIFO) while it is held or being handed to a waiter.
+   * Returns true, as asyncio. Cancelling a waiting task takes it out of the line; one that was
+   * already handed the lock passes it to the next waiter.
+   */
+  *acquire(): Coro<true> {
+    if (this.#state === "unlocked") {
+      this.#state = "locked";
+      this.#acquired++;
+      return true;
+    }
+    this.#contended++;
+    const fut = this.#waiters.add(getRunningLoop());
+    let resumed = false;
+    try {
+      yield* fut;
+      resumed = true;
+    } finally {
+      if (!resumed) {
+        this.#cancelled++;
+        if (this.#waiters.abandon(fut)) this.#handOff();
+      }
+    }
+    this.#state = "locked";
+    this.#acquired++;
+    return true;
+  }
+
+  /**
+   * Acquire and return a Disposable that releases: `using _ = yield* lock.hold();` is asyncio's
+   * `async with lock:`.
+   */
+  *hold(): Coro<Hold> {
+    yield* this.acquire();
+    return new Hold(this);
+  }
+
+  /** Release the lock, handing it to the first waiter if there is one. */
+  release(): void {
+    if (this.#state !== "locked") {
+      throw new LockNotAcquiredError(
+        "release() of a Lock that is not acquired: release only after a successful acquire(), once (prefer `using _ = yield* lock.hold()`)",
+      );
+    }
+    this.#handOff();
+  }
+
+  /** Counters for monitoring and tests (`waiters` is O(waiters)). */
+  statistics(): LockStatistics {
+    return {
+      locked: this.locked(),
+      waiters: this.#waiters.pendingCount(),
+      acquired: this.#acquired,
+      contended: this.#contended,
+      cancelled: this.#cancelled,
+    };
+  }
+
+  toString(): string {
+    const n = this.#waiters.pendingCount();
+    return `<Lock [${this.locked() ? "locked" : "unlocked"}${n > 0 ? `, waiters:${n}` : ""}]>`;
+  }
+
+  /** Give the lock to the first pending waiter, or unlock when there is none. */
+  #handOff(): void {
+    this.#state = this.#waiters.wakeOne(true) ? "handoff" : "unlocked";
+  }
+}
+
+/** What `Event.statistics()` reports. */
+export interface EventStatistics {
+  /** `isSet()` now. */
+  isSet: boolean;
+  /** Tasks waiting in `wait()` now. */
+  waiters: number;
+  /** Times `set()` changed the flag from false to true. */
+  sets: number;
+  /** Waiters woken by `set()` so far. */
+  woken: number;
+}
+
+/**
+ * A flag tasks can wait for, as asyncio.Event: `set()` wakes every waiter (all in the next loop
+ * iteration); `wait()` returns at once while the flag is set; `clear()` resets it.
+ * @example
+ * const ready = new Event();
+ * createTask((function* () { yield* ready.wait(); console.log("go"); })());
+ * ready.set();
+ */
+export class Event {
+  #value = false;
+  /** Invariant: empty of pending waiters while #value is true. */
+  readonly #waiters = new WaiterQueue<true>();
+  #sets = 0;
+  #woken = 0;
+
+  /** True when the flag is set. */
+  isSet(): boolean {
+    return this.#value;
+  }
+
+  /** Set the flag and wake every waiting task. Does nothing when already set. */
+  set(): void {
+    if (this.#value) return;
+    this.#value = true;
+    this.#sets++;
+    this.#woken += this.#waiters.wakeAll(true);
+  }
+
+  /** Reset the flag: later `wait()` calls block until the next `set()`. */
+  clear(): void {
+    this.#value = false;
+  }
+
+  /** Wait until the flag is set; returns true (at once, without yielding, when it is set). */
+  *wait(): Coro<true> {
+    if (this.#value) return true;
+    const fut = this.#waiters.add(getRunningLoop());
+    let resumed = false;
+    try {
+      yield* fut;
+      resumed = true;
+    } finally {
+      if (!resumed) this.#waiters.abandon(fut);
+    }
+    return true;
+  }
+
+  /** Counters for monitoring and tests (`waiters` is O(waiters)). */
+  statistics(): EventStatistics {
+    return {
+      isSet: this.#value,
+      waiters: this.#waiters.pendingCount(),
+      sets: this.#sets,
+      woken: this.#woken,
+    };
+  }
+
+  toString(): string {
+    const n = this.#waiters.pendingCount();
+    return `<Event [${this.#value ? "set" : "unset"}${n > 0 ? `, waiters:${n}` : ""}]>`;
+  }
+}

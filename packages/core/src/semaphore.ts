@@ -1,0 +1,182 @@
+/**
+ * Semaphore and BoundedSemaphore, as asyncio's (3.13 rules), on the public loop API only.
+ *
+ * HOW: a count of free units and a WaiterQueue. A release with tasks waiting hands its unit to
+ * the oldest pending waiter at once (the unit leaves `_value` and is "in transit" until that task
+ * resumes), which keeps the wake-up order FIFO:
+ *
+ *   release() ─► _value++ ─► a pending waiter? ─yes─► _value--, woken++, complete its future
+ *                                                    (its task resumes next iteration, woken--)
+ *
+ *   acquire() takes a unit at once only when `locked()` is false: a unit is free AND nobody is
+ *   queued or in transit (asyncio 3.13: later arrivals never overtake waiters).
+ *
+ * A woken waiter that is cancelled before it resumes gives its unit back and wakes the next one
+ * (asyncio fact 18), so cancellation never leaks units. Units are conserved:
+ *
+ *   Invariant: _value + woken + (units held by tasks) === initial value + releases - acquires
+ *              ... and for a BoundedSemaphore, _value + woken + held === the bound.
+ *
+ * Costs: acquire/release O(1) amortized; an uncontended acquire never touches the loop.
+ */
+
+import { type Coro, describe } from "./coro.js";
+import { getRunningLoop } from "./events.js";
+import { Hold } from "./locks.js";
+import { InvalidArgumentError, OverReleaseError } from "./sync-errors.js";
+import { WaiterQueue } from "./waiters.js";
+
+/** What `Semaphore.statistics()` reports. */
+export interface SemaphoreStatistics {
+  /** Units free now. */
+  value: number;
+  /** `locked()` now. */
+  locked: boolean;
+  /** Tasks waiting in `acquire()` now. */
+  waiters: number;
+  /** Units handed to woken waiters that have not resumed yet. */
+  inTransit: number;
+  /** Successful acquisitions so far. */
+  acquired: number;
+  /** Acquisitions that had to wait. */
+  contended: number;
+  /** Waits given up (cancelled) so far. */
+  cancelled: number;
+}
+
+/**
+ * A counter of units: `acquire()` takes one (waiting, FIFO, while none is free), `release()`
+ * gives one back. As asyncio.Semaphore, release() can raise the count past its start value;
+ * use BoundedSemaphore to catch that.
+ * @example
+ * const sem = new Semaphore(3);            // at most 3 downloads at once
+ * function* download(url: string): Coro<void> {
+ *   using _ = yield* sem.hold();           // async with sem:
+ *   yield* fetchIt(url);
+ * }
+ */
+export class Semaphore {
+  /** @internal Invariant: >= 0; free units (not those in transit to woken waiters). */
+  _value: number;
+  /** @internal Invariant: waiters woken with a unit that have not resumed (nor given up) yet. */
+  _inTransit = 0;
+  readonly #waiters = new WaiterQueue<true>();
+  #acquired = 0;
+  #contended = 0;
+  #cancelled = 0;
+
+  /** Start with `value` free units (a whole number >= 0; default 1). */
+  constructor(value = 1) {
+    if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
+      throw new InvalidArgumentError(
+        `${new.target.name}(${describe(value)}): the initial value must be a whole number >= 0`,
+      );
+    }
+    this._value = value;
+  }
+
+  /** True when `acquire()` would wait: no free unit, or other tasks are ahead in line. */
+  locked(): boolean {
+    return this._value === 0 || this._inTransit > 0 || this.#waiters.hasPending();
+  }
+
+  /** Take a unit, waiting in line (FIFO) while none is free. Returns true, as asyncio. */
+  *acquire(): Coro<true> {
+    if (!this.locked()) {
+      this._value--;
+      this.#acquired++;
+      return true;
+    }
+    this.#contended++;
+    const fut = this.#waiters.add(getRunningLoop());
+    let resumed = false;
+    try {
+      yield* fut;
+      resumed = true;
+      this._inTransit--;
+    } finally {
+      if (!resumed) {
+        this.#cancelled++;
+        if (this.#waiters.abandon(fut)) {
+          // Woken with a unit but not taking it: give it back.
+          this._inTransit--;
+          this._value++;
+        }
+      }
+      // Tasks that queued behind us while units were free (FIFO rule) may go now.
+      while (this._value > 0 && this.#wakeNext()) {}
+    }
+    this.#acquired++;
+    return true;
+  }
+
+  /** Acquire a unit; the returned Disposable releases it: `using _ = yield* sem.hold();`. */
+  *hold(): Coro<Hold> {
+    yield* this.acquire();
+    return new Hold(this);
+  }
+
+  /** Give a unit back, waking the oldest waiter if there is one. */
+  release(): void {
+    this._value++;
+    this.#wakeNext();
+  }
+
+  /** Counters for monitoring and tests (`waiters` is O(waiters)). */
+  statistics(): SemaphoreStatistics {
+    return {
+      value: this._value,
+      locked: this.locked(),
+      waiters: this.#waiters.pendingCount(),
+      inTransit: this._inTransit,
+      acquired: this.#acquired,
+      contended: this.#contended,
+      cancelled: this.#cancelled,
+    };
+  }
+
+  toString(): string {
+    const n = this.#waiters.pendingCount();
+    const state = this.locked() ? "locked" : `unlocked, value:${this._value}`;
+    return `<${this.constructor.name} [${state}${n > 0 ? `, waiters:${n}` : ""}]>`;
+  }
+
+  /** Hand one free unit to the oldest pending waiter; false when nobody waits. */
+  #wakeNext(): boolean {
+    if (!this.#waiters.wakeOne(true)) return false;
+    this._value--;
+    this._inTransit++;
+    return true;
+  }
+}
+
+/**
+ * A Semaphore that throws OverReleaseError when released more times than acquired, instead of
+ * growing past its start value: the usual guard for a pool of `value` resources.
+ *
+ * Units in transit to a woken waiter count as taken, so an extra release is caught even while
+ * a hand-off is pending (asyncio 3.13 checks only the free count and misses that case).
+ * @example
+ * const pool = new BoundedSemaphore(2);
+ * yield* pool.acquire();
+ * pool.release();
+ * pool.release(); // throws OverReleaseError
+ */
+export class BoundedSemaphore extends Semaphore {
+  readonly #bound: number;
+
+  constructor(value = 1) {
+    super(value);
+    this.#bound = value;
+  }
+
+  /** Give a unit back; throws OverReleaseError when no unit is taken. */
+  override release(): void {
+    if (this._value + this._inTransit >= this.#bound) {
+      throw new OverReleaseError(
+        `BoundedSemaphore(${this.#bound}) released too many times: every release() needs an acquire() before it (prefer \`using _ = yield* sem.hold()\`)`,
+      );
+    }
+    super.release();
+  }
+}
