@@ -61,3 +61,4 @@ export { sleep } from "./sleep.js";
 export { Task, allTasks, createTask, currentTask, eagerTaskFactory } from "./task.js";
 export { TimerHeap } from "./timer-heap.js";
 export { type AsyncIter, type AsyncIterableCo, BREAK, aiter, forEach, toArray } from "./iter.js";
+export { type GatherOptions, gather, shield } from "./gather.js";

@@ -109,7 +109,6 @@ export abstract class ClockBackend implements Backend {
   protected blockingWait(ms: number): void {
     this.waits++;
     if (ms > 0) Atomics.wait(this.wakeWord, WAKE_FLAG, IDLE, ms);
-    Atomics.store(this.wakeWord, WAKE_FLAG, IDLE);
   }
 
   protected pollSources(): void {
@@ -140,6 +139,13 @@ export abstract class ClockBackend implements Backend {
 
 /** Node's timers cannot fire sooner than this (ms); shorter host waits round up to it. */
 const HOST_TIMER_MIN_MS = 1;
+/**
+ * runSync blocks until this long (ms) before a deadline, then spins the rest: the kernel wakes a
+ * blocked thread 0.05 to 0.7 ms late (more on a loaded machine), which would make every timer
+ * late and chains of sleeps drift. A quarter millisecond of spinning per timed wait is the
+ * price of sub-millisecond precision; waits shorter than this are spun entirely.
+ */
+export const SPIN_BEFORE_DEADLINE_MS = 0.25;
 
 /** The real, monotonic clock. */
 export class RealClockBackend extends ClockBackend {
@@ -152,9 +158,16 @@ export class RealClockBackend extends ClockBackend {
   }
 
   select(timeoutMs: number): void {
-    if (timeoutMs > 0) this.blockingWait(timeoutMs);
-    else if (Atomics.load(this.wakeWord, WAKE_FLAG) === SET)
-      Atomics.store(this.wakeWord, WAKE_FLAG, IDLE);
+    if (timeoutMs > 0) {
+      const deadline = performance.now() + timeoutMs;
+      if (timeoutMs > SPIN_BEFORE_DEADLINE_MS)
+        this.blockingWait(timeoutMs - SPIN_BEFORE_DEADLINE_MS);
+      else this.waits++;
+      while (Atomics.load(this.wakeWord, WAKE_FLAG) === IDLE && performance.now() < deadline) {
+        // spin: see SPIN_BEFORE_DEADLINE_MS
+      }
+    }
+    Atomics.store(this.wakeWord, WAKE_FLAG, IDLE);
     this.pollSources();
   }
 
@@ -194,6 +207,7 @@ export class VirtualClockBackend extends ClockBackend {
     if (this.loop!._hasExternalWork()) {
       // Time stands still while outside work is in flight: wait for it for real.
       this.blockingWait(Number.POSITIVE_INFINITY);
+      Atomics.store(this.wakeWord, WAKE_FLAG, IDLE);
       this.pollSources();
       return;
     }

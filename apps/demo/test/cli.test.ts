@@ -1,0 +1,30 @@
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+const cli = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
+const demo = (...args: string[]) =>
+  execFileSync(process.execPath, [cli, ...args], { encoding: "utf8" });
+
+describe("the demo command line (built)", () => {
+  it("lists the programs with no arguments", () => {
+    const out = demo();
+    expect(out).toMatch(/count\s+five concurrent count\(\) coroutines/);
+    expect(out).toMatch(/chess/);
+  });
+
+  it("runs chess --virtual to the end at once", () => {
+    expect(demo("chess", "--virtual")).toContain("Exhibition over after 1:00:55");
+  });
+
+  it("rejects an unknown program with exit code 2 and the list of known ones", () => {
+    try {
+      demo("nope");
+      expect.unreachable();
+    } catch (e) {
+      const err = e as { status: number; stderr: string };
+      expect(err.status).toBe(2);
+      expect(err.stderr).toMatch(/unknown demo program "nope". Known: count, sleepy, chess/);
+    }
+  });
+});
