@@ -115,6 +115,7 @@ async function main(): Promise<void> {
       const vs = await Promise.all(ps);
       for (const v of vs) s += v;
     }
+    return void s;
   });
   report("spawn+join / async+Promise.all", spawnOurs, spawnNative, B * R, 2.0);
 
