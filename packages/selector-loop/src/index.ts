@@ -1,1 +1,60 @@
-export {};
+/**
+ * @aioloop/selector-loop: asyncio's I/O event loop for Node. Readiness over Node sockets,
+ * transports and protocols, streams, servers, signals and subprocesses.
+ *
+ * @packageDocumentation
+ */
+
+export type {
+  Address,
+  SocketAddress,
+  TcpAddress,
+  UnixAddress,
+} from "./address.js";
+export {
+  AddressInUseError,
+  BrokenPipeError,
+  ConcurrentReadError,
+  ConnectionAbortedError,
+  ConnectionError,
+  ConnectionRefusedError,
+  ConnectionResetError,
+  FileNotFoundError,
+  GaiError,
+  LineTooLongError,
+  NotSelectorLoopError,
+  OSError,
+  type OSErrorFields,
+  PermissionError,
+  ProcessLookupError,
+  SelectorKeyError,
+  TransportClosedError,
+  toOSError,
+} from "./errors.js";
+export { IOHandle } from "./io-handle.js";
+export { type RunOptions, run } from "./run.js";
+export {
+  type Closeable,
+  type IOCallbacks,
+  type Runnable,
+  SelectorBackend,
+} from "./selector-backend.js";
+export {
+  type AddrInfo,
+  EMPTY_BYTES,
+  type GetaddrinfoOptions,
+  SelectorLoop,
+  type SelectorLoopOptions,
+  getSelectorLoop,
+} from "./selector-loop.js";
+export {
+  EVENT_READ,
+  EVENT_WRITE,
+  NodeSocketSelector,
+  type Selectable,
+  type SelectorEvent,
+  SelectorKey,
+  acceptNowait,
+  eofReceived,
+  watch,
+} from "./selector.js";

@@ -1,0 +1,215 @@
+/**
+ * The errors of selector-loop: Python's OSError family over Node's system errors, plus the
+ * named errors for mistakes a user can make with sockets, transports and streams.
+ *
+ * HOW: `toOSError(nodeError)` maps a Node system error (an `Error` with `code`, `errno`,
+ * `syscall`) to the class Python would raise, keeping Node's fields and the original error as
+ * `cause`:
+ *
+ *   ECONNRESET ─► ConnectionResetError ┐
+ *   ECONNREFUSED ► ConnectionRefusedError├─ ConnectionError ─┐
+ *   ECONNABORTED ► ConnectionAbortedError│                   │
+ *   EPIPE ──────► BrokenPipeError ──────┘                    ├─ OSError ─ Error
+ *   EADDRINUSE ─► AddressInUseError ─────────────────────────┤
+ *   ENOENT ─────► FileNotFoundError,  EACCES/EPERM ► PermissionError,
+ *   ESRCH ──────► ProcessLookupError, ENOTFOUND/EAI_* ► GaiError, anything else ► OSError
+ *
+ * WHY: users catch by class (`catch (e) { if (e instanceof ConnectionResetError) ... }`) as
+ * they would `except ConnectionResetError`, and still see Node's `code` and `syscall`.
+ */
+
+/** A Node system error, as Node reports it. */
+export interface NodeSystemError extends Error {
+  code?: string;
+  errno?: number;
+  syscall?: string;
+  address?: string;
+  port?: number;
+  path?: string;
+}
+
+function named<T extends { prototype: Error }>(cls: T, name: string): T {
+  Object.defineProperty(cls.prototype, "name", {
+    value: name,
+    writable: true,
+    configurable: true,
+    enumerable: false,
+  });
+  return cls;
+}
+
+/** What `new OSError(...)` takes besides the message. */
+export interface OSErrorFields {
+  code?: string | undefined;
+  errno?: number | undefined;
+  syscall?: string | undefined;
+  address?: string | undefined;
+  port?: number | undefined;
+  path?: string | undefined;
+  cause?: unknown;
+}
+
+/**
+ * An operating-system error, as Python's OSError: keeps Node's `code` (e.g. "ECONNRESET"),
+ * `errno`, `syscall` and, when Node gave them, `address`, `port` and `path`.
+ */
+export class OSError extends Error {
+  /** Node's error code, e.g. "ECONNRESET"; undefined for errors made here. */
+  readonly code: string | undefined;
+  readonly errno: number | undefined;
+  readonly syscall: string | undefined;
+  readonly address: string | undefined;
+  readonly port: number | undefined;
+  readonly path: string | undefined;
+  constructor(message: string, fields: OSErrorFields = {}) {
+    super(message, fields.cause === undefined ? undefined : { cause: fields.cause });
+    this.code = fields.code;
+    this.errno = fields.errno;
+    this.syscall = fields.syscall;
+    this.address = fields.address;
+    this.port = fields.port;
+    this.path = fields.path;
+  }
+}
+named(OSError, "OSError");
+
+/** A connection-related OSError (Python's ConnectionError). */
+export class ConnectionError extends OSError {}
+named(ConnectionError, "ConnectionError");
+
+/** The peer reset the connection (ECONNRESET), or the connection was lost mid-operation. */
+export class ConnectionResetError extends ConnectionError {}
+named(ConnectionResetError, "ConnectionResetError");
+
+/** Nobody listens at the address (ECONNREFUSED). */
+export class ConnectionRefusedError extends ConnectionError {}
+named(ConnectionRefusedError, "ConnectionRefusedError");
+
+/** The connection was aborted locally (ECONNABORTED). */
+export class ConnectionAbortedError extends ConnectionError {}
+named(ConnectionAbortedError, "ConnectionAbortedError");
+
+/** Writing to a connection (or pipe) whose other end is closed (EPIPE). */
+export class BrokenPipeError extends ConnectionError {}
+named(BrokenPipeError, "BrokenPipeError");
+
+/** The address to listen on is taken (EADDRINUSE). */
+export class AddressInUseError extends OSError {}
+named(AddressInUseError, "AddressInUseError");
+
+/** No such file or program (ENOENT), e.g. spawning a command that does not exist. */
+export class FileNotFoundError extends OSError {}
+named(FileNotFoundError, "FileNotFoundError");
+
+/** Not allowed (EACCES, EPERM). */
+export class PermissionError extends OSError {}
+named(PermissionError, "PermissionError");
+
+/** No such process (ESRCH). */
+export class ProcessLookupError extends OSError {}
+named(ProcessLookupError, "ProcessLookupError");
+
+/** A host name could not be resolved (Python's socket.gaierror). */
+export class GaiError extends OSError {}
+named(GaiError, "GaiError");
+
+type OSErrorClass = new (message: string, fields?: OSErrorFields) => OSError;
+
+/** Which class, and what to say, for each Node code (a switch keeps it exhaustive and fast). */
+function classify(code: string | undefined): [OSErrorClass, string] {
+  switch (code) {
+    case "ECONNRESET":
+      return [ConnectionResetError, "connection reset by peer"];
+    case "ECONNREFUSED":
+      return [ConnectionRefusedError, "connection refused: nothing listens at that address"];
+    case "ECONNABORTED":
+      return [ConnectionAbortedError, "connection aborted"];
+    case "EPIPE":
+    case "ERR_STREAM_WRITE_AFTER_END":
+    case "ERR_STREAM_DESTROYED":
+      return [BrokenPipeError, "broken pipe: the other end is closed"];
+    case "EADDRINUSE":
+      return [AddressInUseError, "address already in use: pick another port (or port 0)"];
+    case "ENOENT":
+      return [FileNotFoundError, "no such file or directory"];
+    case "EACCES":
+    case "EPERM":
+      return [PermissionError, "permission denied"];
+    case "ESRCH":
+      return [ProcessLookupError, "no such process"];
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+    case "EAI_FAIL":
+    case "EAI_NONAME":
+    case "EAI_NODATA":
+      return [GaiError, "could not resolve the host name"];
+    default:
+      return [OSError, "operating-system error"];
+  }
+}
+
+/** System error codes (E...), and the two stream codes that mean "the other end is gone". */
+function isSystemCode(code: unknown): code is string {
+  if (typeof code !== "string") return false;
+  if (code === "ERR_STREAM_WRITE_AFTER_END" || code === "ERR_STREAM_DESTROYED") return true;
+  return code.startsWith("E") && !code.startsWith("ERR_");
+}
+
+/**
+ * The named OSError for a Node error (returned as is when it is one already; non-system errors
+ * are returned unchanged).
+ * @example
+ * sock.once("error", (e) => fut.setException(toOSError(e)));
+ */
+export function toOSError(err: unknown, what?: string): unknown {
+  if (err instanceof OSError) return err;
+  if (!(err instanceof Error)) return err;
+  const e = err as NodeSystemError;
+  if (!isSystemCode(e.code)) return err;
+  const [cls, text] = classify(e.code);
+  const prefix = what === undefined ? text : `${what}: ${text}`;
+  return new cls(`${prefix} (${e.message})`, {
+    code: e.code,
+    errno: e.errno,
+    syscall: e.syscall,
+    address: e.address,
+    port: e.port,
+    path: e.path,
+    cause: err,
+  });
+}
+
+/** The connection was lost (peer gone) while a write or drain waited: asyncio's "Connection lost". */
+export function connectionLost(cause?: unknown): ConnectionResetError {
+  return new ConnectionResetError(
+    "connection lost: the peer closed or reset the connection before the data was sent",
+    cause === undefined || cause === null ? {} : { cause },
+  );
+}
+
+/** `register` of an object already registered, or `modify`/`unregister` of one that is not. */
+export class SelectorKeyError extends Error {}
+named(SelectorKeyError, "SelectorKeyError");
+
+/** An I/O call needs a SelectorLoop but the running loop is another kind. */
+export class NotSelectorLoopError extends TypeError {}
+named(NotSelectorLoopError, "NotSelectorLoopError");
+
+/** A transport or stream was used after close(), or written after writeEof(). */
+export class TransportClosedError extends Error {}
+named(TransportClosedError, "TransportClosedError");
+
+/**
+ * Two coroutines read one StreamReader (or wait on one socket) at the same time: which one gets
+ * the next bytes would be undefined (asyncio's RuntimeError).
+ */
+export class ConcurrentReadError extends Error {}
+named(ConcurrentReadError, "ConcurrentReadError");
+
+/**
+ * A line (or chunk up to a separator) is longer than the stream's limit: asyncio's readline
+ * raises ValueError here. `cause` is the LimitOverrunError, whose `consumed` says how far the
+ * overrun went.
+ */
+export class LineTooLongError extends RangeError {}
+named(LineTooLongError, "LineTooLongError");

@@ -1,0 +1,516 @@
+/**
+ * SelectorLoop: a TimerLoop with I/O. Readiness callbacks over Node sockets (`addReader`,
+ * `addWriter`), the `sock*` coroutines built on them, name resolution and signal handlers; the
+ * transports, servers, streams and subprocesses of this package all run on it.
+ *
+ * HOW: the loop's backend (SelectorBackend) owns a NodeSocketSelector. A registration keeps
+ * asyncio's pair of callbacks per object; when the selector reports the object ready, the
+ * backend queues them behind the callbacks already ready in this iteration:
+ *
+ *   addReader(sock, cb) ─► selector.register(sock, READ, {reader: IOHandle(cb), writer})
+ *   sockRecv(sock, n):  try sock.read() ─ data? ─► return it
+ *                          │ null (would block)
+ *                          ▼
+ *                       addReader(sock, retry) ─► yield* fut ─► removeReader (finally: also
+ *                                                               on cancel)
+ *
+ * Everything that waits is a coroutine (`yield* loop.sockRecv(...)`); `add*`/`remove*` are
+ * plain calls. Only host-driven runs work (`run`, `runUntilComplete`): Node delivers socket
+ * events only when the thread returns to Node, so `runSync` throws a clear error.
+ *
+ * Costs: add/remove O(1); a sock* call that does not have to wait allocates nothing but its
+ * result; one that waits costs a future and one registration.
+ */
+
+import { lookup } from "node:dns/promises";
+import type { Server, Socket } from "node:net";
+import {
+  type Awaitable,
+  type Coro,
+  type Future,
+  InvalidStateError,
+  fromPromise,
+  getRunningLoop,
+} from "@aioloop/core";
+import { TimerLoop } from "@aioloop/timer-loop";
+import {
+  type Address,
+  type SocketAddress,
+  checkAddress,
+  describeAddress,
+  isUnixAddress,
+  peerAddress,
+} from "./address.js";
+import {
+  BrokenPipeError,
+  ConcurrentReadError,
+  NotSelectorLoopError,
+  OSError,
+  toOSError,
+} from "./errors.js";
+import { IOHandle } from "./io-handle.js";
+import { type Closeable, type Runnable, SelectorBackend } from "./selector-backend.js";
+import {
+  EVENT_READ,
+  EVENT_WRITE,
+  type Selectable,
+  type Watch,
+  eofReceived,
+  errorOf,
+  watchOf,
+} from "./selector.js";
+import { SignalHandlers } from "./signals.js";
+
+/** What reads return at end of stream (shared: never written to). */
+export const EMPTY_BYTES: Uint8Array = new Uint8Array(0);
+
+/** Options of `new SelectorLoop()`. */
+export interface SelectorLoopOptions {
+  /** Debug mode: report slow callbacks (see `slowCallbackDuration`). */
+  debug?: boolean;
+}
+
+/** A resolved address, as `getaddrinfo` returns them. */
+export interface AddrInfo extends SocketAddress {
+  /** 4 or 6. */
+  familyNumber: 4 | 6;
+}
+
+/** Options of `getaddrinfo`. */
+export interface GetaddrinfoOptions {
+  /** 0 (default: both), 4 or 6. */
+  family?: 0 | 4 | 6;
+}
+
+/** `data` as bytes: Uint8Arrays as they are, strings as UTF-8. */
+export function toBytes(data: unknown, where: string): Uint8Array {
+  if (data instanceof Uint8Array) return data;
+  if (typeof data === "string") return Buffer.from(data, "utf8");
+  if (ArrayBuffer.isView(data))
+    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  throw new TypeError(
+    `${where} needs bytes (a Uint8Array or Buffer) or a string, got ${data === null ? "null" : typeof data}`,
+  );
+}
+
+/** A Node Buffer as a plain Uint8Array view (no copy), so every read returns one type. */
+export function asBytes(buf: Buffer | Uint8Array): Uint8Array {
+  return buf.constructor === Uint8Array
+    ? buf
+    : new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+}
+
+function checkSize(n: unknown, where: string): asserts n is number {
+  if (typeof n !== "number" || !Number.isInteger(n) || n < 0) {
+    throw new RangeError(`${where}: the size must be a non-negative integer, got ${String(n)}`);
+  }
+}
+
+/**
+ * Up to `n` bytes Node has already received on `sock`; EMPTY_BYTES at EOF (or after a local
+ * close); null when none are there yet (would block); throws the socket's error once the
+ * bytes received before it are consumed.
+ */
+export function tryRecv(w: Watch, n: number): Uint8Array | null {
+  const sock = w.obj as Socket;
+  const len = sock.readableLength;
+  if (len > 0) {
+    const b = (len <= n ? sock.read() : sock.read(n)) as Buffer | null;
+    if (b !== null) return asBytes(b);
+  }
+  const err = errorOf(w);
+  if (err !== undefined) throw toOSError(err, "recv");
+  if (eofReceived(sock)) {
+    sock.read(); // let Node see the buffer drained at EOF (it then emits 'end')
+    return EMPTY_BYTES;
+  }
+  if (sock.destroyed) return EMPTY_BYTES;
+  return null;
+}
+
+/**
+ * The event loop of this package: a TimerLoop (real clock) with socket readiness, transports,
+ * servers, streams, signals and subprocesses.
+ * @example
+ * const loop = new SelectorLoop();
+ * const [reader, writer] = await loop.runUntilComplete(openConnection({ host, port }));
+ * loop.close();
+ */
+export class SelectorLoop extends TimerLoop {
+  /** @internal */ readonly _io: SelectorBackend;
+  readonly #signals: SignalHandlers;
+
+  constructor(opts: SelectorLoopOptions = {}) {
+    const io = new SelectorBackend();
+    super({ clock: "real", backend: io, ...(opts.debug === true ? { debug: true } : {}) });
+    if (this._backend !== io) {
+      // An older TimerLoop ignores `backend`: put ours in place of the clock it made.
+      (this as { _backend: unknown })._backend = io;
+      io.attach(this);
+    }
+    this._io = io;
+    this.#signals = new SignalHandlers(this);
+  }
+
+  /** Not available: see the message. */
+  override runSync<T>(_aw: Awaitable<T>): T {
+    throw new InvalidStateError(
+      "SelectorLoop cannot runSync(): Node delivers socket events only when the thread returns to " +
+        "Node's event loop, which runSync never does. Use `await loop.runUntilComplete(main())` or " +
+        "`await run(main)` from @aioloop/selector-loop.",
+    );
+  }
+
+  override get wakeWord(): Int32Array {
+    return this._io.wakeWord;
+  }
+
+  override addExternalSource(src: Parameters<TimerLoop["addExternalSource"]>[0]): void {
+    this._io.addSource(src);
+  }
+
+  override removeExternalSource(src: Parameters<TimerLoop["removeExternalSource"]>[0]): void {
+    this._io.removeSource(src);
+  }
+
+  override close(): void {
+    if (!this.isClosed() && !this.isRunning()) this.#signals.close();
+    super.close();
+  }
+
+  // ── readiness callbacks ─────────────────────────────────────────────────────────────────
+
+  /**
+   * Call `cb(...args)` whenever `sock` is readable (data, EOF or an error waits), until
+   * `removeReader(sock)`. Replaces a reader already registered for `sock`.
+   * @example
+   * loop.addReader(sock, () => { const b = sock.read(); if (b) handle(b); });
+   */
+  addReader<A extends unknown[]>(sock: Selectable, cb: (...args: A) => void, ...args: A): void {
+    this._checkClosed();
+    if (typeof cb !== "function") throw new TypeError("addReader needs a callback function");
+    this._setReader(sock, new IOHandle(cb, args, this));
+  }
+
+  /** Stop watching `sock` for reading; false when no reader was registered. */
+  removeReader(sock: Selectable): boolean {
+    return this._clearReader(sock);
+  }
+
+  /** Call `cb(...args)` whenever `sock` is writable, until `removeWriter(sock)`. */
+  addWriter<A extends unknown[]>(sock: Socket, cb: (...args: A) => void, ...args: A): void {
+    this._checkClosed();
+    if (typeof cb !== "function") throw new TypeError("addWriter needs a callback function");
+    this._setWriter(sock, new IOHandle(cb, args, this));
+  }
+
+  /** Stop watching `sock` for writing; false when no writer was registered. */
+  removeWriter(sock: Socket): boolean {
+    return this._clearWriter(sock);
+  }
+
+  /** @internal Register `r` as the reader of `obj` (transports pass themselves). */
+  _setReader(obj: Selectable, r: Runnable): void {
+    const sel = this._io.selector;
+    const key = sel.getKey(obj);
+    if (key === undefined) {
+      sel.register(obj, EVENT_READ, { reader: r, writer: null });
+      return;
+    }
+    const old = key.data.reader;
+    key.data.reader = r;
+    sel.modify(obj, key.events | EVENT_READ);
+    if (old instanceof IOHandle && old !== r) old.cancel();
+  }
+
+  /** @internal */
+  _clearReader(obj: Selectable): boolean {
+    const sel = this._io.selector;
+    const key = sel.getKey(obj);
+    if (key === undefined || key.data.reader === null) return false;
+    const old = key.data.reader;
+    key.data.reader = null;
+    const events = key.events & ~EVENT_READ;
+    if (events === 0) sel.unregister(obj);
+    else sel.modify(obj, events);
+    if (old instanceof IOHandle) old.cancel();
+    return true;
+  }
+
+  /** @internal */
+  _setWriter(obj: Socket, r: Runnable): void {
+    const sel = this._io.selector;
+    const key = sel.getKey(obj);
+    if (key === undefined) {
+      sel.register(obj, EVENT_WRITE, { reader: null, writer: r });
+      return;
+    }
+    const old = key.data.writer;
+    key.data.writer = r;
+    sel.modify(obj, key.events | EVENT_WRITE);
+    if (old instanceof IOHandle && old !== r) old.cancel();
+  }
+
+  /** @internal */
+  _clearWriter(obj: Socket): boolean {
+    const sel = this._io.selector;
+    const key = sel.getKey(obj);
+    if (key === undefined || key.data.writer === null) return false;
+    const old = key.data.writer;
+    key.data.writer = null;
+    const events = key.events & ~EVENT_WRITE;
+    if (events === 0) sel.unregister(obj);
+    else sel.modify(obj, events);
+    if (old instanceof IOHandle) old.cancel();
+    return true;
+  }
+
+  /** @internal Close `r` with the loop unless it is released first (`_untrack`). */
+  _track(r: Closeable): void {
+    this._io.track(r);
+  }
+
+  /** @internal */
+  _untrack(r: Closeable): void {
+    this._io.untrack(r);
+  }
+
+  // ── socket operations ───────────────────────────────────────────────────────────────────
+
+  /**
+   * Receive up to `n` bytes from `sock`: waits until at least one byte (or EOF) is there;
+   * returns an empty array at EOF. Throws the socket's error (e.g. ConnectionResetError) once
+   * the bytes received before it have been returned.
+   * @example
+   * const data = yield* loop.sockRecv(sock, 65536);
+   * if (data.length === 0) return; // peer closed
+   */
+  *sockRecv(sock: Socket, n: number): Coro<Uint8Array> {
+    checkSize(n, "sockRecv");
+    const w = this.#readableWatch(sock, "sockRecv");
+    if (n === 0) return EMPTY_BYTES;
+    const now = tryRecv(w, n);
+    if (now !== null) return now;
+    const fut = this.createFuture<Uint8Array>();
+    this._setReader(sock, new IOHandle(recvReady, [fut, w, n], this));
+    try {
+      return yield* fut;
+    } finally {
+      this._clearReader(sock);
+    }
+  }
+
+  /** Receive into `buf` (up to its length); returns how many bytes were written (0 at EOF). */
+  *sockRecvInto(sock: Socket, buf: Uint8Array): Coro<number> {
+    if (!(buf instanceof Uint8Array)) {
+      throw new TypeError("sockRecvInto needs a Uint8Array (or Buffer) to receive into");
+    }
+    const data = yield* this.sockRecv(sock, buf.length);
+    buf.set(data);
+    return data.length;
+  }
+
+  /**
+   * Send all of `data` on `sock`: hands it to Node and waits while Node's write buffer is over
+   * its high-water mark (the socket is not writable), so a fast sender is held back.
+   */
+  *sockSendall(sock: Socket, data: Uint8Array | string): Coro<void> {
+    const bytes = toBytes(data, "sockSendall");
+    const w = watchOf(sock);
+    checkWritable(w, "sockSendall");
+    if (bytes.length === 0) return;
+    if (!writableNow(sock)) yield* this.#waitWritable(w);
+    checkWritable(w, "sockSendall");
+    sock.write(bytes);
+    if (sock.writableNeedDrain) yield* this.#waitWritable(w);
+  }
+
+  /**
+   * Connect `sock` to `address` and wait until connected. Throws ConnectionRefusedError when
+   * nobody listens there, GaiError when the host name does not resolve.
+   */
+  *sockConnect(sock: Socket, address: Address): Coro<void> {
+    checkAddress(address, "sockConnect");
+    const w = watchOf(sock);
+    if (!sock.pending) {
+      throw new OSError("sockConnect: this socket is connected already: use a new net.Socket()");
+    }
+    if (isUnixAddress(address)) sock.connect({ path: address.path });
+    else sock.connect({ host: address.host, port: address.port });
+    const fut = this.createFuture<void>();
+    this._setWriter(sock, new IOHandle(connectReady, [fut, w, address], this));
+    try {
+      yield* fut;
+    } finally {
+      this._clearWriter(sock);
+    }
+  }
+
+  /**
+   * Accept the next connection of a listening `server`: `[socket, peer address]`. The socket is
+   * paused (nothing is read until you ask).
+   */
+  *sockAccept(server: Server): Coro<[Socket, SocketAddress | null]> {
+    const w = watchOf(server);
+    if (!w.isServer) throw new TypeError("sockAccept needs a listening net.Server");
+    const now = takeConnection(w);
+    if (now !== null) return now;
+    const fut = this.createFuture<[Socket, SocketAddress | null]>();
+    this._setReader(server, new IOHandle(acceptReady, [fut, w], this));
+    try {
+      return yield* fut;
+    } finally {
+      this._clearReader(server);
+    }
+  }
+
+  /**
+   * Resolve `host` to addresses (Node's dns.lookup, i.e. getaddrinfo(3)).
+   * @example
+   * const [first] = yield* loop.getaddrinfo("localhost", 80);
+   */
+  *getaddrinfo(host: string, port: number, opts: GetaddrinfoOptions = {}): Coro<AddrInfo[]> {
+    if (typeof host !== "string") throw new TypeError("getaddrinfo needs a host name string");
+    checkSize(port, "getaddrinfo port");
+    const family = opts.family ?? 0;
+    let found: { address: string; family: number }[];
+    try {
+      found = yield* fromPromise(lookup(host, { all: true, family }), this);
+    } catch (e) {
+      throw toOSError(e, `getaddrinfo(${JSON.stringify(host)})`);
+    }
+    return found.map((a) => ({
+      host: a.address,
+      port,
+      family: a.family === 6 ? "IPv6" : "IPv4",
+      familyNumber: a.family === 6 ? 6 : 4,
+    }));
+  }
+
+  // ── signals ─────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Call `cb(...args)` on the loop whenever the process receives `signal` (e.g. "SIGTERM").
+   * Replaces a handler already set for it. SIGKILL and SIGSTOP cannot be handled.
+   */
+  addSignalHandler<A extends unknown[]>(
+    signal: NodeJS.Signals,
+    cb: (...args: A) => void,
+    ...args: A
+  ): void {
+    this._checkClosed();
+    this.#signals.add(signal, cb, args);
+  }
+
+  /** Remove the handler for `signal`; false when none was set. */
+  removeSignalHandler(signal: NodeJS.Signals): boolean {
+    return this.#signals.remove(signal);
+  }
+
+  #readableWatch(sock: Socket, where: string): Watch {
+    const w = watchOf(sock);
+    if (w.isServer) throw new TypeError(`${where} needs a net.Socket, got a net.Server`);
+    const key = this._io.selector.getKey(sock);
+    if (key !== undefined && key.data.reader !== null) {
+      throw new ConcurrentReadError(
+        `${where}: another reader is registered for this socket (a transport, addReader or another ${where}): read it from one place`,
+      );
+    }
+    return w;
+  }
+
+  *#waitWritable(w: Watch): Coro<void> {
+    const sock = w.obj as Socket;
+    const fut = this.createFuture<void>();
+    this._setWriter(sock, new IOHandle(writeReady, [fut, w], this));
+    try {
+      yield* fut;
+    } finally {
+      this._clearWriter(sock);
+    }
+  }
+}
+
+function writableNow(sock: Socket): boolean {
+  return !sock.pending && !sock.writableNeedDrain;
+}
+
+function checkWritable(w: Watch, where: string): void {
+  const err = errorOf(w);
+  if (err !== undefined) throw toOSError(err, where);
+  const sock = w.obj as Socket;
+  if (sock.destroyed || sock.writableEnded) {
+    throw new BrokenPipeError(
+      `${where}: the socket is closed (or its write side was shut down): nothing more can be sent`,
+    );
+  }
+}
+
+function recvReady(fut: Future<Uint8Array>, w: Watch, n: number): void {
+  if (fut.done()) return;
+  try {
+    const data = tryRecv(w, n);
+    if (data !== null) fut.setResult(data);
+  } catch (e) {
+    fut.setException(e);
+  }
+}
+
+function writeReady(fut: Future<void>, w: Watch): void {
+  if (fut.done()) return;
+  try {
+    checkWritable(w, "send");
+    fut.setResult(undefined);
+  } catch (e) {
+    fut.setException(e);
+  }
+}
+
+function connectReady(fut: Future<void>, w: Watch, address: Address): void {
+  if (fut.done()) return;
+  const sock = w.obj as Socket;
+  const err = errorOf(w);
+  if (err !== undefined) {
+    fut.setException(toOSError(err, `connect to ${describeAddress(address)}`));
+  } else if (sock.destroyed) {
+    fut.setException(new OSError(`connect to ${describeAddress(address)}: the socket was closed`));
+  } else if (!sock.pending) {
+    fut.setResult(undefined);
+  }
+}
+
+function takeConnection(w: Watch): [Socket, SocketAddress | null] | null {
+  const sock = w.backlog.shift();
+  if (sock !== undefined) return [sock, peerAddress(sock)];
+  const err = errorOf(w);
+  if (err !== undefined) throw toOSError(err, "accept");
+  if (w.closed || !(w.obj as Server).listening) {
+    throw new OSError("accept: the server is not listening (closed, or listen() not called yet)");
+  }
+  return null;
+}
+
+function acceptReady(fut: Future<[Socket, SocketAddress | null]>, w: Watch): void {
+  if (fut.done()) return;
+  try {
+    const got = takeConnection(w);
+    if (got !== null) fut.setResult(got);
+  } catch (e) {
+    fut.setException(e);
+  }
+}
+
+/**
+ * The running loop as a SelectorLoop; throws NotSelectorLoopError (saying what to do) when no
+ * loop or another kind of loop runs.
+ */
+export function getSelectorLoop(where: string): SelectorLoop {
+  const loop = getRunningLoop();
+  if (!(loop instanceof SelectorLoop)) {
+    throw new NotSelectorLoopError(
+      `${where} needs a SelectorLoop, but the running loop is a ${loop.constructor.name}: ` +
+        "run the program with run() from @aioloop/selector-loop (or new SelectorLoop())",
+    );
+  }
+  return loop;
+}

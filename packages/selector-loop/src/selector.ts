@@ -1,0 +1,436 @@
+/**
+ * NodeSocketSelector: Python's `selectors` over Node sockets and servers. Register interest in
+ * readable/writable per `net.Socket` (or `net.Server` for accept), then ask which are ready.
+ *
+ * HOW: Node has no select(2) for JavaScript; it tells us about sockets through events. The
+ * selector turns those events into level-triggered readiness, the way epoll's users see it:
+ *
+ *   Node event ('readable', 'drain', 'connect', 'connection', 'error', 'close')
+ *        │  (only a hint: "this object may have changed")
+ *        ▼
+ *   hot list  ──poll()──►  for each hot key: readiness(obj) & key.events
+ *        ▲                        │ ready?  ─► reported; stays hot (level-triggered: reported
+ *        └────────────────────────┘           again next poll until the owner consumes it)
+ *                                   not ready ─► leaves the hot list until the next event
+ *
+ * Readiness is read from the socket's own state, never from what the event said:
+ *   readable: bytes in Node's buffer, or EOF received, or the socket errored/closed
+ *   writable: connected and Node's write buffer below its high-water mark (or errored/closed)
+ *   server readable: an accepted connection waits in the backlog, or the server closed
+ *
+ * Sockets are kept in paused mode (a 'readable' listener, no 'data' listener): Node reads from
+ * the kernel only up to its high-water mark and nothing reaches user code until `socket.read()`
+ * is called; `read()` returning null means "would block". Data stays in Node's buffer after
+ * an error or close, so no received byte is lost to a reset.
+ *
+ * Costs: register/modify/unregister O(1); an event O(1) (a flag and an array push); poll
+ * O(hot keys), not O(registered keys): a thousand idle connections cost nothing per poll.
+ *
+ * Errors: every object the selector sees gets a permanent 'error' listener that records the
+ * first error (Node would otherwise crash the process on an unhandled socket error); `error()`
+ * returns it, and the readiness it causes lets the owner's callback find it.
+ */
+
+import type { Server, Socket } from "node:net";
+import { SelectorKeyError } from "./errors.js";
+
+/** Interest in (and readiness for) reading: data, EOF or an error is waiting. */
+export const EVENT_READ = 1;
+/** Interest in (and readiness for) writing: Node's write buffer has room. */
+export const EVENT_WRITE = 2;
+const ALL_EVENTS = EVENT_READ | EVENT_WRITE;
+
+/** What a selector watches: a socket (read/write) or a listening server (read = accept). */
+export type Selectable = Socket | Server;
+
+/** A registration: the object, the events of interest, and the owner's data. */
+export class SelectorKey<D = unknown> {
+  readonly fileobj: Selectable;
+  /** Invariant: a non-zero mask of EVENT_READ | EVENT_WRITE while registered. */
+  events: number;
+  data: D;
+  /** @internal */ readonly _watch: Watch;
+  constructor(fileobj: Selectable, events: number, data: D, watch: Watch) {
+    this.fileobj = fileobj;
+    this.events = events;
+    this.data = data;
+    this._watch = watch;
+  }
+}
+
+/** A ready key and the events it is ready for (a subset of `key.events`). */
+export type SelectorEvent<D> = [key: SelectorKey<D>, events: number];
+
+/** The paused-mode internals we read (stable across Node 18-22; no public getter exists). */
+interface ReadableStateView {
+  ended?: boolean;
+}
+
+/**
+ * @internal What the selector knows about one object, kept for the object's whole life (a
+ * WeakMap holds it), registered or not.
+ */
+export class Watch {
+  readonly obj: Selectable;
+  readonly isServer: boolean;
+  /** Invariant: the key while registered with `selector`, else null. */
+  key: SelectorKey<any> | null = null;
+  /** The first error Node reported for this object (raw Node error), or undefined. */
+  error: unknown = undefined;
+  /** Invariant: true once Node emitted 'close' for this object. */
+  closed = false;
+  /** Invariant: true iff this watch is in its selector's hot list. */
+  hot = false;
+  /** Invariant: true once the 'readable' listener is attached (the socket is in paused mode). */
+  readableListening = false;
+  /** Server only: accepted connections not yet taken, oldest first. */
+  readonly backlog: Socket[] = [];
+  /** The selector whose hot list this object's events feed. */
+  selector: NodeSocketSelector<any> | null = null;
+  readonly onEvent: () => void;
+
+  constructor(obj: Selectable, isServer: boolean) {
+    this.obj = obj;
+    this.isServer = isServer;
+    this.onEvent = () => {
+      const s = this.selector;
+      if (s !== null && this.key !== null) s._markHot(this);
+    };
+  }
+}
+
+const watches = new WeakMap<Selectable, Watch>();
+
+function isServerObject(obj: Selectable): obj is Server {
+  return (
+    typeof (obj as Server).listen === "function" && typeof (obj as Socket).write !== "function"
+  );
+}
+
+/**
+ * Start watching `obj` now: record its errors and (servers) queue the connections it accepts,
+ * so none is missed before the first `register`/`sockAccept`. Node accepts connections as they
+ * arrive and emits each once: watch a server before it listens. Idempotent.
+ * @example
+ * const server = net.createServer({ pauseOnConnect: true });
+ * watch(server);
+ * server.listen(0);
+ */
+export function watch(obj: Selectable): void {
+  watchOf(obj);
+}
+
+/** @internal The watch of `obj`, created (with its permanent listeners) on first contact. */
+export function watchOf(obj: Selectable): Watch {
+  let w = watches.get(obj);
+  if (w !== undefined) return w;
+  if (
+    typeof obj !== "object" ||
+    obj === null ||
+    typeof (obj as { on?: unknown }).on !== "function"
+  ) {
+    throw new TypeError(
+      `expected a net.Socket or net.Server, got ${obj === null ? "null" : typeof obj}: create one with net.connect()/new net.Socket() or net.createServer()`,
+    );
+  }
+  const isServer = isServerObject(obj);
+  const watch = new Watch(obj, isServer);
+  w = watch;
+  watches.set(obj, watch);
+  obj.on("error", (err: unknown) => {
+    if (watch.error === undefined) watch.error = err;
+    watch.onEvent();
+  });
+  obj.on("close", () => {
+    watch.closed = true;
+    watch.onEvent();
+  });
+  if (isServer) {
+    (obj as Server).on("connection", (sock: Socket) => {
+      watchOf(sock); // record its errors from the start: nobody may read it for a while
+      watch.backlog.push(sock);
+      watch.onEvent();
+    });
+  } else {
+    obj.on("drain", watch.onEvent);
+    obj.on("connect", watch.onEvent);
+    obj.on("end", watch.onEvent);
+  }
+  return watch;
+}
+
+/**
+ * The next connection a watched server accepted, or null when none waits (would block). The
+ * socket is paused. Python's `server_sock.accept()` on a non-blocking socket.
+ */
+export function acceptNowait(server: Server): Socket | null {
+  const w = watchOf(server);
+  if (!w.isServer) throw new TypeError("acceptNowait needs a net.Server");
+  return w.backlog.shift() ?? null;
+}
+
+/** Put a socket in paused mode with our 'readable' listener (once). */
+function listenReadable(w: Watch): void {
+  if (w.readableListening || w.isServer) return;
+  w.readableListening = true;
+  (w.obj as Socket).on("readable", w.onEvent);
+}
+
+/**
+ * The error of a watched object: the one Node reported, or the one it is about to report
+ * (`destroy(err)` stores it at once but emits 'error' a tick later), or undefined.
+ */
+export function errorOf(w: Watch): unknown {
+  if (w.error !== undefined) return w.error;
+  const stored = (w.obj as { errored?: unknown }).errored;
+  return stored === null ? undefined : stored;
+}
+
+/** True when EOF was received from the peer (buffered bytes may still precede it). */
+export function eofReceived(sock: Socket): boolean {
+  const rs = (sock as unknown as { _readableState?: ReadableStateView })._readableState;
+  return rs?.ended === true || sock.readableEnded;
+}
+
+/** The events `w`'s object is ready for now, regardless of interest. */
+export function readinessOf(w: Watch): number {
+  if (w.isServer) {
+    return w.backlog.length > 0 || w.closed || errorOf(w) !== undefined ? EVENT_READ : 0;
+  }
+  const sock = w.obj as Socket;
+  if (sock.destroyed || errorOf(w) !== undefined) return ALL_EVENTS;
+  let ev = 0;
+  if (sock.readableLength > 0 || eofReceived(sock)) ev = EVENT_READ;
+  if (!sock.pending && !sock.writableNeedDrain) ev |= EVENT_WRITE;
+  return ev;
+}
+
+function checkEvents(events: number, where: string): void {
+  if (typeof events !== "number" || events <= 0 || (events & ~ALL_EVENTS) !== 0) {
+    throw new RangeError(
+      `${where}: events must be EVENT_READ, EVENT_WRITE or both (EVENT_READ | EVENT_WRITE), got ${String(events)}`,
+    );
+  }
+}
+
+/**
+ * A selector over Node sockets and servers, in the manner of Python's `selectors` module.
+ * `SelectorLoop` uses one; it also works on its own with `select(timeoutMs)`.
+ * @example
+ * const sel = new NodeSocketSelector<string>();
+ * sel.register(sock, EVENT_READ, "client");
+ * for (const [key, ev] of await sel.select(1000)) {
+ *   if (ev & EVENT_READ) console.log(key.data, (key.fileobj as net.Socket).read());
+ * }
+ * sel.close();
+ */
+export class NodeSocketSelector<D = unknown> {
+  /** Called (from a Node event) when a registered object may have become ready. */
+  onReady: (() => void) | null = null;
+  readonly #keys = new Map<Selectable, SelectorKey<D>>();
+  /** Invariant: exactly the watches with `hot === true`, each once. */
+  #hot: Watch[] = [];
+  #spare: Watch[] = [];
+  #waiters: (() => void)[] = [];
+  #closed = false;
+  #polls = 0;
+  #events = 0;
+  #reported = 0;
+
+  /** Start watching `obj` for `events`; throws SelectorKeyError when it is registered already. */
+  register(obj: Selectable, events: number, data?: D): SelectorKey<D> {
+    checkEvents(events, "register");
+    this.#checkOpen();
+    if (this.#keys.has(obj)) {
+      throw new SelectorKeyError(
+        "register: this object is registered already: use modify() to change its events",
+      );
+    }
+    const w = watchOf(obj);
+    if (w.selector !== null && w.selector !== this) {
+      throw new SelectorKeyError(
+        "register: this object is registered with another selector: unregister it there first",
+      );
+    }
+    const key = new SelectorKey<D>(obj, events, data as D, w);
+    this.#keys.set(obj, key);
+    w.key = key;
+    w.selector = this;
+    if ((events & EVENT_READ) !== 0) listenReadable(w);
+    this._markHot(w);
+    return key;
+  }
+
+  /** Change the events (and optionally the data) of a registered object. */
+  modify(obj: Selectable, events: number, data?: D): SelectorKey<D> {
+    checkEvents(events, "modify");
+    const key = this.#keys.get(obj);
+    if (key === undefined) {
+      throw new SelectorKeyError("modify: this object is not registered: register() it first");
+    }
+    key.events = events;
+    if (data !== undefined) key.data = data;
+    if ((events & EVENT_READ) !== 0) listenReadable(key._watch);
+    this._markHot(key._watch);
+    return key;
+  }
+
+  /** Stop watching `obj`; returns its key. Its error listener stays (errors stay recorded). */
+  unregister(obj: Selectable): SelectorKey<D> {
+    const key = this.#keys.get(obj);
+    if (key === undefined) {
+      throw new SelectorKeyError("unregister: this object is not registered");
+    }
+    this.#keys.delete(obj);
+    const w = key._watch;
+    w.key = null;
+    w.selector = null;
+    return key;
+  }
+
+  /** The key of `obj`, or undefined. */
+  getKey(obj: Selectable): SelectorKey<D> | undefined {
+    return this.#keys.get(obj);
+  }
+
+  /** Every registration, by object. */
+  getMap(): ReadonlyMap<Selectable, SelectorKey<D>> {
+    return this.#keys;
+  }
+
+  /** How many objects are registered. */
+  get size(): number {
+    return this.#keys.size;
+  }
+
+  /** Whether some registered object may be ready (cheap; `poll()` says for sure). */
+  mayBeReady(): boolean {
+    return this.#hot.length > 0;
+  }
+
+  /** The ready keys now, without waiting (Python's `select(0)`). */
+  poll(): SelectorEvent<D>[] {
+    const out: SelectorEvent<D>[] = [];
+    this.pollEach((key, ev) => {
+      out.push([key, ev]);
+    });
+    return out;
+  }
+
+  /**
+   * Call `visit(key, events)` for each ready key, without allocating; returns how many. Keys
+   * that were ready stay candidates for the next poll (level-triggered).
+   */
+  pollEach(visit: (key: SelectorKey<D>, events: number) => void): number {
+    this.#polls++;
+    const list = this.#hot;
+    if (list.length === 0) return 0;
+    this.#hot = this.#spare;
+    let n = 0;
+    for (let i = 0; i < list.length; i++) {
+      const w = list[i]!;
+      w.hot = false;
+      const key = w.key;
+      if (key === null || w.selector !== this) continue;
+      const ev = readinessOf(w) & key.events;
+      if (ev === 0) continue;
+      n++;
+      if (!w.hot) {
+        w.hot = true;
+        this.#hot.push(w);
+      }
+      visit(key as SelectorKey<D>, ev);
+    }
+    list.length = 0;
+    this.#spare = list;
+    this.#reported += n;
+    return n;
+  }
+
+  /**
+   * Wait up to `timeoutMs` (Infinity: no limit) for a registered object to be ready, from the
+   * sockets' own events; resolves with the ready keys (empty on timeout).
+   */
+  select(timeoutMs = Number.POSITIVE_INFINITY): Promise<SelectorEvent<D>[]> {
+    if (typeof timeoutMs !== "number" || Number.isNaN(timeoutMs)) {
+      return Promise.reject(
+        new RangeError(`select(${String(timeoutMs)}): pass a timeout in milliseconds`),
+      );
+    }
+    const now = this.poll();
+    if (now.length > 0 || timeoutMs <= 0) return Promise.resolve(now);
+    return new Promise((resolve) => {
+      let timer: ReturnType<typeof setTimeout> | null = null;
+      const check = () => {
+        const ready = this.poll();
+        if (ready.length === 0 && !this.#closed) {
+          this.#waiters.push(check);
+          return;
+        }
+        if (timer !== null) clearTimeout(timer);
+        resolve(ready);
+      };
+      this.#waiters.push(check);
+      if (timeoutMs !== Number.POSITIVE_INFINITY) {
+        timer = setTimeout(() => {
+          const i = this.#waiters.indexOf(check);
+          if (i >= 0) this.#waiters.splice(i, 1);
+          resolve(this.poll());
+        }, timeoutMs);
+      }
+    });
+  }
+
+  /** Forget every registration (the objects themselves are left open). */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const key of this.#keys.values()) {
+      key._watch.key = null;
+      key._watch.selector = null;
+    }
+    this.#keys.clear();
+    for (const w of this.#hot) w.hot = false;
+    this.#hot.length = 0;
+    const waiters = this.#waiters.splice(0);
+    for (const w of waiters) w();
+  }
+
+  isClosed(): boolean {
+    return this.#closed;
+  }
+
+  statistics(): Record<string, number> {
+    return {
+      registered: this.#keys.size,
+      hot: this.#hot.length,
+      polls: this.#polls,
+      events: this.#events,
+      reported: this.#reported,
+    };
+  }
+
+  /** @internal An event arrived for `w` (registered here): make it a candidate. */
+  _markHot(w: Watch): void {
+    this.#events++;
+    if (!w.hot) {
+      w.hot = true;
+      this.#hot.push(w);
+    }
+    const cb = this.onReady;
+    if (cb !== null) cb();
+    if (this.#waiters.length > 0) {
+      const waiters = this.#waiters.splice(0);
+      // A Node event runs outside any select(); re-check on the next tick when state settled.
+      process.nextTick(() => {
+        for (const f of waiters) f();
+      });
+    }
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) {
+      throw new SelectorKeyError("this selector is closed: create a new NodeSocketSelector");
+    }
+  }
+}
