@@ -1,0 +1,550 @@
+/**
+ * BufferedIO: the byte layer under every AsyncFile. Readahead and write-behind buffers over a
+ * file descriptor whose system calls run on a WorkerPool.
+ *
+ * HOW: the file's position is kept here, and every read and write names its offset (pread and
+ * pwrite), so jobs never depend on a descriptor's shared position:
+ *
+ *        rstart      pos - rbuf.length + rpos = logical position            pos
+ *   file ──┬──────────────────────┬────────────────────────────────────────┬──────
+ *          │ consumed             │ unread (served without a thread hop)   │ next raw read
+ *          └────────── rbuf (the last chunk read) ─────────────────────────┘
+ *
+ *   writing: logical position = pos + wlen; wbuf[0..wlen) is written at pos when it fills up,
+ *   on flush(), seek(), a read, or close().
+ *
+ * Readahead: a chunk starts at `bufferSize` bytes and doubles with each sequential refill up to
+ * MAX_READAHEAD, so iterating a large file costs a handful of hops and a small one a single hop
+ * (open() reads the first chunk in the same job that opens the file). A raw read that comes back
+ * short proves end of file at that moment; the next request past it returns end of file without
+ * another hop (once: later requests read again, so a growing file is seen).
+ *
+ * Write-behind: a full buffer is handed to a worker and the writer goes on filling a new one; at
+ * most one write is in flight per file, so writes land in order. Its error (a full disk) surfaces
+ * at the next operation that waits for it: the next flush, seek, read or close. Writes, truncates
+ * and closes are shielded from cancellation (a cancelled task still lets them finish), so a file
+ * is never left half-written by a cancel.
+ *
+ * Costs: a read or readline served from the buffer is a subarray/slice (no hop, no yield); a
+ * write that fits the buffer is one copy.
+ */
+
+import type { Coro, EventLoop, Future } from "@aioloop/core";
+import { getRunningLoop } from "@aioloop/core";
+import { OSError, UnsupportedOperation, ValueError } from "./errors.js";
+import type { WorkerPool } from "./pool.js";
+import { OP } from "./protocol.js";
+
+/** Python's io.DEFAULT_BUFFER_SIZE is 8 KiB; a thread hop costs far more than a syscall, so 64 KiB. */
+export const DEFAULT_BUFFER_SIZE = 64 * 1024;
+/** Sequential readahead grows up to this: large enough that a hop per chunk is noise. */
+export const MAX_READAHEAD = 1024 * 1024;
+/** Reads at least this large skip the buffer and land directly in their own array. */
+const DIRECT_READ_MIN = MAX_READAHEAD;
+
+const EMPTY = new Uint8Array(0);
+
+/** Counters of one file. */
+export interface FileStatistics {
+  /** Jobs sent to the worker pool (thread hops). */
+  hops: number;
+  /** Bytes that came from disk. */
+  bytesRead: number;
+  /** Bytes handed to the operating system. */
+  bytesWritten: number;
+  /** Reads and readlines answered from the buffer without a hop. */
+  bufferHits: number;
+}
+
+/** How the file was opened (set by open()). */
+export interface BufferedInit {
+  pool: WorkerPool;
+  fd: number;
+  /** Regular file or block device: pread/pwrite at offsets. Else a stream (pipe, tty). */
+  positional: boolean;
+  append: boolean;
+  /** Write-buffer size and first readahead (0: unbuffered). */
+  bufferSize: number;
+  /** Bytes open() read ahead from offset 0 (or the stream). */
+  ahead: Uint8Array | null;
+  /** How many bytes open() asked for (a shorter answer means end of file). */
+  aheadAsked: number;
+  /** File size at open (the position of "a" modes). */
+  size: number;
+}
+
+/** Bytes of `parts` in one array. */
+export function concatBytes(parts: Uint8Array[], total: number): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(total);
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}
+
+/** `fut` awaited so that cancelling the waiting task does not cancel the job behind it. */
+export function* shielded<T>(fut: Future<T>): Coro<T> {
+  if (fut.done()) return fut.result();
+  const loop: EventLoop = getRunningLoop();
+  const outer = loop.createFuture<T>();
+  fut.addDoneCallback((f) => {
+    if (outer.done()) return;
+    const e = f.cancelled() ? undefined : f.exception();
+    if (f.cancelled()) outer.cancel();
+    else if (e !== null) outer.setException(e);
+    else outer.setResult(f.result());
+  });
+  return yield* outer;
+}
+
+/** The byte layer of an AsyncFile. Not for direct use: AsyncFile adds mode checks and locking. */
+export class BufferedIO {
+  readonly pool: WorkerPool;
+  readonly fd: number;
+  readonly positional: boolean;
+  readonly append: boolean;
+  readonly bufferSize: number;
+  /** Invariant: unread bytes are rbuf[rpos..]; when there are any, wlen === 0. */
+  rbuf: Uint8Array = EMPTY;
+  rpos = 0;
+  /** File offset of the end of rbuf (reading) or the start of wbuf (writing). */
+  pos = 0;
+  /** A raw read ending at `pos` came back short: the file ended there (report it once). */
+  eofAt = false;
+  #ahead: number;
+  wbuf: Uint8Array | null = null;
+  wlen = 0;
+  /** Invariant: at most one write job in flight, so writes land in order. */
+  #inflightWrite: Future<number> | null = null;
+  readonly stats: FileStatistics = { hops: 0, bytesRead: 0, bytesWritten: 0, bufferHits: 0 };
+
+  constructor(init: BufferedInit) {
+    this.pool = init.pool;
+    this.fd = init.fd;
+    this.positional = init.positional;
+    this.append = init.append;
+    this.bufferSize = init.bufferSize;
+    this.#ahead = Math.max(init.bufferSize, 1);
+    if (init.append) this.pos = init.size;
+    if (init.ahead !== null) {
+      this.rbuf = init.ahead;
+      this.pos = init.ahead.length;
+      this.stats.bytesRead += init.ahead.length;
+      this.eofAt = init.positional && init.ahead.length < init.aheadAsked;
+    }
+  }
+
+  /** Unread bytes in the read buffer. */
+  get available(): number {
+    return this.rbuf.length - this.rpos;
+  }
+
+  /** The logical position (where the next read or write happens). */
+  tell(): number {
+    if (!this.positional) {
+      throw new UnsupportedOperation(
+        "tell() on a stream (a pipe, socket or terminal): it has no position",
+      );
+    }
+    return this.wlen > 0 ? this.pos + this.wlen : this.pos - this.available;
+  }
+
+  // ── reading ───────────────────────────────────────────────────────────────────────────────
+
+  /** Up to `n` bytes if the buffer can answer without a hop (or end of file is known); else null. */
+  readNow(n: number): Uint8Array | null {
+    const avail = this.available;
+    if (avail >= n || (this.eofAt && this.wlen === 0)) {
+      const take = Math.min(n, avail);
+      if (take === 0) {
+        this.eofAt = false;
+        return EMPTY;
+      }
+      const out =
+        this.rpos === 0 && take === this.rbuf.length
+          ? this.rbuf
+          : this.rbuf.slice(this.rpos, this.rpos + take);
+      this.rpos += take;
+      this.stats.bufferHits++;
+      return out;
+    }
+    return null;
+  }
+
+  /** `n` bytes (fewer only at end of file). */
+  *read(n: number): Coro<Uint8Array> {
+    const now = this.readNow(n);
+    if (now !== null) return now;
+    yield* this.flushWrites();
+    const parts: Uint8Array[] = [];
+    let total = 0;
+    if (this.available > 0) {
+      parts.push(this.rbuf.slice(this.rpos));
+      total = parts[0]!.length;
+      this.rpos = this.rbuf.length;
+    }
+    while (total < n) {
+      const want = n - total;
+      if (want >= DIRECT_READ_MIN) {
+        // Large: straight into its own array, no copy through the buffer.
+        const chunk = yield* this.#rawRead(want);
+        this.#dropReadBuffer();
+        if (chunk.length > 0) parts.push(chunk);
+        total += chunk.length;
+        this.eofAt = this.positional && chunk.length < want;
+        break;
+      }
+      const full = yield* this.fill();
+      if (full.length === 0) break;
+      const take = Math.min(want, full.length);
+      parts.push(full.slice(0, take));
+      this.rpos = take;
+      total += take;
+      if (take < want && this.eofAt) break;
+    }
+    if (total === 0) {
+      this.eofAt = false;
+      return EMPTY;
+    }
+    return concatBytes(parts, total);
+  }
+
+  /** Everything up to end of file. */
+  *readAll(): Coro<Uint8Array> {
+    if (this.eofAt && this.wlen === 0) return this.readNow(this.available) ?? EMPTY;
+    yield* this.flushWrites();
+    if (!this.positional) {
+      const head = this.rbuf.subarray(this.rpos);
+      this.#dropReadBuffer();
+      const rest = yield* this.#job<Uint8Array>(OP.READALL, [this.fd, -1]);
+      this.stats.bytesRead += rest.length;
+      return head.length === 0 ? rest : concatBytes([head, rest], head.length + rest.length);
+    }
+    // Re-read the buffered tail with the rest rather than copying the rest behind it.
+    const at = this.tell();
+    this.#dropReadBuffer();
+    this.pos = at;
+    const all = yield* this.#job<Uint8Array>(OP.READALL, [this.fd, at]);
+    this.stats.bytesRead += all.length;
+    this.pos = at + all.length;
+    this.eofAt = false;
+    return all;
+  }
+
+  /** A line (through "\n", or up to `limit` bytes) if the buffer holds one; else null. */
+  readlineNow(limit: number): Uint8Array | null {
+    const buf = this.rbuf;
+    const start = this.rpos;
+    const end = limit >= 0 ? Math.min(buf.length, start + limit) : buf.length;
+    const nl = buf.indexOf(10, start);
+    if (nl >= 0 && nl < end) {
+      this.rpos = nl + 1;
+      this.stats.bufferHits++;
+      return buf.slice(start, nl + 1);
+    }
+    if (limit >= 0 && end - start === limit) {
+      this.rpos = end;
+      this.stats.bufferHits++;
+      return buf.slice(start, end);
+    }
+    if (this.eofAt && this.wlen === 0) return this.readNow(buf.length - start);
+    return null;
+  }
+
+  /** A line including its "\n" (the last one may lack it); empty at end of file. */
+  *readline(limit: number): Coro<Uint8Array> {
+    const now = this.readlineNow(limit);
+    if (now !== null) return now;
+    yield* this.flushWrites();
+    const parts: Uint8Array[] = [];
+    let total = 0;
+    for (;;) {
+      const buf = this.rbuf;
+      const start = this.rpos;
+      const room = limit >= 0 ? limit - total : Number.POSITIVE_INFINITY;
+      const end = Math.min(buf.length, start + room);
+      const nl = buf.indexOf(10, start);
+      if (nl >= 0 && nl < end) {
+        parts.push(buf.subarray(start, nl + 1));
+        total += nl + 1 - start;
+        this.rpos = nl + 1;
+        break;
+      }
+      parts.push(buf.subarray(start, end));
+      total += end - start;
+      this.rpos = end;
+      if (total === limit) break;
+      if (this.eofAt) {
+        if (total === 0) this.eofAt = false;
+        break;
+      }
+      const chunk = yield* this.fill();
+      if (chunk.length === 0) {
+        if (total === 0) this.eofAt = false;
+        break;
+      }
+    }
+    if (total === 0) return EMPTY;
+    return parts.length === 1 ? parts[0]!.slice() : concatBytes(parts, total);
+  }
+
+  /** The unread buffered bytes, taken (the text layer decodes them). */
+  takeBuffered(): Uint8Array {
+    const out = this.rbuf.subarray(this.rpos);
+    this.rpos = this.rbuf.length;
+    return out;
+  }
+
+  /**
+   * Replace the (consumed) read buffer with the next chunk from disk; empty at end of file. The
+   * chunk becomes `rbuf` with rpos = 0.
+   */
+  *fill(): Coro<Uint8Array> {
+    if (this.eofAt) {
+      this.eofAt = false;
+      this.#dropReadBuffer();
+      return EMPTY;
+    }
+    yield* this.flushWrites();
+    const size = this.#ahead;
+    const chunk = yield* this.#rawRead(size);
+    if (this.#ahead < MAX_READAHEAD) this.#ahead = Math.min(this.#ahead * 2, MAX_READAHEAD);
+    this.rbuf = chunk;
+    this.rpos = 0;
+    this.eofAt = this.positional && chunk.length < size;
+    return chunk;
+  }
+
+  /** One read of up to `n` bytes at pos (advances pos). */
+  *#rawRead(n: number): Coro<Uint8Array> {
+    const at = this.positional ? this.pos : -1;
+    const chunk = yield* this.#job<Uint8Array>(OP.PREAD, [this.fd, n, at]);
+    this.pos += chunk.length;
+    this.stats.bytesRead += chunk.length;
+    return chunk;
+  }
+
+  /** Forget the read buffer, keeping the logical position. */
+  #dropReadBuffer(): void {
+    if (this.rbuf.length > 0) {
+      this.pos -= this.available;
+      this.rbuf = EMPTY;
+      this.rpos = 0;
+    }
+  }
+
+  // ── writing ───────────────────────────────────────────────────────────────────────────────
+
+  /** Buffer `bytes` if they fit (no hop): true; false when a flush must happen first. */
+  writeNow(bytes: Uint8Array): boolean {
+    if (this.bufferSize === 0) return false;
+    if (this.available > 0 || this.rbuf.length > 0) {
+      // Switching from reading to writing: the write goes at the logical position.
+      this.#dropReadBuffer();
+      this.eofAt = false;
+    }
+    let buf = this.wbuf;
+    if (buf === null) {
+      if (bytes.length >= this.bufferSize) return false;
+      buf = this.wbuf = new Uint8Array(this.bufferSize);
+    }
+    if (this.wlen + bytes.length > buf.length) return false;
+    buf.set(bytes, this.wlen);
+    this.wlen += bytes.length;
+    return true;
+  }
+
+  /** Write `bytes` (buffered; large writes go straight to a worker, behind the buffer). */
+  *write(bytes: Uint8Array): Coro<void> {
+    if (this.writeNow(bytes)) return;
+    yield* this.#startWrite();
+    if (this.writeNow(bytes)) return;
+    // Too big for the buffer: write a copy directly (the caller keeps its array).
+    const copy = bytes.slice();
+    yield* this.#awaitWrite();
+    this.#dispatchWrite(copy, copy.length);
+    // Unbuffered files (buffering: 0) have written when write() returns.
+    if (this.bufferSize === 0) yield* this.#awaitWrite();
+  }
+
+  /** Hand the buffered bytes to a worker (after the previous write), without waiting for them. */
+  *#startWrite(): Coro<void> {
+    if (this.wlen === 0) return;
+    yield* this.#awaitWrite();
+    const buf = this.wbuf!;
+    const n = this.wlen;
+    this.wbuf = null;
+    this.wlen = 0;
+    this.#dispatchWrite(buf, n);
+  }
+
+  #dispatchWrite(buf: Uint8Array, n: number): void {
+    const data = n === buf.length ? buf : buf.subarray(0, n);
+    const at = this.append || !this.positional ? -1 : this.pos;
+    if (at >= 0) this.pos += n;
+    this.stats.hops++;
+    this.stats.bytesWritten += n;
+    this.#inflightWrite = this.pool._submit<number>(OP.PWRITE, [this.fd, data, at], {
+      transfer: [data.buffer as ArrayBuffer],
+    });
+  }
+
+  /** Wait for the write in flight (its error, if any, is thrown here). */
+  *#awaitWrite(): Coro<void> {
+    const w = this.#inflightWrite;
+    if (w === null) return;
+    let end: number;
+    try {
+      end = yield* shielded(w);
+    } catch (e) {
+      // Cancelled while the write is still in flight: it stays the write to wait for.
+      if (w.done() && this.#inflightWrite === w) this.#inflightWrite = null;
+      throw e;
+    }
+    if (this.#inflightWrite === w) this.#inflightWrite = null;
+    if (this.append && end >= 0) this.pos = end;
+  }
+
+  /** Write out the buffer and wait until the operating system has every byte. */
+  *flushWrites(): Coro<void> {
+    if (this.wlen === 0 && this.#inflightWrite === null) return;
+    yield* this.#startWrite();
+    yield* this.#awaitWrite();
+  }
+
+  /** True when nothing is buffered for writing and no write is in flight. */
+  get writesSettled(): boolean {
+    return this.wlen === 0 && this.#inflightWrite === null;
+  }
+
+  // ── positioning ───────────────────────────────────────────────────────────────────────────
+
+  /** Move to `target` if it lies inside the read buffer (no hop): true; else false. */
+  seekNow(target: number): boolean {
+    if (!this.writesSettled || this.rbuf.length === 0 || !Number.isInteger(target)) return false;
+    const bufStart = this.pos - this.rbuf.length;
+    if (target < bufStart || target > this.pos) return false;
+    this.rpos = target - bufStart;
+    return true;
+  }
+
+  /** Move to absolute offset `target` (≥ 0). Free when the target is inside the read buffer. */
+  *seekTo(target: number): Coro<number> {
+    if (this.seekNow(target)) return target;
+    yield* this.flushWrites();
+    this.rbuf = EMPTY;
+    this.rpos = 0;
+    this.pos = target;
+    this.eofAt = false;
+    this.#ahead = Math.max(this.bufferSize, 1);
+    return target;
+  }
+
+  /** The file's size now (writes flushed first). */
+  *size(): Coro<number> {
+    yield* this.flushWrites();
+    const st = yield* this.#job<number[]>(OP.FSTAT, [this.fd]);
+    return st[7]!;
+  }
+
+  /** Python's seek(offset, whence) for binary files. */
+  *seek(offset: number, whence: number): Coro<number> {
+    if (!this.positional) {
+      throw new UnsupportedOperation("seek() on a stream (a pipe, socket or terminal)");
+    }
+    if (!Number.isInteger(offset)) {
+      throw new TypeError(`seek(${String(offset)}): the offset must be a whole number of bytes`);
+    }
+    let target: number;
+    switch (whence) {
+      case 0:
+        target = offset;
+        break;
+      case 1:
+        target = this.tell() + offset;
+        break;
+      case 2:
+        target = (yield* this.size()) + offset;
+        break;
+      default:
+        throw new ValueError(
+          `invalid whence (${String(whence)}, should be 0 (start), 1 (current) or 2 (end))`,
+        );
+    }
+    if (target < 0) {
+      throw new OSError(
+        `EINVAL: invalid argument, seek to ${target} (offset ${offset}, whence ${whence}): the position would be before the start of the file`,
+        { code: "EINVAL", errno: -22, syscall: "lseek" },
+      );
+    }
+    return yield* this.seekTo(target);
+  }
+
+  /** Resize the file to `size` bytes; the position does not move (as Python). */
+  *truncate(size: number): Coro<number> {
+    yield* this.flushWrites();
+    const at = this.tell();
+    this.#dropReadBuffer();
+    this.pos = at;
+    this.eofAt = false;
+    yield* shielded(this.#job<null>(OP.FTRUNCATE, [this.fd, size]));
+    return size;
+  }
+
+  /** fsync(2): the data reaches the disk. */
+  *sync(): Coro<void> {
+    yield* this.flushWrites();
+    yield* this.#job<null>(OP.FSYNC, [this.fd]);
+  }
+
+  /**
+   * Wait until no write is in flight, even through a cancellation (closing the descriptor
+   * under a running write could hit a reused descriptor). Returns the first error seen.
+   */
+  *#settleWrites(): Coro<unknown> {
+    let err: unknown;
+    while (this.#inflightWrite !== null) {
+      try {
+        yield* this.#awaitWrite();
+      } catch (e) {
+        err ??= e;
+      }
+    }
+    return err;
+  }
+
+  /**
+   * Close the descriptor (and unlink `unlinkPath`); the buffered tail is written by the same
+   * job, so closing costs one hop. The descriptor is closed even if a write fails.
+   */
+  *close(unlinkPath: string | null): Coro<void> {
+    const err = yield* this.#settleWrites();
+    const n = this.wlen;
+    const data = n > 0 ? this.wbuf!.subarray(0, n) : null;
+    const at = this.append || !this.positional ? -1 : this.pos;
+    this.wbuf = null;
+    this.wlen = 0;
+    this.rbuf = EMPTY;
+    this.rpos = 0;
+    this.stats.hops++;
+    this.stats.bytesWritten += n;
+    const opts = data === null ? undefined : { transfer: [data.buffer as ArrayBuffer] };
+    yield* shielded(this.pool._submit<null>(OP.CLOSE, [this.fd, unlinkPath, data, at], opts));
+    if (err !== undefined) throw err;
+  }
+
+  /** The file object was garbage-collected unclosed: write what is buffered and close. */
+  closeLeaked(unlinkPath: string | null): void {
+    const data = this.wlen > 0 ? this.wbuf!.subarray(0, this.wlen) : null;
+    const at = this.append || !this.positional ? -1 : this.pos;
+    this.pool._submitDetached(OP.CLOSE, [this.fd, unlinkPath, data, at]);
+  }
+
+  #job<T>(op: number, args: unknown[]): Future<T> {
+    this.stats.hops++;
+    return this.pool._submit<T>(op, args);
+  }
+}

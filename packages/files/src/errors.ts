@@ -1,0 +1,216 @@
+/**
+ * The errors of @aioloop/files, named after Python's, and the code that rebuilds an error that
+ * crossed the thread boundary.
+ *
+ * HOW: an OS error thrown in a worker travels as plain data ({ name, message, stack, props }),
+ * because a structured clone keeps an Error's message but drops `code`, `path` and `syscall`. On
+ * the main thread `osErrorFromWire` turns it into the class Python would raise for that errno:
+ *
+ *   ENOENT → FileNotFoundError     EEXIST → FileExistsError     EACCES, EPERM → PermissionError
+ *   EISDIR → IsADirectoryError     ENOTDIR → NotADirectoryError  anything else → OSError
+ *
+ * each keeping Node's `code`, `errno`, `syscall`, `path` and `dest`, so both
+ * `catch (e) { if (e instanceof FileNotFoundError) … }` and `e.code === "ENOENT"` work.
+ * Errors thrown by user code in `runInWorker` keep their own name, message, code and stack
+ * (`remoteErrorFromWire`).
+ *
+ * WHY Python's names: this package is aiofiles for aioloop; code ported from Python catches the
+ * same classes. Misuse errors (a closed file, a read on a write-only file) are ValueError and
+ * UnsupportedOperation as in Python's io module, and say what to do instead.
+ */
+
+function named<T extends { prototype: Error }>(cls: T, name: string): T {
+  Object.defineProperty(cls.prototype, "name", {
+    value: name,
+    writable: true,
+    configurable: true,
+    enumerable: false,
+  });
+  return cls;
+}
+
+/** The system-call details an OSError carries (Node's own names). */
+export interface OSErrorInfo {
+  /** Node's error code, e.g. "ENOENT". */
+  code?: string | undefined;
+  /** The negative errno Node reports, e.g. -2. */
+  errno?: number | undefined;
+  /** The system call that failed, e.g. "open". */
+  syscall?: string | undefined;
+  /** The path involved. */
+  path?: string | undefined;
+  /** The second path of a rename or symlink. */
+  dest?: string | undefined;
+}
+
+/** A system call failed (Python's OSError). Keeps Node's `code`, `errno`, `syscall`, `path`. */
+export class OSError extends Error {
+  readonly code: string | undefined;
+  readonly errno: number | undefined;
+  readonly syscall: string | undefined;
+  readonly path: string | undefined;
+  readonly dest: string | undefined;
+  constructor(message: string, info: OSErrorInfo = {}, options?: ErrorOptions) {
+    super(message, options);
+    this.code = info.code;
+    this.errno = info.errno;
+    this.syscall = info.syscall;
+    this.path = info.path;
+    this.dest = info.dest;
+  }
+}
+named(OSError, "OSError");
+
+/** ENOENT: the file or directory does not exist. */
+export class FileNotFoundError extends OSError {}
+named(FileNotFoundError, "FileNotFoundError");
+
+/** EEXIST: the file or directory exists already (mode "x", mkdir, makedirs without existOk). */
+export class FileExistsError extends OSError {}
+named(FileExistsError, "FileExistsError");
+
+/** EACCES or EPERM: the operating system refused access. */
+export class PermissionError extends OSError {}
+named(PermissionError, "PermissionError");
+
+/** EISDIR: a file operation on a directory (e.g. opening a directory as a file). */
+export class IsADirectoryError extends OSError {}
+named(IsADirectoryError, "IsADirectoryError");
+
+/** ENOTDIR: a directory operation on something that is not a directory. */
+export class NotADirectoryError extends OSError {}
+named(NotADirectoryError, "NotADirectoryError");
+
+/** A bad value: e.g. an I/O operation on a closed file, an invalid mode (Python's ValueError). */
+export class ValueError extends Error {}
+named(ValueError, "ValueError");
+
+/**
+ * The file does not support this operation: reading a write-only file, writing a read-only
+ * one, a relative seek in text mode (Python's io.UnsupportedOperation).
+ */
+export class UnsupportedOperation extends ValueError {}
+named(UnsupportedOperation, "UnsupportedOperation");
+
+/** Bytes that are not valid in the file's encoding (Python's UnicodeDecodeError). */
+export class UnicodeDecodeError extends ValueError {
+  /** The encoding that failed. */
+  readonly encoding: string;
+  constructor(encoding: string, message: string) {
+    super(message);
+    this.encoding = encoding;
+  }
+}
+named(UnicodeDecodeError, "UnicodeDecodeError");
+
+/** Text that the file's encoding cannot represent (Python's UnicodeEncodeError). */
+export class UnicodeEncodeError extends ValueError {
+  /** The encoding that failed. */
+  readonly encoding: string;
+  constructor(encoding: string, message: string) {
+    super(message);
+    this.encoding = encoding;
+  }
+}
+named(UnicodeEncodeError, "UnicodeEncodeError");
+
+/**
+ * The worker thread running this job died (the job called `process.exit`, or an error escaped
+ * it asynchronously). Only the job that was running fails; the pool starts a new worker for the
+ * others. `cause` holds the error that killed the worker, when there was one.
+ */
+export class WorkerCrashedError extends Error {
+  /** The worker's exit code. */
+  readonly exitCode: number;
+  constructor(message: string, exitCode: number, options?: ErrorOptions) {
+    super(message, options);
+    this.exitCode = exitCode;
+  }
+}
+named(WorkerCrashedError, "WorkerCrashedError");
+
+/** A job was submitted to a WorkerPool after `close()`. */
+export class PoolClosedError extends Error {}
+named(PoolClosedError, "PoolClosedError");
+
+/** An error as it crosses the thread boundary (see wireError in worker.js). */
+export interface WireError {
+  name: string;
+  message: string;
+  stack?: string;
+  props?: Record<string, unknown>;
+  ctor?: string;
+  /** A thrown non-Error primitive, rethrown as itself. */
+  thrown?: unknown;
+  nonError?: boolean;
+}
+
+const OS_ERROR_CLASSES: Record<string, typeof OSError> = {
+  ENOENT: FileNotFoundError,
+  EEXIST: FileExistsError,
+  EACCES: PermissionError,
+  EPERM: PermissionError,
+  EISDIR: IsADirectoryError,
+  ENOTDIR: NotADirectoryError,
+};
+
+/** The OSError subclass Python raises for Node's error `code`. */
+export function osErrorClass(code: string | undefined): typeof OSError {
+  return (code !== undefined && OS_ERROR_CLASSES[code]) || OSError;
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === "string" ? v : undefined;
+}
+
+/** Rebuild an error from a file operation: OS errors become OSError subclasses. */
+export function osErrorFromWire(w: WireError): unknown {
+  const p = w.props ?? {};
+  if (typeof p.code === "string" && typeof p.syscall === "string") {
+    const Cls = osErrorClass(p.code);
+    const e = new Cls(w.message, {
+      code: p.code,
+      errno: typeof p.errno === "number" ? p.errno : undefined,
+      syscall: p.syscall,
+      path: str(p.path),
+      dest: str(p.dest),
+    });
+    if (w.stack !== undefined) e.stack = `${e.name}: ${w.message}\n${stackFrames(w.stack)}`;
+    return e;
+  }
+  return remoteErrorFromWire(w);
+}
+
+const BUILTIN: Record<string, ErrorConstructor> = {
+  Error,
+  TypeError,
+  RangeError,
+  SyntaxError,
+  ReferenceError,
+  EvalError,
+  URIError,
+};
+
+/** Rebuild an error thrown by user code in a worker: same class (built-ins), name, message, code. */
+export function remoteErrorFromWire(w: WireError): unknown {
+  if (w.nonError === true) return w.thrown !== undefined ? w.thrown : new Error(w.message);
+  const Ctor = BUILTIN[w.ctor ?? "Error"] ?? Error;
+  const e = new Ctor(w.message) as Error & Record<string, unknown>;
+  if (e.name !== w.name) {
+    Object.defineProperty(e, "name", {
+      value: w.name,
+      writable: true,
+      configurable: true,
+      enumerable: false,
+    });
+  }
+  for (const [k, v] of Object.entries(w.props ?? {})) e[k] = v;
+  if (w.stack !== undefined) e.stack = w.stack;
+  return e;
+}
+
+/** The "    at …" lines of a stack. */
+function stackFrames(stack: string): string {
+  const i = stack.indexOf("\n    at ");
+  return i < 0 ? "    at (file worker)" : stack.slice(i + 1);
+}

@@ -1,0 +1,82 @@
+/**
+ * `os.path`: aiofiles.ospath for aioloop: the path predicates and sizes that touch the disk, as
+ * coroutines on the worker pool. (Pure string functions such as join need no thread: use
+ * node:path.)
+ *
+ * As in Python, exists/isfile/isdir/islink answer false instead of throwing (a missing path, a
+ * permission problem); getsize and the times throw FileNotFoundError and friends. Times are
+ * milliseconds since the epoch.
+ */
+
+import type { Coro } from "@aioloop/core";
+import { pathArg } from "./file.js";
+import { type WorkerPool, getDefaultPool } from "./pool.js";
+import { OP, PATHTEST } from "./protocol.js";
+
+/** Options of every os.path function. */
+export interface PathOptions {
+  /** The worker pool (default: `getDefaultPool()`). */
+  pool?: WorkerPool;
+}
+
+function* test(path: string | URL, kind: number, where: string, opts: PathOptions): Coro<boolean> {
+  const p = pathArg(path, where);
+  return yield* (opts.pool ?? getDefaultPool())._submit<boolean>(OP.PATHTEST, [p, kind]);
+}
+
+function* statField(
+  path: string | URL,
+  field: number,
+  where: string,
+  opts: PathOptions,
+): Coro<number> {
+  const p = pathArg(path, where);
+  const t = yield* (opts.pool ?? getDefaultPool())._submit<number[]>(OP.STAT, [p, true]);
+  return t[field]!;
+}
+
+/** Index of fields in the stat tuple (worker.js statTuple). */
+const SIZE = 7;
+const ATIME = 10;
+const MTIME = 11;
+const CTIME = 12;
+
+/** Whether `path` exists (a broken symbolic link does not). */
+export function exists(path: string | URL, opts: PathOptions = {}): Coro<boolean> {
+  return test(path, PATHTEST.EXISTS, "os.path.exists()", opts);
+}
+
+/** Whether `path` is a regular file (following symbolic links). */
+export function isfile(path: string | URL, opts: PathOptions = {}): Coro<boolean> {
+  return test(path, PATHTEST.ISFILE, "os.path.isfile()", opts);
+}
+
+/** Whether `path` is a directory (following symbolic links). */
+export function isdir(path: string | URL, opts: PathOptions = {}): Coro<boolean> {
+  return test(path, PATHTEST.ISDIR, "os.path.isdir()", opts);
+}
+
+/** Whether `path` is a symbolic link. */
+export function islink(path: string | URL, opts: PathOptions = {}): Coro<boolean> {
+  return test(path, PATHTEST.ISLINK, "os.path.islink()", opts);
+}
+
+/** The size of `path` in bytes. */
+export function getsize(path: string | URL, opts: PathOptions = {}): Coro<number> {
+  return statField(path, SIZE, "os.path.getsize()", opts);
+}
+
+/** The last modification time of `path`, in milliseconds since the epoch. */
+export function getmtime(path: string | URL, opts: PathOptions = {}): Coro<number> {
+  return statField(path, MTIME, "os.path.getmtime()", opts);
+}
+
+/** The last access time of `path`, in milliseconds since the epoch. */
+export function getatime(path: string | URL, opts: PathOptions = {}): Coro<number> {
+  return statField(path, ATIME, "os.path.getatime()", opts);
+}
+
+/** The last status change time of `path` (Python's getctime on POSIX), in ms since the epoch. */
+export function getctime(path: string | URL, opts: PathOptions = {}): Coro<number> {
+  return statField(path, CTIME, "os.path.getctime()", opts);
+}

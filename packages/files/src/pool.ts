@@ -1,0 +1,770 @@
+/**
+ * WorkerPool: blocking file calls (and any module function) on worker threads, with results
+ * delivered to whichever aioloop event loop is waiting for them.
+ *
+ * HOW: jobs are batched per loop iteration, posted as one message per worker, and answered as one
+ * message per batch (worker.js):
+ *
+ *   task: yield* pool job ─► queue ─┐  (first job of an iteration schedules one flush: callSoon)
+ *   task: yield* pool job ─► queue ─┤
+ *                                   ▼  flush: give each worker its share, least loaded first,
+ *                          {JOBS: [[slot, seq, wake, op, …], …]} ──► worker (sync fs calls)
+ *                                                                      │
+ *   loop select()/park ◄── Atomics.notify(loop.wakeWord) ◄─────────────┤ after posting results
+ *   poll(): POSTED moved? ─► receiveMessageOnPort(each port) ◄─────────┘ [slot, seq, status, v…]
+ *            └─► settle futures (the waiting tasks run next iteration)
+ *
+ * Three ways a result reaches its loop, so every run mode works:
+ *   - a TimerLoop (or SelectorLoop) blocked in `runSync`: the worker's Atomics.notify on the
+ *     loop's `wakeWord` ends its Atomics.wait, and the pool's ExternalSource `poll()` drains the
+ *     ports with `receiveMessageOnPort`; `pending()` keeps runSync from reporting a deadlock and
+ *     the virtual clock from jumping past a job in flight;
+ *   - the same loop in `runUntilComplete`: the port's 'message' event (the port is ref'd only
+ *     while jobs are in flight) settles the future, which wakes the parked loop;
+ *   - any other BaseEventLoop: 'message' events plus `callSoonThreadsafe`, with `keepAlive()`.
+ *
+ * Cancellation: a queued job is dropped; a posted one is cancelled by a compare-exchange on its
+ * shared status word (protocol.js), so the worker skips it; a running one finishes and its result
+ * is discarded, releasing what it holds (an opened file descriptor is closed).
+ *
+ * A worker that dies (user code called process.exit, an error escaped asynchronously) posts an
+ * exit notice from its exit handler: only the job it was running fails, with WorkerCrashedError;
+ * the jobs it had not started go back to the queue and a new worker takes them.
+ *
+ * Costs: submitting a job is O(1) with one Future; a batch of n jobs costs one postMessage each
+ * way (a structured clone of n small tuples); polling an idle pool is one Atomics.load.
+ */
+
+import { type Coro, type EventLoop, Future, getRunningLoop } from "@aioloop/core";
+import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { isAbsolute } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import {
+  MessageChannel,
+  type MessagePort,
+  Worker,
+  receiveMessageOnPort,
+} from "node:worker_threads";
+import {
+  PoolClosedError,
+  type WireError,
+  WorkerCrashedError,
+  osErrorFromWire,
+  remoteErrorFromWire,
+} from "./errors.js";
+import { HEADER, MSG, OP, OP_NAMES, SLOT, STATUS } from "./protocol.js";
+
+/**
+ * Jobs one worker holds at once. Enough that a batch of small jobs costs one message, few
+ * enough that one slow job strands only a handful behind it; the rest wait on the main thread
+ * and go to whichever worker frees up first.
+ */
+export const MAX_JOBS_PER_WORKER = 64;
+/** Start another worker (up to `size`) for every this many jobs waiting or running. */
+export const JOBS_PER_EXTRA_WORKER = 8;
+/** Compact the queue array once this many consumed entries sit at its head. */
+const QUEUE_COMPACT_AT = 1024;
+/** A crashed job's status (local: never on the wire). */
+const CRASHED = 3;
+
+const WORKER_URL = new URL("./worker.js", import.meta.url);
+
+/** The hooks TimerLoop (and SelectorLoop, which extends it) offers to outside work. */
+interface ExternalSource {
+  poll(): void;
+  pending(): boolean;
+}
+interface LoopHooks {
+  readonly wakeWord: Int32Array;
+  addExternalSource(src: ExternalSource): void;
+  removeExternalSource(src: ExternalSource): void;
+}
+
+function hooksOf(loop: EventLoop): LoopHooks | null {
+  const l = loop as unknown as Partial<LoopHooks>;
+  return typeof l.addExternalSource === "function" &&
+    typeof l.removeExternalSource === "function" &&
+    l.wakeWord instanceof Int32Array
+    ? (l as LoopHooks)
+    : null;
+}
+
+/** Options of `new WorkerPool()`. */
+export interface WorkerPoolOptions {
+  /** Worker threads at most (default: `os.availableParallelism()`); started as work arrives. */
+  size?: number;
+}
+
+/** Options of `close()`. */
+export interface ClosePoolOptions {
+  /**
+   * Cancel the futures of jobs that have not finished (as `Executor.shutdown(cancel_futures=True)`);
+   * default false: queued jobs still run.
+   */
+  cancelFutures?: boolean;
+}
+
+/** Counters of a pool (`pool.statistics()`). */
+export interface WorkerPoolStatistics {
+  size: number;
+  /** Workers alive now. */
+  workers: number;
+  /** Workers started since the pool was made (replacements included). */
+  started: number;
+  /** Workers that died while not asked to quit. */
+  crashed: number;
+  submitted: number;
+  completed: number;
+  failed: number;
+  cancelled: number;
+  /** Jobs waiting on the main thread. */
+  queued: number;
+  /** Jobs posted to a worker and not answered yet. */
+  inFlight: number;
+  /** Job messages posted to workers. */
+  batches: number;
+  /** Results messages received from workers. */
+  resultMessages: number;
+}
+
+type JobState = "queued" | "sent" | "cancelled" | "discarded" | "done";
+
+/** @internal How to finish a job: convert its value, release it when nobody wants it. */
+export interface SubmitOptions<T> {
+  /** Buffers to move to the worker (they are detached here). */
+  transfer?: ArrayBuffer[];
+  /** Turn the wire value into the result (runs on the loop's thread). */
+  decode?: (v: any) => T;
+  /** The job finished but its future was cancelled: free what the value holds. */
+  release?: (v: any) => void;
+}
+
+/** @internal One unit of work. */
+class Job {
+  /** Invariant: ≥ HEADER.WORDS exactly while state is "sent", "cancelled" or "discarded" on a worker. */
+  slot = -1;
+  seq = 0;
+  state: JobState = "queued";
+  worker: PoolWorker | null = null;
+  constructor(
+    readonly op: number,
+    readonly args: unknown[],
+    readonly link: LoopLink | null,
+    readonly opts: SubmitOptions<unknown> | undefined,
+  ) {}
+  fut: JobFuture<unknown> | null = null;
+}
+
+/** The future of a job: cancelling it withdraws or discards the job. */
+class JobFuture<T> extends Future<T> {
+  readonly #pool: WorkerPool;
+  readonly #job: Job;
+  constructor(loop: EventLoop, pool: WorkerPool, job: Job) {
+    super(loop);
+    this.#pool = pool;
+    this.#job = job;
+  }
+  override cancel(msg?: string): boolean {
+    if (!super.cancel(msg)) return false;
+    this.#pool._withdraw(this.#job);
+    return true;
+  }
+}
+
+/** One loop the pool delivers to. */
+class LoopLink {
+  /** Invariant: jobs of this loop submitted and not yet finished (queued + posted). */
+  pending = 0;
+  flushScheduled = false;
+  releaseKeepAlive: (() => void) | null = null;
+  readonly source: ExternalSource | null;
+  constructor(
+    readonly id: number,
+    readonly loop: EventLoop,
+    readonly hooks: LoopHooks | null,
+    poll: () => void,
+  ) {
+    this.source = hooks === null ? null : { poll, pending: () => this.pending > 0 };
+  }
+  readonly flush = (pool: WorkerPool): void => {
+    this.flushScheduled = false;
+    pool._dispatch();
+  };
+}
+
+class PoolWorker {
+  inflight = 0;
+  alive = true;
+  quitSent = false;
+  startError: unknown = undefined;
+  /** Loops whose wake word this worker knows (by link id). */
+  readonly wakes = new Set<number>();
+  constructor(
+    readonly worker: Worker,
+    readonly port: MessagePort,
+  ) {}
+}
+
+/** The exit notice a dying worker posts (worker.js). */
+interface ExitNotice {
+  exit: number;
+  slot: number;
+  seq: number;
+  error: WireError | undefined;
+}
+
+let nextLinkId = 1;
+
+/**
+ * A fixed-size pool of worker threads for blocking file calls and `runInWorker` jobs. Workers
+ * start as work arrives and never keep the process alive on their own.
+ * @example
+ * const pool = new WorkerPool({ size: 4 });
+ * setDefaultPool(pool);                       // open(), os.*, runInWorker() use it
+ * const n = loop.runSync(runInWorker(new URL("./jobs.js", import.meta.url), "count", 10));
+ * pool.close();
+ */
+export class WorkerPool {
+  /** Worker threads at most. */
+  readonly size: number;
+  readonly #shared: SharedArrayBuffer;
+  /** Header words then one status word per slot (protocol.js). */
+  readonly #words: Int32Array;
+  /** Invariant: #slots[i] is the job in slot HEADER.WORDS + i, or null when that slot is free. */
+  readonly #slots: (Job | null)[];
+  readonly #free: number[] = [];
+  #workers: PoolWorker[] = [];
+  #queue: Job[] = [];
+  #head = 0;
+  /** Invariant: the number of jobs in #queue[#head..] whose state is "queued". */
+  #queued = 0;
+  /** Invariant: jobs submitted and not finished, pool-wide (ports are ref'd while > 0). */
+  #pending = 0;
+  #seq = 0;
+  #seenPosted = 0;
+  #closed = false;
+  readonly #links = new Map<EventLoop, LoopLink>();
+  #exitWaiters: (() => void)[] = [];
+  #stats = {
+    started: 0,
+    crashed: 0,
+    submitted: 0,
+    completed: 0,
+    failed: 0,
+    cancelled: 0,
+    batches: 0,
+    resultMessages: 0,
+  };
+
+  constructor(opts: WorkerPoolOptions = {}) {
+    const size = opts.size ?? availableParallelism();
+    if (!Number.isInteger(size) || size < 1) {
+      throw new RangeError(
+        `WorkerPool({ size: ${String(size)} }): size must be a whole number ≥ 1`,
+      );
+    }
+    this.size = size;
+    const capacity = size * MAX_JOBS_PER_WORKER;
+    this.#shared = new SharedArrayBuffer((HEADER.WORDS + capacity) * Int32Array.BYTES_PER_ELEMENT);
+    this.#words = new Int32Array(this.#shared);
+    this.#slots = new Array<Job | null>(capacity).fill(null);
+    for (let i = capacity - 1; i >= 0; i--) this.#free.push(HEADER.WORDS + i);
+  }
+
+  /** True once `close()` was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Run `exportName` of the module at `moduleUrl` in a worker with `args` (structured-cloned),
+   * as asyncio's `to_thread` runs a function in a thread. Awaits a returned Promise. Errors come
+   * back with their name, message, code and stack.
+   * @example
+   * const digest = yield* pool.runInWorker(new URL("./hash.js", import.meta.url), "sha256", bytes);
+   */
+  *runInWorker<T = unknown>(
+    moduleUrl: string | URL,
+    exportName: string,
+    ...args: unknown[]
+  ): Coro<T> {
+    if (typeof exportName !== "string" || exportName === "") {
+      throw new TypeError(
+        `runInWorker: exportName must be the name of an exported function, got ${typeof exportName}`,
+      );
+    }
+    return (yield* this._submit<T>(OP.CALL, [moduleSpecifier(moduleUrl), exportName, args])) as T;
+  }
+
+  /**
+   * Stop taking jobs. Queued and running jobs finish (or, with `cancelFutures`, are cancelled),
+   * then every worker exits. Idempotent.
+   */
+  close(opts: ClosePoolOptions = {}): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (opts.cancelFutures === true) {
+      for (let i = this.#head; i < this.#queue.length; i++) this.#queue[i]!.fut?.cancel();
+      for (const job of this.#slots) job?.fut?.cancel();
+    }
+    this.#maybeQuit();
+  }
+
+  /** A Promise that resolves once the pool is closed and every worker thread has exited. */
+  waitClosed(): Promise<void> {
+    if (this.#closed && this.#workers.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#exitWaiters.push(resolve));
+  }
+
+  /** Close with `cancelFutures`, stop the workers at once (running jobs are abandoned), and wait. */
+  terminate(): Promise<void> {
+    this.close({ cancelFutures: true });
+    for (const w of this.#workers) void w.worker.terminate();
+    return this.waitClosed();
+  }
+
+  /** `close()`, for `using pool = new WorkerPool()`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  statistics(): WorkerPoolStatistics {
+    return {
+      size: this.size,
+      workers: this.#workers.length,
+      queued: this.#queued,
+      inFlight: this.#slots.reduce((n, j) => (j === null ? n : n + 1), 0),
+      ...this.#stats,
+    };
+  }
+
+  /**
+   * @internal Submit a job from the running loop; the returned future settles with its result.
+   */
+  _submit<T>(op: number, args: unknown[], opts?: SubmitOptions<T>): Future<T> {
+    if (this.#closed) {
+      throw new PoolClosedError(
+        "this WorkerPool is closed: create a new pool (or setDefaultPool(null) for a fresh default)",
+      );
+    }
+    const loop = getRunningLoop();
+    const link = this.#linkFor(loop);
+    const job = new Job(op, args, link, opts as SubmitOptions<unknown> | undefined);
+    const fut = new JobFuture<T>(loop, this, job);
+    job.fut = fut as JobFuture<unknown>;
+    this.#enqueue(job);
+    if (!link.flushScheduled) {
+      link.flushScheduled = true;
+      loop.callSoon(link.flush, this);
+    }
+    return fut;
+  }
+
+  /** @internal A job nobody waits for (closing a leaked or abandoned descriptor). */
+  _submitDetached(op: number, args: unknown[]): void {
+    if (this.#workers.length === 0 && this.#closed) return;
+    this.#enqueue(new Job(op, args, null, undefined));
+    this._dispatch();
+  }
+
+  /** @internal The future of `job` was cancelled. */
+  _withdraw(job: Job): void {
+    switch (job.state) {
+      case "queued":
+        job.state = "cancelled";
+        this.#queued--;
+        this.#stats.cancelled++;
+        this.#ended(job);
+        return;
+      case "sent":
+        if (
+          Atomics.compareExchange(this.#words, job.slot, SLOT.SENT, SLOT.CANCELLED) === SLOT.SENT
+        ) {
+          job.state = "cancelled";
+        } else {
+          job.state = "discarded";
+        }
+        this.#stats.cancelled++;
+        return;
+      case "cancelled":
+      case "discarded":
+      case "done":
+        return;
+    }
+  }
+
+  /** @internal Post queued jobs to workers (the per-iteration flush). */
+  _dispatch(): void {
+    if (this.#queued === 0) {
+      this.#maybeQuit();
+      return;
+    }
+    this.#ensureWorkers();
+    const workers = this.#workers.filter((w) => !w.quitSent);
+    const batches: Job[][] = workers.map(() => []);
+    const q = this.#queue;
+    while (this.#head < q.length) {
+      const job = q[this.#head]!;
+      if (job.state !== "queued") {
+        this.#head++;
+        continue;
+      }
+      let best = -1;
+      for (let i = 0; i < workers.length; i++) {
+        const n = workers[i]!.inflight;
+        if (n < MAX_JOBS_PER_WORKER && (best < 0 || n < workers[best]!.inflight)) best = i;
+      }
+      if (best < 0 || this.#free.length === 0) break;
+      this.#head++;
+      this.#queued--;
+      const w = workers[best]!;
+      const slot = this.#free.pop()!;
+      this.#slots[slot - HEADER.WORDS] = job;
+      job.slot = slot;
+      job.seq = this.#seq = (this.#seq + 1) | 0;
+      job.state = "sent";
+      job.worker = w;
+      w.inflight++;
+      Atomics.store(this.#words, slot, SLOT.SENT);
+      batches[best]!.push(job);
+    }
+    if (this.#head === q.length) {
+      this.#queue = [];
+      this.#head = 0;
+    } else if (this.#head >= QUEUE_COMPACT_AT) {
+      this.#queue = q.slice(this.#head);
+      this.#head = 0;
+    }
+    for (let i = 0; i < workers.length; i++) {
+      if (batches[i]!.length > 0) this.#post(workers[i]!, batches[i]!);
+    }
+    this.#maybeQuit();
+  }
+
+  #enqueue(job: Job): void {
+    this.#queue.push(job);
+    this.#queued++;
+    this.#stats.submitted++;
+    if (this.#pending++ === 0) this.#setRef(true);
+    const link = job.link;
+    if (link !== null && link.pending++ === 0 && link.hooks === null) {
+      const keep = (link.loop as { keepAlive?: () => () => void }).keepAlive;
+      if (typeof keep === "function") link.releaseKeepAlive = keep.call(link.loop);
+    }
+  }
+
+  /** Bookkeeping once a job will produce nothing more. */
+  #ended(job: Job): void {
+    const link = job.link;
+    if (link !== null && --link.pending === 0 && link.releaseKeepAlive !== null) {
+      link.releaseKeepAlive();
+      link.releaseKeepAlive = null;
+    }
+    if (--this.#pending === 0) {
+      this.#setRef(false);
+      if (this.#closed) this.#detachLinks();
+    }
+  }
+
+  #linkFor(loop: EventLoop): LoopLink {
+    let link = this.#links.get(loop);
+    if (link === undefined) {
+      for (const [l, old] of this.#links)
+        if (l.isClosed() && old.pending === 0) this.#links.delete(l);
+      const hooks = hooksOf(loop);
+      link = new LoopLink(nextLinkId++, loop, hooks, this.#poll);
+      if (hooks !== null) hooks.addExternalSource(link.source!);
+      this.#links.set(loop, link);
+    }
+    return link;
+  }
+
+  #detachLinks(): void {
+    for (const [loop, link] of this.#links) {
+      if (link.hooks !== null && !loop.isClosed()) link.hooks.removeExternalSource(link.source!);
+    }
+    this.#links.clear();
+  }
+
+  /** Start workers for the work at hand, up to `size` (workers told to quit take no more jobs). */
+  #ensureWorkers(): void {
+    const active = this.#workers.filter((w) => !w.quitSent);
+    let live = active.length;
+    if (live >= this.size) return;
+    let want = Math.ceil(this.#pending / JOBS_PER_EXTRA_WORKER);
+    if (live === 0 || active.every((w) => w.inflight > 0)) want = Math.max(want, live + 1);
+    want = Math.min(want, this.size);
+    for (; live < want; live++) this.#spawn();
+  }
+
+  #spawn(): void {
+    if (!existsSync(fileURLToPath(WORKER_URL))) {
+      throw new Error(
+        `@aioloop/files: the worker script ${fileURLToPath(WORKER_URL)} is missing: rebuild the package (tsc -b)`,
+      );
+    }
+    const { port1, port2 } = new MessageChannel();
+    const worker = new Worker(WORKER_URL, {
+      workerData: { results: port2, shared: this.#shared },
+      transferList: [port2],
+    });
+    worker.unref();
+    const w = new PoolWorker(worker, port1);
+    port1.on("message", (m: unknown) => {
+      this.#handle(w, m);
+      if (this.#queued > 0) this._dispatch();
+    });
+    if (this.#pending === 0) port1.unref();
+    worker.on("error", (e) => {
+      w.startError = e;
+    });
+    worker.on("exit", (code) => this.#exited(w, code, undefined));
+    this.#workers.push(w);
+    this.#stats.started++;
+  }
+
+  #setRef(on: boolean): void {
+    for (const w of this.#workers) {
+      if (on) w.port.ref();
+      else w.port.unref();
+    }
+  }
+
+  #post(w: PoolWorker, jobs: Job[]): void {
+    for (const job of jobs) {
+      const link = job.link;
+      if (link !== null && link.hooks !== null && !w.wakes.has(link.id)) {
+        w.worker.postMessage({ k: MSG.WAKE, id: link.id, w: link.hooks.wakeWord });
+        w.wakes.add(link.id);
+      }
+    }
+    const tuples: unknown[][] = new Array(jobs.length);
+    let transfer: ArrayBuffer[] | undefined;
+    for (let i = 0; i < jobs.length; i++) {
+      const job = jobs[i]!;
+      tuples[i] = [job.slot, job.seq, wakeId(job), job.op, ...job.args];
+      const t = job.opts?.transfer;
+      if (t !== undefined) transfer = transfer === undefined ? [...t] : transfer.concat(t);
+    }
+    this.#stats.batches++;
+    try {
+      w.worker.postMessage({ k: MSG.JOBS, j: tuples }, transfer);
+      return;
+    } catch {
+      // Some job's arguments cannot be cloned: post one at a time and fail only those.
+    }
+    for (let i = 0; i < jobs.length; i++) {
+      const job = jobs[i]!;
+      try {
+        w.worker.postMessage({ k: MSG.JOBS, j: [tuples[i]] }, job.opts?.transfer);
+      } catch (e) {
+        const err = new TypeError(
+          `${OP_NAMES[job.op]}: an argument cannot be sent to a worker thread (${(e as Error).message}); pass structured-cloneable values`,
+        );
+        this.#finishSlot(job, w);
+        this.#deliver(job, CRASHED, err);
+      }
+    }
+  }
+
+  /** Results or an exit notice from worker `w`. */
+  #handle(w: PoolWorker, m: unknown): void {
+    if (!Array.isArray(m)) {
+      if ((m as ExitNotice).exit !== undefined)
+        this.#exited(w, (m as ExitNotice).exit, m as ExitNotice);
+      return;
+    }
+    this.#stats.resultMessages++;
+    for (let i = 0; i < m.length; i += 4) {
+      const slot = m[i] as number;
+      const job = this.#slots[slot - HEADER.WORDS];
+      if (job === null || job === undefined || job.seq !== m[i + 1]) continue;
+      this.#finishSlot(job, w);
+      this.#deliver(job, m[i + 2] as number, m[i + 3]);
+    }
+  }
+
+  /** Free the job's slot; the job is no longer on any worker. */
+  #finishSlot(job: Job, w: PoolWorker): void {
+    this.#slots[job.slot - HEADER.WORDS] = null;
+    Atomics.store(this.#words, job.slot, SLOT.IDLE);
+    this.#free.push(job.slot);
+    job.slot = -1;
+    w.inflight--;
+  }
+
+  /** Settle the job's future (status: STATUS.* or CRASHED) and end its bookkeeping. */
+  #deliver(job: Job, status: number, value: unknown): void {
+    const wasState = job.state;
+    job.state = "done";
+    this.#ended(job);
+    if (status === STATUS.SKIPPED) return;
+    if (status === STATUS.OK) this.#stats.completed++;
+    else this.#stats.failed++;
+    const fut = job.fut;
+    const loop = job.link?.loop;
+    if (fut === null || loop === undefined || wasState !== "sent" || loop.isClosed()) {
+      if (status === STATUS.OK) job.opts?.release?.(value);
+      return;
+    }
+    if (job.link!.hooks === null) loop.callSoonThreadsafe(settle, job, status, value);
+    else settle(job, status, value);
+  }
+
+  readonly #poll = (): void => {
+    const posted = Atomics.load(this.#words, HEADER.POSTED);
+    if (posted === this.#seenPosted) return;
+    this.#seenPosted = posted;
+    for (const w of this.#workers.slice()) {
+      for (
+        let r = receiveMessageOnPort(w.port);
+        r !== undefined;
+        r = receiveMessageOnPort(w.port)
+      ) {
+        this.#handle(w, r.message);
+        if (!w.alive) break;
+      }
+    }
+    if (this.#queued > 0) this._dispatch();
+  };
+
+  /** Worker `w` is gone (exit notice, or the Worker's 'exit' event). Idempotent. */
+  #exited(w: PoolWorker, code: number, notice: ExitNotice | undefined): void {
+    if (!w.alive) return;
+    w.alive = false;
+    this.#workers = this.#workers.filter((x) => x !== w);
+    // Results posted before the notice are ahead of it on the port.
+    for (let r = receiveMessageOnPort(w.port); r !== undefined; r = receiveMessageOnPort(w.port)) {
+      if (Array.isArray(r.message)) this.#handle(w, r.message);
+    }
+    w.port.close();
+    const expected = w.quitSent && code === 0;
+    if (!expected) this.#stats.crashed++;
+    const cause = notice?.error !== undefined ? remoteErrorFromWire(notice.error) : w.startError;
+    const requeue: Job[] = [];
+    for (const job of this.#slots) {
+      if (job === null || job.worker !== w) continue;
+      const st = Atomics.load(this.#words, job.slot);
+      this.#finishSlot(job, w);
+      job.worker = null;
+      if (st === SLOT.SENT) {
+        job.state = "queued";
+        requeue.push(job);
+      } else if (st === SLOT.CANCELLED) {
+        this.#deliver(job, STATUS.SKIPPED, null);
+      } else {
+        const what = OP_NAMES[job.op] ?? "job";
+        const err = new WorkerCrashedError(
+          `a worker thread exited with code ${code} while running ${what === "call" ? `runInWorker(${String(job.args[0])}, ${JSON.stringify(job.args[1])})` : what}${cause instanceof Error ? ` (${cause.name}: ${cause.message})` : ""}; the pool replaced the worker and only this job failed`,
+          code,
+          cause === undefined ? undefined : { cause },
+        );
+        this.#deliver(job, CRASHED, err);
+      }
+    }
+    if (requeue.length > 0) {
+      this.#queue.splice(this.#head, 0, ...requeue);
+      this.#queued += requeue.length;
+    }
+    if (this.#queued > 0) this._dispatch();
+    if (this.#closed && this.#workers.length === 0) {
+      const waiters = this.#exitWaiters;
+      this.#exitWaiters = [];
+      for (const f of waiters) f();
+    }
+  }
+
+  #maybeQuit(): void {
+    if (!this.#closed || this.#queued > 0) return;
+    for (const w of this.#workers) {
+      if (!w.quitSent) {
+        w.quitSent = true;
+        w.worker.postMessage({ k: MSG.QUIT });
+      }
+    }
+    if (this.#pending === 0) this.#detachLinks();
+  }
+}
+
+function wakeId(job: Job): number {
+  const link = job.link;
+  return link !== null && link.hooks !== null ? link.id : 0;
+}
+
+/** Complete the job's future on its loop. */
+function settle(job: Job, status: number, value: unknown): void {
+  const fut = job.fut!;
+  if (fut.done()) {
+    if (status === STATUS.OK) job.opts?.release?.(value);
+    return;
+  }
+  if (status === STATUS.OK) {
+    const decode = job.opts?.decode;
+    if (decode === undefined) fut.setResult(value);
+    else {
+      let v: unknown;
+      try {
+        v = decode(value);
+      } catch (e) {
+        fut.setException(e);
+        return;
+      }
+      fut.setResult(v);
+    }
+  } else if (status === STATUS.ERROR) {
+    fut.setException(
+      job.op === OP.CALL
+        ? remoteErrorFromWire(value as WireError)
+        : osErrorFromWire(value as WireError),
+    );
+  } else fut.setException(value);
+}
+
+/** `moduleUrl` as a specifier the worker can import. */
+function moduleSpecifier(moduleUrl: string | URL): string {
+  if (moduleUrl instanceof URL) return moduleUrl.href;
+  if (typeof moduleUrl !== "string" || moduleUrl === "") {
+    throw new TypeError(
+      `runInWorker: moduleUrl must be a URL or an absolute path, got ${typeof moduleUrl}`,
+    );
+  }
+  if (isAbsolute(moduleUrl)) return pathToFileURL(moduleUrl).href;
+  if (moduleUrl.startsWith("./") || moduleUrl.startsWith("../")) {
+    throw new TypeError(
+      `runInWorker(${JSON.stringify(moduleUrl)}): a relative path has no base in a worker; pass new URL(${JSON.stringify(moduleUrl)}, import.meta.url)`,
+    );
+  }
+  return moduleUrl;
+}
+
+let defaultPool: WorkerPool | null = null;
+
+/** The pool `open()`, `os.*`, `tempfile.*` and `runInWorker()` use (created on first use). */
+export function getDefaultPool(): WorkerPool {
+  if (defaultPool === null || defaultPool.closed) defaultPool = new WorkerPool();
+  return defaultPool;
+}
+
+/** Make `pool` the default (null: a fresh one on next use). Returns the previous default. */
+export function setDefaultPool(pool: WorkerPool | null): WorkerPool | null {
+  const prev = defaultPool;
+  defaultPool = pool;
+  return prev;
+}
+
+/**
+ * asyncio's `to_thread` for code in a module: import `moduleUrl` in a worker of the default
+ * pool and call its export `exportName` with `args`. The result (awaited if it is a Promise)
+ * and any error (name, message, code, stack) come back to the task.
+ * @example
+ * // primes.js: export function countPrimes(n) { … }
+ * const n = yield* runInWorker(new URL("./primes.js", import.meta.url), "countPrimes", 1e6);
+ */
+export function runInWorker<T = unknown>(
+  moduleUrl: string | URL,
+  exportName: string,
+  ...args: unknown[]
+): Coro<T> {
+  return getDefaultPool().runInWorker<T>(moduleUrl, exportName, ...args);
+}

@@ -1,0 +1,657 @@
+// @ts-check
+/**
+ * The file worker: runs batches of blocking file calls for a WorkerPool (pool.ts).
+ *
+ * HOW: one plain-JavaScript module (it runs unchanged from src/ under vitest and from dist/),
+ * started by the pool with `workerData = { results: MessagePort, shared: SharedArrayBuffer }`.
+ *
+ *   main ── {k: JOBS, j: [[slot, seq, wakeId, op, ...args], …]} ──► parentPort
+ *            │
+ *            ▼  for each job: CAS slot SENT→RUNNING (lost: it was cancelled, report SKIPPED)
+ *               run it with the synchronous fs calls (one thread hop for the whole batch)
+ *            │
+ *   main ◄── results port: [slot, seq, status, value, …] (read buffers transferred, not copied)
+ *            then Atomics.add(POSTED) and Atomics.notify on each waiting loop's wake word,
+ *            which wakes a loop blocked in runSync; host-driven loops get the port's
+ *            'message' event instead.
+ *
+ * Results are posted when the queue runs dry, or every RESULT_FLUSH_MS while a long batch runs,
+ * so a slow job does not hold back the answers of the quick ones before it. Before going idle the
+ * worker pulls any batch that arrived meanwhile with receiveMessageOnPort, so a busy pool never
+ * pays for a trip through the worker's own event loop.
+ *
+ * A job runs at a time. `CALL` jobs (runInWorker) may return a Promise: the worker awaits it
+ * before starting the next job, as a thread would. If user code kills the worker (process.exit,
+ * an uncaught error), the exit handler posts whatever results are ready and an exit notice naming
+ * the job that was running, so the pool rejects only that job and requeues the others, even when
+ * its loop is blocked in runSync and cannot see the Worker's 'exit' event.
+ */
+
+import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import { constants as osConstants } from "node:os";
+import * as nodePath from "node:path";
+import { pathToFileURL } from "node:url";
+import { parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
+import {
+  DIRENT,
+  HEADER,
+  MSG,
+  OP,
+  PATHTEST,
+  SLOT,
+  STATUS,
+  WAKE_FLAG,
+  WAKE_SET,
+} from "./protocol.js";
+
+/** Post results at least this often (ms) while a batch is still running. */
+const RESULT_FLUSH_MS = 1;
+/** Post results once this many are waiting, whatever the time (keeps messages small). */
+const MAX_RESULTS_PER_MESSAGE = 256;
+/** Attempts at a fresh temporary name before giving up (as Python's tempfile.TMP_MAX is large). */
+const TEMP_ATTEMPTS = 100;
+/** Letters of temporary names (as Python's tempfile). */
+const TEMP_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789_";
+/** Length of the random part of temporary names (as Python's tempfile). */
+const TEMP_RANDOM_LENGTH = 8;
+
+if (parentPort === null) throw new Error("worker.js must run in a worker thread (WorkerPool)");
+const port = parentPort;
+/** @type {{ results: import("node:worker_threads").MessagePort, shared: SharedArrayBuffer }} */
+const data = workerData;
+const results = data.results;
+const header = new Int32Array(data.shared);
+
+/** @type {Map<number, Int32Array>} wake words of the loops waiting on our results */
+const wakes = new Map();
+/** @type {unknown[][]} */
+let queue = [];
+let head = 0;
+/** Invariant: true while drain() runs or an async CALL job is pending (no re-entry). */
+let running = false;
+let quitting = false;
+let closed = false;
+/** @type {unknown[] | null} the job being run (for the crash report) */
+let current = null;
+/** @type {unknown} the uncaught error that is killing this worker, if any */
+let crash;
+
+/** @type {unknown[]} flat [slot, seq, status, value, …] */
+let out = [];
+/** @type {ArrayBuffer[]} */
+let transfers = [];
+/** @type {number[]} wake ids to notify after the next post */
+let toWake = [];
+let firstOutAt = 0;
+
+/** @type {Map<string, Record<string, unknown>>} modules imported by CALL jobs */
+const modules = new Map();
+
+port.on("message", (m) => {
+  handle(m);
+  if (!running) drain();
+});
+
+process.on("uncaughtException", (e) => {
+  crash = wireError(e);
+  process.exit(1);
+});
+
+process.on("exit", (code) => {
+  if (closed) return;
+  postResults();
+  /** @type {{ exit: number, slot: number, seq: number, error: unknown }} */
+  const notice = {
+    exit: code,
+    slot: current === null ? -1 : /** @type {number} */ (current[0]),
+    seq: current === null ? -1 : /** @type {number} */ (current[1]),
+    error: crash,
+  };
+  try {
+    results.postMessage(notice);
+  } catch {
+    results.postMessage({ exit: code, slot: notice.slot, seq: notice.seq, error: undefined });
+  }
+  Atomics.add(header, HEADER.POSTED, 1);
+  for (const w of wakes.values()) wake(w);
+});
+
+/** @param {any} m */
+function handle(m) {
+  switch (m.k) {
+    case MSG.JOBS:
+      if (head === queue.length) {
+        queue = m.j;
+        head = 0;
+      } else for (const j of m.j) queue.push(j);
+      break;
+    case MSG.WAKE:
+      wakes.set(m.id, m.w);
+      break;
+    case MSG.QUIT:
+      quitting = true;
+      break;
+  }
+}
+
+function drain() {
+  running = true;
+  for (;;) {
+    while (head < queue.length) {
+      const job = queue[head];
+      queue[head++] = /** @type {any} */ (undefined);
+      const slot = /** @type {number} */ (job[0]);
+      if (Atomics.compareExchange(header, slot, SLOT.SENT, SLOT.RUNNING) !== SLOT.SENT) {
+        push(job, STATUS.SKIPPED, null);
+        continue;
+      }
+      current = job;
+      if (job[3] === OP.CALL) {
+        postResults();
+        runCall(job).then(afterCall, afterCall);
+        return;
+      }
+      /** @type {number} */
+      let status = STATUS.OK;
+      let value;
+      try {
+        value = run(job);
+      } catch (e) {
+        status = STATUS.ERROR;
+        value = wireError(e);
+      }
+      Atomics.store(header, slot, SLOT.DONE);
+      current = null;
+      push(job, status, value);
+      if (
+        out.length >= MAX_RESULTS_PER_MESSAGE * 4 ||
+        performance.now() - firstOutAt > RESULT_FLUSH_MS
+      )
+        postResults();
+    }
+    queue = [];
+    head = 0;
+    postResults();
+    // Batches that arrived while we were busy: take them now instead of via the event loop.
+    const m = receiveMessageOnPort(port);
+    if (m === undefined) break;
+    handle(m.message);
+  }
+  running = false;
+  if (quitting) shutDown();
+}
+
+function afterCall() {
+  current = null;
+  drain();
+}
+
+function shutDown() {
+  closed = true;
+  results.close();
+  port.close();
+}
+
+/**
+ * @param {unknown[]} job
+ * @param {number} status
+ * @param {unknown} value
+ */
+function push(job, status, value) {
+  if (out.length === 0) firstOutAt = performance.now();
+  out.push(job[0], job[1], status, value);
+  const id = /** @type {number} */ (job[2]);
+  if (id !== 0 && !toWake.includes(id)) toWake.push(id);
+  if (value instanceof Uint8Array) transfers.push(/** @type {ArrayBuffer} */ (value.buffer));
+  else if (Array.isArray(value) && value[2] instanceof Uint8Array)
+    transfers.push(/** @type {ArrayBuffer} */ (value[2].buffer));
+}
+
+function postResults() {
+  if (out.length === 0) return;
+  const msg = out;
+  const xfer = transfers;
+  const ids = toWake;
+  out = [];
+  transfers = [];
+  toWake = [];
+  try {
+    results.postMessage(msg, xfer);
+  } catch {
+    // A value that cannot be cloned (only CALL results can be): send them one by one.
+    for (let i = 0; i < msg.length; i += 4) {
+      const one = msg.slice(i, i + 4);
+      try {
+        results.postMessage(one);
+      } catch (e) {
+        one[2] = STATUS.ERROR;
+        one[3] = wireError(e, "the result could not be sent back to the main thread: ");
+        results.postMessage(one);
+      }
+    }
+  }
+  Atomics.add(header, HEADER.POSTED, 1);
+  for (const id of ids) {
+    const w = wakes.get(id);
+    if (w !== undefined) wake(w);
+  }
+}
+
+/** @param {Int32Array} w */
+function wake(w) {
+  Atomics.store(w, WAKE_FLAG, WAKE_SET);
+  Atomics.notify(w, WAKE_FLAG);
+}
+
+/**
+ * Run a synchronous job.
+ * @param {any[]} j
+ */
+function run(j) {
+  switch (j[3]) {
+    case OP.OPEN:
+      return openFile(j[4], j[5], j[6], j[7]);
+    case OP.CLOSE:
+      try {
+        if (j[6] !== null && j[6] !== undefined) writeAt(j[4], j[6], j[7]);
+      } finally {
+        fs.closeSync(j[4]);
+        if (j[5] !== null) fs.unlinkSync(j[5]);
+      }
+      return null;
+    case OP.PREAD:
+      return readAt(j[4], j[5], j[6]);
+    case OP.READALL:
+      return readAll(j[4], j[5]);
+    case OP.PWRITE:
+      return writeAt(j[4], j[5], j[6]);
+    case OP.FTRUNCATE:
+      fs.ftruncateSync(j[4], j[5]);
+      return null;
+    case OP.FSTAT:
+      return statTuple(fs.fstatSync(j[4]));
+    case OP.FSYNC:
+      fs.fsyncSync(j[4]);
+      return null;
+    case OP.STAT:
+      return statTuple(j[5] ? fs.statSync(j[4]) : fs.lstatSync(j[4]));
+    case OP.RENAME:
+      fs.renameSync(j[4], j[5]);
+      return null;
+    case OP.UNLINK:
+      fs.unlinkSync(j[4]);
+      return null;
+    case OP.MKDIR:
+      return makeDir(j[4], j[5], j[6], j[7]);
+    case OP.RMDIR:
+      fs.rmdirSync(j[4]);
+      return null;
+    case OP.READDIR:
+      return fs.readdirSync(j[4]);
+    case OP.SCANDIR:
+      return scanDir(j[4]);
+    case OP.ACCESS:
+      try {
+        fs.accessSync(j[4], j[5]);
+        return true;
+      } catch {
+        return false;
+      }
+    case OP.READLINK:
+      return fs.readlinkSync(j[4]);
+    case OP.SYMLINK:
+      fs.symlinkSync(j[4], j[5]);
+      return null;
+    case OP.PATHTEST:
+      return pathTest(j[4], j[5]);
+    case OP.OPEN_TEMP:
+      return openTemp(j[4], j[5], j[6], j[7], j[8]);
+    case OP.MKDTEMP:
+      return makeTempDir(j[4], j[5], j[6]);
+    case OP.RMTREE:
+      fs.rmSync(j[4], { recursive: true, force: true });
+      return null;
+    default:
+      throw new TypeError(`file worker: unknown opcode ${j[3]}`);
+  }
+}
+
+/**
+ * @param {string} path
+ * @param {number} flags
+ * @param {number} mode
+ * @param {number} readahead
+ */
+function openFile(path, flags, mode, readahead) {
+  const fd = fs.openSync(path, flags, mode);
+  try {
+    const st = fs.fstatSync(fd);
+    if (st.isDirectory()) throw osError("EISDIR", "illegal operation on a directory", "open", path);
+    const positional = st.isFile() || st.isBlockDevice();
+    let ahead = null;
+    let want = 0;
+    if (readahead > 0) {
+      // size + 1 when the file is smaller than the readahead: the short read proves end of file.
+      want = positional && st.size > 0 && st.size < readahead ? st.size + 1 : readahead;
+      ahead = readAt(fd, want, positional ? 0 : -1);
+    }
+    return [fd, st.size, ahead, positional ? 1 : 0, want];
+  } catch (e) {
+    fs.closeSync(fd);
+    throw e;
+  }
+}
+
+/**
+ * One read of up to `length` bytes at `position` (-1: the descriptor's own position). Regular
+ * files give everything up to end of file in one call; the loop covers the rare short read.
+ * @param {number} fd
+ * @param {number} length
+ * @param {number} position
+ */
+function readAt(fd, length, position) {
+  const buf = Buffer.allocUnsafeSlow(length);
+  let n = 0;
+  if (position < 0) n = fs.readSync(fd, buf, 0, length, null);
+  else {
+    while (n < length) {
+      const got = fs.readSync(fd, buf, n, length - n, position + n);
+      if (got === 0) break;
+      n += got;
+    }
+  }
+  return n === length ? buf : buf.subarray(0, n);
+}
+
+/**
+ * Everything from `position` to end of file in one buffer (grown if the file grows meanwhile).
+ * @param {number} fd
+ * @param {number} position
+ */
+function readAll(fd, position) {
+  if (position < 0) return readStream(fd);
+  const size = fs.fstatSync(fd).size;
+  let cap = Math.max(size - position, 0) + 1;
+  let buf = Buffer.allocUnsafeSlow(cap);
+  let n = 0;
+  for (;;) {
+    const got = fs.readSync(fd, buf, n, cap - n, position + n);
+    if (got === 0) break;
+    n += got;
+    if (n === cap) {
+      cap *= 2;
+      const bigger = Buffer.allocUnsafeSlow(cap);
+      buf.copy(bigger, 0, 0, n);
+      buf = bigger;
+    }
+  }
+  return n === cap ? buf : buf.subarray(0, n);
+}
+
+/** @param {number} fd */
+function readStream(fd) {
+  /** @type {Buffer[]} */
+  const parts = [];
+  let total = 0;
+  for (;;) {
+    const b = Buffer.allocUnsafe(65536);
+    const got = fs.readSync(fd, b, 0, b.length, null);
+    if (got === 0) break;
+    parts.push(b.subarray(0, got));
+    total += got;
+  }
+  const all = Buffer.allocUnsafeSlow(total);
+  let off = 0;
+  for (const p of parts) {
+    p.copy(all, off);
+    off += p.length;
+  }
+  return all;
+}
+
+/**
+ * @param {number} fd
+ * @param {Uint8Array} bytes
+ * @param {number} position -1: append / stream (the descriptor's position)
+ */
+function writeAt(fd, bytes, position) {
+  let n = 0;
+  while (n < bytes.length) {
+    n += fs.writeSync(fd, bytes, n, bytes.length - n, position < 0 ? null : position + n);
+  }
+  if (position >= 0) return position + n;
+  const st = fs.fstatSync(fd);
+  return st.isFile() ? st.size : -1;
+}
+
+/** @param {import("node:fs").Stats} s */
+function statTuple(s) {
+  return [
+    s.dev,
+    s.ino,
+    s.mode,
+    s.nlink,
+    s.uid,
+    s.gid,
+    s.rdev,
+    s.size,
+    s.blksize,
+    s.blocks,
+    s.atimeMs,
+    s.mtimeMs,
+    s.ctimeMs,
+    s.birthtimeMs,
+  ];
+}
+
+/**
+ * @param {string} path
+ * @param {number} mode
+ * @param {boolean} recursive
+ * @param {boolean} existOk
+ */
+function makeDir(path, mode, recursive, existOk) {
+  if (!recursive) {
+    fs.mkdirSync(path, { mode });
+    return null;
+  }
+  const made = fs.mkdirSync(path, { mode, recursive: true });
+  if (made === undefined && !existOk) throw osError("EEXIST", "file already exists", "mkdir", path);
+  return null;
+}
+
+/** @param {string} path */
+function scanDir(path) {
+  /** @type {unknown[]} */
+  const flat = [];
+  for (const d of fs.readdirSync(path, { withFileTypes: true })) {
+    const type = direntType(d);
+    /** @type {number} */
+    let followed = type;
+    if (type === DIRENT.SYMLINK) {
+      try {
+        const s = fs.statSync(nodePath.join(path, d.name));
+        followed = s.isDirectory() ? DIRENT.DIR : s.isFile() ? DIRENT.FILE : DIRENT.OTHER;
+      } catch {
+        followed = DIRENT.MISSING;
+      }
+    }
+    flat.push(d.name, type, followed);
+  }
+  return flat;
+}
+
+/** @param {import("node:fs").Dirent} d */
+function direntType(d) {
+  if (d.isFile()) return DIRENT.FILE;
+  if (d.isDirectory()) return DIRENT.DIR;
+  if (d.isSymbolicLink()) return DIRENT.SYMLINK;
+  return DIRENT.OTHER;
+}
+
+/**
+ * @param {string} path
+ * @param {number} kind
+ */
+function pathTest(path, kind) {
+  try {
+    switch (kind) {
+      case PATHTEST.EXISTS:
+        fs.statSync(path);
+        return true;
+      case PATHTEST.ISFILE:
+        return fs.statSync(path).isFile();
+      case PATHTEST.ISDIR:
+        return fs.statSync(path).isDirectory();
+      case PATHTEST.ISLINK:
+        return fs.lstatSync(path).isSymbolicLink();
+      default:
+        return false;
+    }
+  } catch {
+    return false;
+  }
+}
+
+function randomName() {
+  const bytes = randomBytes(TEMP_RANDOM_LENGTH);
+  let s = "";
+  for (const b of bytes) s += TEMP_CHARS[b % TEMP_CHARS.length];
+  return s;
+}
+
+/**
+ * @param {string} dir
+ * @param {string} prefix
+ * @param {string} suffix
+ * @param {number} flags
+ * @param {boolean} unlinkNow
+ */
+function openTemp(dir, prefix, suffix, flags, unlinkNow) {
+  const { O_CREAT, O_EXCL } = fs.constants;
+  for (let i = 0; ; i++) {
+    const path = nodePath.join(dir, prefix + randomName() + suffix);
+    try {
+      const fd = fs.openSync(path, flags | O_CREAT | O_EXCL, 0o600);
+      if (unlinkNow) fs.unlinkSync(path);
+      return [fd, path];
+    } catch (e) {
+      if (/** @type {any} */ (e).code !== "EEXIST" || i + 1 >= TEMP_ATTEMPTS) throw e;
+    }
+  }
+}
+
+/**
+ * @param {string} dir
+ * @param {string} prefix
+ * @param {string} suffix
+ */
+function makeTempDir(dir, prefix, suffix) {
+  for (let i = 0; ; i++) {
+    const path = nodePath.join(dir, prefix + randomName() + suffix);
+    try {
+      fs.mkdirSync(path, { mode: 0o700 });
+      return path;
+    } catch (e) {
+      if (/** @type {any} */ (e).code !== "EEXIST" || i + 1 >= TEMP_ATTEMPTS) throw e;
+    }
+  }
+}
+
+/** @param {any[]} job */
+async function runCall(job) {
+  const [slot, , , , url, name, args] = job;
+  /** @type {number} */
+  let status = STATUS.OK;
+  let value;
+  try {
+    let mod = modules.get(url);
+    if (mod === undefined) {
+      mod = /** @type {Record<string, unknown>} */ (await import(toUrl(url)));
+      modules.set(url, mod);
+    }
+    const fn = mod[name];
+    if (typeof fn !== "function") {
+      throw new TypeError(
+        `runInWorker: ${url} has no exported function ${JSON.stringify(name)} (it exports: ${Object.keys(mod).join(", ") || "nothing"})`,
+      );
+    }
+    value = fn(...args);
+    if (value !== null && typeof value === "object" && typeof value.then === "function")
+      value = await value;
+  } catch (e) {
+    status = STATUS.ERROR;
+    value = wireError(e);
+  }
+  Atomics.store(header, slot, SLOT.DONE);
+  push(job, status, value);
+  // A CALL result may hold buffers the caller still uses in the worker: never transfer them.
+  transfers = [];
+  postResults();
+}
+
+/** @param {string} url */
+function toUrl(url) {
+  return nodePath.isAbsolute(url) ? pathToFileURL(url).href : url;
+}
+
+/**
+ * @param {string} code
+ * @param {string} description
+ * @param {string} syscall
+ * @param {string} path
+ */
+function osError(code, description, syscall, path) {
+  const errno = /** @type {Record<string, number>} */ (osConstants.errno)[code];
+  const e = /** @type {any} */ (new Error(`${code}: ${description}, ${syscall} '${path}'`));
+  e.code = code;
+  e.errno = errno === undefined ? undefined : -errno;
+  e.syscall = syscall;
+  e.path = path;
+  return e;
+}
+
+/** Built-in error classes that keep their class across the thread boundary. */
+const BUILTIN_ERRORS = new Set([
+  "Error",
+  "TypeError",
+  "RangeError",
+  "SyntaxError",
+  "ReferenceError",
+  "EvalError",
+  "URIError",
+]);
+
+/**
+ * An error as plain data (structured clone drops `code`, `path` and other own properties).
+ * @param {unknown} e
+ * @param {string} [prefix]
+ */
+function wireError(e, prefix = "") {
+  if (e instanceof Error) {
+    const err = /** @type {any} */ (e);
+    /** @type {Record<string, unknown>} */
+    const props = {};
+    for (const k of Object.keys(err)) {
+      const v = err[k];
+      if (v === null || ["string", "number", "boolean"].includes(typeof v)) props[k] = v;
+    }
+    const ctor = err.constructor?.name;
+    return {
+      name: err.name,
+      message: prefix + err.message,
+      stack: err.stack,
+      props,
+      ctor: BUILTIN_ERRORS.has(ctor) ? ctor : "Error",
+    };
+  }
+  let shown;
+  try {
+    shown = String(e);
+  } catch {
+    shown = typeof e;
+  }
+  const primitive = e === null || typeof e !== "object" ? e : undefined;
+  return { name: "Error", message: prefix + shown, thrown: primitive, nonError: true };
+}
