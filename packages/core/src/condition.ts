@@ -25,7 +25,7 @@ import type { Coro } from "./coro.js";
 import { describe } from "./coro.js";
 import { CancelledError } from "./errors.js";
 import { getRunningLoop } from "./events.js";
-import { Hold, Lock } from "./locks.js";
+import { type Hold, Lock } from "./locks.js";
 import { InvalidArgumentError, LockNotAcquiredError } from "./sync-errors.js";
 import { WaiterQueue } from "./waiters.js";
 
@@ -88,9 +88,8 @@ export class Condition {
   }
 
   /** Acquire the lock; the returned Disposable releases it: `using _ = yield* cond.hold();`. */
-  *hold(): Coro<Hold> {
-    yield* this.#lock.acquire();
-    return new Hold(this.#lock);
+  hold(): Coro<Hold> {
+    return this.#lock.hold();
   }
 
   /**

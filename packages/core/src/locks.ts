@@ -24,9 +24,8 @@
  */
 
 import type { Coro } from "./coro.js";
-import { getRunningLoop } from "./events.js";
 import { LockNotAcquiredError } from "./sync-errors.js";
-import { WaiterQueue } from "./waiters.js";
+import { Park, WaiterQueue } from "./waiters.js";
 
 /** Something `hold()` can release. */
 interface Releasable {
@@ -100,7 +99,7 @@ export class Lock {
    * "handoff" ⟹ exactly one waiter was woken and has not resumed yet.
    */
   #state: LockState = "unlocked";
-  readonly #waiters = new WaiterQueue<true>();
+  /** @internal */ readonly _waiters = new WaiterQueue<true>();
   #acquired = 0;
   #contended = 0;
   #cancelled = 0;
@@ -115,36 +114,16 @@ export class Lock {
    * Returns true, as asyncio. Cancelling a waiting task takes it out of the line; one that was
    * already handed the lock passes it to the next waiter.
    */
-  *acquire(): Coro<true> {
-    if (this.#state === "unlocked") {
-      this.#state = "locked";
-      this.#acquired++;
-      return true;
-    }
-    this.#contended++;
-    const fut = this.#waiters.add(getRunningLoop());
-    let resumed = false;
-    try {
-      yield* fut;
-      resumed = true;
-    } finally {
-      if (!resumed) {
-        this.#cancelled++;
-        if (this.#waiters.abandon(fut)) this.#handOff();
-      }
-    }
-    this.#state = "locked";
-    this.#acquired++;
-    return true;
+  acquire(): Coro<true> {
+    return new LockAcquire<true>(this, false);
   }
 
   /**
    * Acquire and return a Disposable that releases: `using _ = yield* lock.hold();` is asyncio's
    * `async with lock:`.
    */
-  *hold(): Coro<Hold> {
-    yield* this.acquire();
-    return new Hold(this);
+  hold(): Coro<Hold> {
+    return new LockAcquire<Hold>(this, true);
   }
 
   /** Release the lock, handing it to the first waiter if there is one. */
@@ -161,7 +140,7 @@ export class Lock {
   statistics(): LockStatistics {
     return {
       locked: this.locked(),
-      waiters: this.#waiters.pendingCount(),
+      waiters: this._waiters.pendingCount(),
       acquired: this.#acquired,
       contended: this.#contended,
       cancelled: this.#cancelled,
@@ -169,13 +148,66 @@ export class Lock {
   }
 
   toString(): string {
-    const n = this.#waiters.pendingCount();
+    const n = this._waiters.pendingCount();
     return `<Lock [${this.locked() ? "locked" : "unlocked"}${n > 0 ? `, waiters:${n}` : ""}]>`;
+  }
+
+  /** @internal Take the lock if it is free (the fast path); false when the caller must queue. */
+  _tryAcquire(): boolean {
+    if (this.#state !== "unlocked") {
+      this.#contended++;
+      return false;
+    }
+    this.#state = "locked";
+    this.#acquired++;
+    return true;
+  }
+
+  /** @internal A woken waiter resumes: the hand-off completes. */
+  _takeHandOff(): void {
+    this.#state = "locked";
+    this.#acquired++;
+  }
+
+  /** @internal A waiter gave up; if it had been handed the lock, pass it on. */
+  _gaveUp(woken: boolean): void {
+    this.#cancelled++;
+    if (woken) this.#handOff();
   }
 
   /** Give the lock to the first pending waiter, or unlock when there is none. */
   #handOff(): void {
-    this.#state = this.#waiters.wakeOne(true) ? "handoff" : "unlocked";
+    this.#state = this._waiters.wakeOne(true) ? "handoff" : "unlocked";
+  }
+}
+
+/**
+ * `lock.acquire()` and `lock.hold()`: a Park (see waiters.ts), so a free lock costs one small
+ * object. Returns true, or (for hold) a Hold that releases the lock.
+ */
+class LockAcquire<R extends true | Hold> extends Park<true, R> {
+  readonly #lock: Lock;
+  readonly #hold: boolean;
+  constructor(lock: Lock, hold: boolean) {
+    super(lock._waiters);
+    this.#lock = lock;
+    this.#hold = hold;
+  }
+  _attempt(): boolean {
+    if (!this.#lock._tryAcquire()) return false;
+    this.#acquired();
+    return true;
+  }
+  _resumed(): boolean {
+    this.#lock._takeHandOff();
+    this.#acquired();
+    return true;
+  }
+  _leave(woken: boolean): void {
+    this.#lock._gaveUp(woken);
+  }
+  #acquired(): void {
+    this._result = (this.#hold ? new Hold(this.#lock) : true) as R;
   }
 }
 
@@ -201,8 +233,8 @@ export interface EventStatistics {
  */
 export class Event {
   #value = false;
-  /** Invariant: empty of pending waiters while #value is true. */
-  readonly #waiters = new WaiterQueue<true>();
+  /** @internal Invariant: empty of pending waiters while the flag is set. */
+  readonly _waiters = new WaiterQueue<true>();
   #sets = 0;
   #woken = 0;
 
@@ -216,7 +248,7 @@ export class Event {
     if (this.#value) return;
     this.#value = true;
     this.#sets++;
-    this.#woken += this.#waiters.wakeAll(true);
+    this.#woken += this._waiters.wakeAll(true);
   }
 
   /** Reset the flag: later `wait()` calls block until the next `set()`. */
@@ -224,32 +256,43 @@ export class Event {
     this.#value = false;
   }
 
-  /** Wait until the flag is set; returns true (at once, without yielding, when it is set). */
-  *wait(): Coro<true> {
-    if (this.#value) return true;
-    const fut = this.#waiters.add(getRunningLoop());
-    let resumed = false;
-    try {
-      yield* fut;
-      resumed = true;
-    } finally {
-      if (!resumed) this.#waiters.abandon(fut);
-    }
-    return true;
+  /**
+   * Wait until the flag is set; returns true (at once, without yielding, when it is set). A
+   * waiting task costs its Future and the small object this returns, nothing more.
+   */
+  wait(): Coro<true> {
+    return new EventWait(this);
   }
 
   /** Counters for monitoring and tests (`waiters` is O(waiters)). */
   statistics(): EventStatistics {
     return {
       isSet: this.#value,
-      waiters: this.#waiters.pendingCount(),
+      waiters: this._waiters.pendingCount(),
       sets: this.#sets,
       woken: this.#woken,
     };
   }
 
   toString(): string {
-    const n = this.#waiters.pendingCount();
+    const n = this._waiters.pendingCount();
     return `<Event [${this.#value ? "set" : "unset"}${n > 0 ? `, waiters:${n}` : ""}]>`;
   }
+}
+
+/** `event.wait()`: a Park (see waiters.ts). Woken waiters owe nothing: set() wakes everyone. */
+class EventWait extends Park<true, true> {
+  readonly #event: Event;
+  constructor(event: Event) {
+    super(event._waiters);
+    this.#event = event;
+    this._result = true;
+  }
+  _attempt(): boolean {
+    return this.#event.isSet();
+  }
+  _resumed(): boolean {
+    return true;
+  }
+  _leave(_woken: boolean): void {}
 }

@@ -27,11 +27,10 @@
 import { type Coro, describe } from "./coro.js";
 import { Deque } from "./deque.js";
 import { QueueEmpty, QueueFull, QueueShutDown } from "./errors.js";
-import { getRunningLoop } from "./events.js";
 import type { AsyncIter, AsyncIterableCo } from "./iter.js";
 import { Event } from "./locks.js";
 import { InvalidArgumentError, TaskDoneError } from "./sync-errors.js";
-import { WaiterQueue } from "./waiters.js";
+import { Park, WaiterQueue } from "./waiters.js";
 
 /** What `queue.statistics()` reports. */
 export interface QueueStatistics {
@@ -69,8 +68,8 @@ export class Queue<T> implements AsyncIterableCo<T> {
   /** @internal FIFO and LIFO storage (PriorityQueue keeps a heap instead). */
   readonly _items = new Deque<T>();
   readonly #maxsize: number;
-  readonly #getters = new WaiterQueue<void>();
-  readonly #putters = new WaiterQueue<void>();
+  /** @internal */ readonly _getters = new WaiterQueue<void>();
+  /** @internal */ readonly _putters = new WaiterQueue<void>();
   /** Invariant: >= 0; items put and not yet marked done (drained items count as done). */
   #unfinished = 0;
   /** Invariant: set exactly while #unfinished === 0. */
@@ -109,22 +108,8 @@ export class Queue<T> implements AsyncIterableCo<T> {
    * Put an item, waiting while the queue is full. Throws QueueShutDown when the queue is (or
    * becomes, while waiting) shut down.
    */
-  *put(item: T): Coro<void> {
-    while (this.full()) {
-      if (this.#shutdown) throw shutDownError("put");
-      const fut = this.#putters.add(getRunningLoop());
-      let resumed = false;
-      try {
-        yield* fut;
-        resumed = true;
-      } finally {
-        // Woken for a free slot but leaving: hand the wake-up to the next putter.
-        if (!resumed && this.#putters.abandon(fut) && !this.full()) {
-          this.#putters.wakeOne(undefined);
-        }
-      }
-    }
-    this.putNowait(item);
+  put(item: T): Coro<void> {
+    return new QueuePut(this, item);
   }
 
   /** Put an item without waiting: throws QueueFull when full, QueueShutDown after shutdown. */
@@ -138,29 +123,15 @@ export class Queue<T> implements AsyncIterableCo<T> {
     this._put(item);
     this.#puts++;
     if (this.#unfinished++ === 0) this.#finished.clear();
-    this.#getters.wakeOne(undefined);
+    this._getters.wakeOne(undefined);
   }
 
   /**
    * Remove and return the next item, waiting while the queue is empty. Throws QueueShutDown once
    * the queue is shut down and empty.
    */
-  *get(): Coro<T> {
-    while (this.empty()) {
-      if (this.#shutdown) throw shutDownError("get");
-      const fut = this.#getters.add(getRunningLoop());
-      let resumed = false;
-      try {
-        yield* fut;
-        resumed = true;
-      } finally {
-        // Woken for an item but leaving: hand the wake-up to the next getter (no item is lost).
-        if (!resumed && this.#getters.abandon(fut) && !this.empty()) {
-          this.#getters.wakeOne(undefined);
-        }
-      }
-    }
-    return this.getNowait();
+  get(): Coro<T> {
+    return new QueueGet(this);
   }
 
   /** Remove and return an item without waiting: throws QueueEmpty, or QueueShutDown once shut down and empty. */
@@ -173,7 +144,7 @@ export class Queue<T> implements AsyncIterableCo<T> {
     }
     const item = this._get();
     this.#gets++;
-    this.#putters.wakeOne(undefined);
+    this._putters.wakeOne(undefined);
     return item;
   }
 
@@ -209,8 +180,8 @@ export class Queue<T> implements AsyncIterableCo<T> {
       }
       if (this.#unfinished === 0) this.#finished.set();
     }
-    this.#getters.wakeAll(undefined);
-    this.#putters.wakeAll(undefined);
+    this._getters.wakeAll(undefined);
+    this._putters.wakeAll(undefined);
   }
 
   /** True once `shutdown()` was called. */
@@ -234,8 +205,8 @@ export class Queue<T> implements AsyncIterableCo<T> {
       size: this.qsize(),
       maxsize: this.#maxsize,
       unfinishedTasks: this.#unfinished,
-      getters: this.#getters.pendingCount(),
-      putters: this.#putters.pendingCount(),
+      getters: this._getters.pendingCount(),
+      putters: this._putters.pendingCount(),
       isShutdown: this.#shutdown,
       puts: this.#puts,
       gets: this.#gets,
@@ -260,6 +231,63 @@ export class Queue<T> implements AsyncIterableCo<T> {
   /** @internal Remove the next item (FIFO: the head); called only when not empty. */
   _get(): T {
     return this._items.shift() as T;
+  }
+}
+
+/**
+ * `queue.get()`: a Park (see waiters.ts). A woken getter owns no item: it re-checks (another
+ * getter may have taken it), and one that leaves after being woken passes the wake-up on while
+ * items remain, so no item waits with a getter parked.
+ */
+class QueueGet<T> extends Park<void, T> {
+  readonly #queue: Queue<T>;
+  constructor(queue: Queue<T>) {
+    super(queue._getters);
+    this.#queue = queue;
+  }
+  _attempt(): boolean {
+    const q = this.#queue;
+    if (q.empty()) {
+      if (q.isShutdown()) throw shutDownError("get");
+      return false;
+    }
+    this._result = q.getNowait();
+    return true;
+  }
+  _resumed(): boolean {
+    return this._attempt();
+  }
+  _leave(woken: boolean): void {
+    const q = this.#queue;
+    if (woken && !q.empty()) q._getters.wakeOne(undefined);
+  }
+}
+
+/** `queue.put(item)`: a Park; a woken putter that leaves passes the free slot on. */
+class QueuePut<T> extends Park<void, undefined> {
+  readonly #queue: Queue<T>;
+  readonly #item: T;
+  constructor(queue: Queue<T>, item: T) {
+    super(queue._putters);
+    this.#queue = queue;
+    this.#item = item;
+    this._result = undefined;
+  }
+  _attempt(): boolean {
+    const q = this.#queue;
+    if (q.full()) {
+      if (q.isShutdown()) throw shutDownError("put");
+      return false;
+    }
+    q.putNowait(this.#item);
+    return true;
+  }
+  _resumed(): boolean {
+    return this._attempt();
+  }
+  _leave(woken: boolean): void {
+    const q = this.#queue;
+    if (woken && !q.full()) q._putters.wakeOne(undefined);
   }
 }
 

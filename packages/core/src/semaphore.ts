@@ -21,10 +21,9 @@
  */
 
 import { type Coro, describe } from "./coro.js";
-import { getRunningLoop } from "./events.js";
 import { Hold } from "./locks.js";
 import { InvalidArgumentError, OverReleaseError } from "./sync-errors.js";
-import { WaiterQueue } from "./waiters.js";
+import { Park, WaiterQueue } from "./waiters.js";
 
 /** What `Semaphore.statistics()` reports. */
 export interface SemaphoreStatistics {
@@ -60,7 +59,7 @@ export class Semaphore {
   _value: number;
   /** @internal Invariant: waiters woken with a unit that have not resumed (nor given up) yet. */
   _inTransit = 0;
-  readonly #waiters = new WaiterQueue<true>();
+  /** @internal */ readonly _waiters = new WaiterQueue<true>();
   #acquired = 0;
   #contended = 0;
   #cancelled = 0;
@@ -77,43 +76,17 @@ export class Semaphore {
 
   /** True when `acquire()` would wait: no free unit, or other tasks are ahead in line. */
   locked(): boolean {
-    return this._value === 0 || this._inTransit > 0 || this.#waiters.hasPending();
+    return this._value === 0 || this._inTransit > 0 || this._waiters.hasPending();
   }
 
   /** Take a unit, waiting in line (FIFO) while none is free. Returns true, as asyncio. */
-  *acquire(): Coro<true> {
-    if (!this.locked()) {
-      this._value--;
-      this.#acquired++;
-      return true;
-    }
-    this.#contended++;
-    const fut = this.#waiters.add(getRunningLoop());
-    let resumed = false;
-    try {
-      yield* fut;
-      resumed = true;
-      this._inTransit--;
-    } finally {
-      if (!resumed) {
-        this.#cancelled++;
-        if (this.#waiters.abandon(fut)) {
-          // Woken with a unit but not taking it: give it back.
-          this._inTransit--;
-          this._value++;
-        }
-      }
-      // Tasks that queued behind us while units were free (FIFO rule) may go now.
-      while (this._value > 0 && this.#wakeNext()) {}
-    }
-    this.#acquired++;
-    return true;
+  acquire(): Coro<true> {
+    return new SemaphoreAcquire<true>(this, false);
   }
 
   /** Acquire a unit; the returned Disposable releases it: `using _ = yield* sem.hold();`. */
-  *hold(): Coro<Hold> {
-    yield* this.acquire();
-    return new Hold(this);
+  hold(): Coro<Hold> {
+    return new SemaphoreAcquire<Hold>(this, true);
   }
 
   /** Give a unit back, waking the oldest waiter if there is one. */
@@ -127,7 +100,7 @@ export class Semaphore {
     return {
       value: this._value,
       locked: this.locked(),
-      waiters: this.#waiters.pendingCount(),
+      waiters: this._waiters.pendingCount(),
       inTransit: this._inTransit,
       acquired: this.#acquired,
       contended: this.#contended,
@@ -136,17 +109,77 @@ export class Semaphore {
   }
 
   toString(): string {
-    const n = this.#waiters.pendingCount();
+    const n = this._waiters.pendingCount();
     const state = this.locked() ? "locked" : `unlocked, value:${this._value}`;
     return `<${this.constructor.name} [${state}${n > 0 ? `, waiters:${n}` : ""}]>`;
   }
 
+  /** @internal Take a free unit unless someone is ahead in line; false when the caller must queue. */
+  _tryAcquire(): boolean {
+    if (this.locked()) {
+      this.#contended++;
+      return false;
+    }
+    this._value--;
+    this.#acquired++;
+    return true;
+  }
+
+  /** @internal A woken waiter resumes with the unit it was handed. */
+  _takeUnit(): void {
+    this._inTransit--;
+    this.#acquired++;
+    this.#wakeWhileFree();
+  }
+
+  /** @internal A waiter gave up; if it had been handed a unit, give the unit back. */
+  _gaveUp(woken: boolean): void {
+    this.#cancelled++;
+    if (woken) {
+      this._inTransit--;
+      this._value++;
+    }
+    this.#wakeWhileFree();
+  }
+
+  /** Tasks that queued behind a woken waiter while units were free (FIFO rule) may go now. */
+  #wakeWhileFree(): void {
+    while (this._value > 0 && this.#wakeNext()) {}
+  }
+
   /** Hand one free unit to the oldest pending waiter; false when nobody waits. */
   #wakeNext(): boolean {
-    if (!this.#waiters.wakeOne(true)) return false;
+    if (!this._waiters.wakeOne(true)) return false;
     this._value--;
     this._inTransit++;
     return true;
+  }
+}
+
+/** `sem.acquire()` and `sem.hold()`: a Park (see waiters.ts), so a free unit costs one small object. */
+class SemaphoreAcquire<R extends true | Hold> extends Park<true, R> {
+  readonly #sem: Semaphore;
+  readonly #hold: boolean;
+  constructor(sem: Semaphore, hold: boolean) {
+    super(sem._waiters);
+    this.#sem = sem;
+    this.#hold = hold;
+  }
+  _attempt(): boolean {
+    if (!this.#sem._tryAcquire()) return false;
+    this.#acquired();
+    return true;
+  }
+  _resumed(): boolean {
+    this.#sem._takeUnit();
+    this.#acquired();
+    return true;
+  }
+  _leave(woken: boolean): void {
+    this.#sem._gaveUp(woken);
+  }
+  #acquired(): void {
+    this._result = (this.#hold ? new Hold(this.#sem) : true) as R;
   }
 }
 

@@ -20,10 +20,26 @@
  *
  * Cost per waiter: the Future and one buffer slot; nothing else (no closure, no node, no Handle:
  * a Future wakes a parked Task without allocating).
+ *
+ * Park (below) is the coroutine object the hot waits (Lock.acquire, Event.wait, Semaphore.acquire,
+ * Queue.get/put) return instead of a generator: a generator object with a try/finally costs
+ * ~200 bytes while parked and a generator resume per wake-up; a Park is four fields, and a
+ * fast path (lock free, item ready) allocates nothing else.
+ *
+ *   next() ─► attempt() ─ok─► done (no future, no yield: asyncio's fast path)
+ *                │ must wait
+ *                ▼
+ *             add a future to the WaiterQueue, yield it (through its own iterator)
+ *                │ woken
+ *                ▼
+ *             resumed() ─true─► done      ─false─► park again (a queue getter beaten to the item)
+ *
+ *   throw()/return() or a cancelled future while parked ─► leave(woken): pass on what was handed over
  */
 
+import type { Coro } from "./coro.js";
 import { Deque } from "./deque.js";
-import type { EventLoop } from "./events.js";
+import { type EventLoop, getRunningLoop } from "./events.js";
 import type { Future } from "./future.js";
 
 /**
@@ -127,4 +143,97 @@ export class WaiterQueue<T> {
 
 function isDone(fut: Future<unknown>): boolean {
   return fut.done();
+}
+
+/** What a Park's future iterator yields and returns. */
+type FutureIterator<T> = Iterator<Future<unknown> | undefined, T, unknown>;
+
+/**
+ * @internal A wait as a hand-made coroutine: subclasses say how to try without waiting, what to
+ * do once woken, and how to give back a wake-up when leaving early. Lazy like a generator:
+ * nothing happens until the first `next()`.
+ */
+export abstract class Park<T, R> implements Coro<R> {
+  /** @internal The queue this op parks in (set by the subclass constructor). */
+  _queue: WaiterQueue<T>;
+  /** @internal The op's result once `_attempt()`/`_resumed()` said it is done. */
+  _result!: R;
+  /** @internal Invariant: the waiter future while parked, null otherwise. */
+  _fut: Future<T> | null = null;
+  /** @internal Invariant: the iterator of `_fut` while parked, null otherwise. */
+  _it: FutureIterator<T> | null = null;
+  /** @internal Invariant: true once finished, thrown out of, or closed. */
+  _closed = false;
+
+  constructor(queue: WaiterQueue<T>) {
+    this._queue = queue;
+  }
+
+  /** @internal Try to complete now: true when done (`_result` set). May throw. */
+  abstract _attempt(): boolean;
+  /** @internal The future completed normally: true when done, false to attempt again. */
+  abstract _resumed(): boolean;
+  /** @internal Leaving while parked; `woken` when the wake-up (and what it handed over) is ours. */
+  abstract _leave(woken: boolean): void;
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  next(): IteratorResult<Future<unknown> | undefined, R> {
+    if (this._closed) return { done: true, value: this._result };
+    try {
+      let it = this._it;
+      if (it === null) {
+        if (this._attempt()) return this.#finish();
+      } else {
+        // Resuming: the future is done now, so this returns its result or throws (cancelled).
+        const r = it.next();
+        if (r.done !== true) return r;
+        this._it = null;
+        this._fut = null;
+        if (this._resumed()) return this.#finish();
+      }
+      // Park: a fresh future is pending, so its iterator yields it (and marks it awaited).
+      const fut = this._queue.add(getRunningLoop());
+      this._fut = fut;
+      it = this._it = fut[Symbol.iterator]();
+      return it.next() as IteratorYieldResult<Future<unknown> | undefined>;
+    } catch (e) {
+      // A cancelled future while parked (the task was cancelled), or attempt/resumed threw.
+      if (this._it !== null) this.#leave();
+      this._closed = true;
+      throw e;
+    }
+  }
+
+  throw(e: unknown): IteratorResult<Future<unknown> | undefined, R> {
+    if (this._it !== null) this.#leave();
+    this._closed = true;
+    throw e;
+  }
+
+  return(value: R): IteratorResult<Future<unknown> | undefined, R> {
+    if (this._it !== null) this.#leave();
+    this._closed = true;
+    return { done: true, value };
+  }
+
+  [Symbol.dispose](): void {
+    if (this._it !== null) this.#leave();
+    this._closed = true;
+  }
+
+  #finish(): IteratorResult<Future<unknown> | undefined, R> {
+    this._closed = true;
+    return { done: true, value: this._result };
+  }
+
+  #leave(): void {
+    const fut = this._fut as Future<T>;
+    this._it = null;
+    this._fut = null;
+    this._closed = true;
+    this._leave(this._queue.abandon(fut));
+  }
 }
