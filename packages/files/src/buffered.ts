@@ -22,15 +22,14 @@
  * Write-behind: a full buffer is handed to a worker and the writer goes on filling a new one; at
  * most one write is in flight per file, so writes land in order. Its error (a full disk) surfaces
  * at the next operation that waits for it: the next flush, seek, read or close. Writes, truncates
- * and closes are shielded from cancellation (a cancelled task still lets them finish), so a file
- * is never left half-written by a cancel.
+ * and closes run to the end even when the waiting task is cancelled (it sees CancelledError once
+ * they are done), so a cancel never leaves a file half-written or a descriptor half-closed.
  *
  * Costs: a read or readline served from the buffer is a subarray/slice (no hop, no yield); a
  * write that fits the buffer is one copy.
  */
 
-import type { Coro, EventLoop, Future } from "@aioloop/core";
-import { getRunningLoop } from "@aioloop/core";
+import type { Coro, Future } from "@aioloop/core";
 import { OSError, UnsupportedOperation, ValueError } from "./errors.js";
 import type { WorkerPool } from "./pool.js";
 import { OP } from "./protocol.js";
@@ -65,6 +64,8 @@ export interface BufferedInit {
   append: boolean;
   /** Write-buffer size and first readahead (0: unbuffered). */
   bufferSize: number;
+  /** Opened for reading only: close() need not wait (nothing can fail that matters). */
+  readOnly: boolean;
   /** Bytes open() read ahead from offset 0 (or the stream). */
   ahead: Uint8Array | null;
   /** How many bytes open() asked for (a shorter answer means end of file). */
@@ -85,21 +86,6 @@ export function concatBytes(parts: Uint8Array[], total: number): Uint8Array {
   return out;
 }
 
-/** `fut` awaited so that cancelling the waiting task does not cancel the job behind it. */
-export function* shielded<T>(fut: Future<T>): Coro<T> {
-  if (fut.done()) return fut.result();
-  const loop: EventLoop = getRunningLoop();
-  const outer = loop.createFuture<T>();
-  fut.addDoneCallback((f) => {
-    if (outer.done()) return;
-    const e = f.cancelled() ? undefined : f.exception();
-    if (f.cancelled()) outer.cancel();
-    else if (e !== null) outer.setException(e);
-    else outer.setResult(f.result());
-  });
-  return yield* outer;
-}
-
 /** The byte layer of an AsyncFile. Not for direct use: AsyncFile adds mode checks and locking. */
 export class BufferedIO {
   readonly pool: WorkerPool;
@@ -107,6 +93,7 @@ export class BufferedIO {
   readonly positional: boolean;
   readonly append: boolean;
   readonly bufferSize: number;
+  readonly readOnly: boolean;
   /** Invariant: unread bytes are rbuf[rpos..]; when there are any, wlen === 0. */
   rbuf: Uint8Array = EMPTY;
   rpos = 0;
@@ -115,6 +102,11 @@ export class BufferedIO {
   /** A raw read ending at `pos` came back short: the file ended there (report it once). */
   eofAt = false;
   #ahead: number;
+  /** The next chunk, requested early while reading sequentially (see fill()). */
+  #prefetch: Future<Uint8Array> | null = null;
+  /** Invariant: while #prefetch is set, it reads #prefetchSize bytes at #prefetchAt. */
+  #prefetchAt = -1;
+  #prefetchSize = 0;
   wbuf: Uint8Array | null = null;
   wlen = 0;
   /** Invariant: at most one write job in flight, so writes land in order. */
@@ -127,6 +119,7 @@ export class BufferedIO {
     this.positional = init.positional;
     this.append = init.append;
     this.bufferSize = init.bufferSize;
+    this.readOnly = init.readOnly;
     this.#ahead = Math.max(init.bufferSize, 1);
     if (init.append) this.pos = init.size;
     if (init.ahead !== null) {
@@ -300,7 +293,8 @@ export class BufferedIO {
 
   /**
    * Replace the (consumed) read buffer with the next chunk from disk; empty at end of file. The
-   * chunk becomes `rbuf` with rpos = 0.
+   * chunk becomes `rbuf` with rpos = 0. A file being read through gets the chunk after this one
+   * requested at once (prefetch), so the disk works while the caller consumes this one.
    */
   *fill(): Coro<Uint8Array> {
     if (this.eofAt) {
@@ -309,13 +303,39 @@ export class BufferedIO {
       return EMPTY;
     }
     yield* this.flushWrites();
-    const size = this.#ahead;
-    const chunk = yield* this.#rawRead(size);
+    let size = this.#ahead;
+    let chunk: Uint8Array;
+    const pf = this.#prefetch;
+    if (pf !== null && this.#prefetchAt === this.pos) {
+      this.#prefetch = null;
+      size = this.#prefetchSize;
+      chunk = yield* pf;
+      this.pos += chunk.length;
+      this.stats.bytesRead += chunk.length;
+    } else {
+      this.#cancelPrefetch();
+      chunk = yield* this.#rawRead(size);
+    }
     if (this.#ahead < MAX_READAHEAD) this.#ahead = Math.min(this.#ahead * 2, MAX_READAHEAD);
     this.rbuf = chunk;
     this.rpos = 0;
     this.eofAt = this.positional && chunk.length < size;
+    if (this.positional && !this.eofAt && chunk.length > 0) this.#startPrefetch();
     return chunk;
+  }
+
+  #startPrefetch(): void {
+    this.#prefetchAt = this.pos;
+    this.#prefetchSize = this.#ahead;
+    this.#prefetch = this.#job<Uint8Array>(OP.PREAD, [this.fd, this.#ahead, this.pos]);
+  }
+
+  #cancelPrefetch(): void {
+    const pf = this.#prefetch;
+    if (pf !== null) {
+      this.#prefetch = null;
+      pf.cancel();
+    }
   }
 
   /** One read of up to `n` bytes at pos (advances pos). */
@@ -327,8 +347,9 @@ export class BufferedIO {
     return chunk;
   }
 
-  /** Forget the read buffer, keeping the logical position. */
+  /** Forget the read buffer (and any prefetch), keeping the logical position. */
   #dropReadBuffer(): void {
+    this.#cancelPrefetch();
     if (this.rbuf.length > 0) {
       this.pos -= this.available;
       this.rbuf = EMPTY;
@@ -389,6 +410,7 @@ export class BufferedIO {
     this.stats.bytesWritten += n;
     this.#inflightWrite = this.pool._submit<number>(OP.PWRITE, [this.fd, data, at], {
       transfer: [data.buffer as ArrayBuffer],
+      mustRun: true,
     });
   }
 
@@ -398,7 +420,7 @@ export class BufferedIO {
     if (w === null) return;
     let end: number;
     try {
-      end = yield* shielded(w);
+      end = yield* w;
     } catch (e) {
       // Cancelled while the write is still in flight: it stays the write to wait for.
       if (w.done() && this.#inflightWrite === w) this.#inflightWrite = null;
@@ -435,6 +457,7 @@ export class BufferedIO {
   *seekTo(target: number): Coro<number> {
     if (this.seekNow(target)) return target;
     yield* this.flushWrites();
+    this.#cancelPrefetch();
     this.rbuf = EMPTY;
     this.rpos = 0;
     this.pos = target;
@@ -490,7 +513,8 @@ export class BufferedIO {
     this.#dropReadBuffer();
     this.pos = at;
     this.eofAt = false;
-    yield* shielded(this.#job<null>(OP.FTRUNCATE, [this.fd, size]));
+    this.stats.hops++;
+    yield* this.pool._submit<null>(OP.FTRUNCATE, [this.fd, size], { mustRun: true });
     return size;
   }
 
@@ -518,9 +542,18 @@ export class BufferedIO {
 
   /**
    * Close the descriptor (and unlink `unlinkPath`); the buffered tail is written by the same
-   * job, so closing costs one hop. The descriptor is closed even if a write fails.
+   * job, so closing costs one hop. The descriptor is closed even if a write fails. A file opened
+   * only for reading is closed without waiting: the close rides with the loop's next batch (its
+   * only possible error, EBADF, cannot happen to a descriptor this object owns).
    */
   *close(unlinkPath: string | null): Coro<void> {
+    this.#cancelPrefetch();
+    if (this.readOnly && unlinkPath === null) {
+      this.rbuf = EMPTY;
+      this.rpos = 0;
+      this.pool._submitDetached(OP.CLOSE, [this.fd, null, null, -1]);
+      return;
+    }
     const err = yield* this.#settleWrites();
     const n = this.wlen;
     const data = n > 0 ? this.wbuf!.subarray(0, n) : null;
@@ -531,8 +564,11 @@ export class BufferedIO {
     this.rpos = 0;
     this.stats.hops++;
     this.stats.bytesWritten += n;
-    const opts = data === null ? undefined : { transfer: [data.buffer as ArrayBuffer] };
-    yield* shielded(this.pool._submit<null>(OP.CLOSE, [this.fd, unlinkPath, data, at], opts));
+    const transfer = data === null ? [] : [data.buffer as ArrayBuffer];
+    yield* this.pool._submit<null>(OP.CLOSE, [this.fd, unlinkPath, data, at], {
+      transfer,
+      mustRun: true,
+    });
     if (err !== undefined) throw err;
   }
 

@@ -500,6 +500,7 @@ export function makeFile<T extends string | Uint8Array>(
     positional: opened.positional,
     append: r.info.append,
     bufferSize: r.bufferSize,
+    readOnly: !r.info.writable,
     ahead: opened.ahead,
     aheadAsked: opened.aheadAsked,
     size: opened.size,

@@ -8,7 +8,7 @@
  *   task: yield* pool job ─► queue ─┐  (first job of an iteration schedules one flush: callSoon)
  *   task: yield* pool job ─► queue ─┤
  *                                   ▼  flush: give each worker its share, least loaded first,
- *                          {JOBS: [[slot, seq, wake, op, …], …]} ──► worker (sync fs calls)
+ *                       {JOBS: [len, slot, seq, wake, op, …, len, …]} ──► worker (sync fs calls)
  *                                                                      │
  *   loop select()/park ◄── Atomics.notify(loop.wakeWord) ◄─────────────┤ after posting results
  *   poll(): POSTED moved? ─► receiveMessageOnPort(each port) ◄─────────┘ [slot, seq, status, v…]
@@ -138,6 +138,11 @@ export interface SubmitOptions<T> {
   decode?: (v: any) => T;
   /** The job finished but its future was cancelled: free what the value holds. */
   release?: (v: any) => void;
+  /**
+   * The job must run to the end once submitted (a write, a close): its future refuses
+   * cancel(), so a cancelled task waits for it and then sees CancelledError (as with shield()).
+   */
+  mustRun?: boolean;
 }
 
 /** @internal One unit of work. */
@@ -156,7 +161,10 @@ class Job {
   fut: JobFuture<unknown> | null = null;
 }
 
-/** The future of a job: cancelling it withdraws or discards the job. */
+/**
+ * The future of a job: cancelling it withdraws or discards the job; a `mustRun` job's future
+ * cannot be cancelled (a task cancelled while waiting on it gets CancelledError once it is done).
+ */
 class JobFuture<T> extends Future<T> {
   readonly #pool: WorkerPool;
   readonly #job: Job;
@@ -166,6 +174,7 @@ class JobFuture<T> extends Future<T> {
     this.#job = job;
   }
   override cancel(msg?: string): boolean {
+    if (this.#job.opts?.mustRun === true) return false;
     if (!super.cancel(msg)) return false;
     this.#pool._withdraw(this.#job);
     return true;
@@ -246,6 +255,8 @@ export class WorkerPool {
   #closed = false;
   readonly #links = new Map<EventLoop, LoopLink>();
   #exitWaiters: (() => void)[] = [];
+  /** A host turn that posts detached jobs in case no loop iteration does. */
+  #safetyFlush: ReturnType<typeof setImmediate> | null = null;
   #stats = {
     started: 0,
     crashed: 0,
@@ -361,11 +372,25 @@ export class WorkerPool {
     return fut;
   }
 
-  /** @internal A job nobody waits for (closing a leaked or abandoned descriptor). */
-  _submitDetached(op: number, args: unknown[]): void {
-    if (this.#workers.length === 0 && this.#closed) return;
-    this.#enqueue(new Job(op, args, null, undefined));
-    this._dispatch();
+  /**
+   * @internal A job nobody waits for (closing a read-only, leaked or abandoned descriptor). It
+   * rides with the running loop's next batch; a host turn posts it if no loop flushes first.
+   */
+  _submitDetached(op: number, args: unknown[], transfer?: ArrayBuffer[]): void {
+    if (this.#closed && this.#workers.length === 0) return;
+    this.#enqueue(new Job(op, args, null, transfer === undefined ? undefined : { transfer }));
+    const loop = runningLoopOrNull();
+    if (loop !== null && !this.#closed) {
+      const link = this.#linkFor(loop);
+      if (!link.flushScheduled) {
+        link.flushScheduled = true;
+        loop.callSoon(link.flush, this);
+      }
+    }
+    this.#safetyFlush ??= setImmediate(() => {
+      this.#safetyFlush = null;
+      this._dispatch();
+    });
   }
 
   /** @internal The future of `job` was cancelled. */
@@ -508,6 +533,9 @@ export class WorkerPool {
     const worker = new Worker(WORKER_URL, {
       workerData: { results: port2, shared: this.#shared },
       transferList: [port2],
+      // Descriptors belong to the process, not to the worker that opened them: another worker
+      // closes them, and they must outlive a worker that crashes.
+      trackUnmanagedFds: false,
     });
     worker.unref();
     const w = new PoolWorker(worker, port1);
@@ -539,25 +567,27 @@ export class WorkerPool {
         w.wakes.add(link.id);
       }
     }
-    const tuples: unknown[][] = new Array(jobs.length);
+    // One flat array, [length, slot, seq, wake, op, ...args, length, …]: cheaper to clone.
+    const flat: unknown[] = [];
     let transfer: ArrayBuffer[] | undefined;
-    for (let i = 0; i < jobs.length; i++) {
-      const job = jobs[i]!;
-      tuples[i] = [job.slot, job.seq, wakeId(job), job.op, ...job.args];
+    for (const job of jobs) {
+      pushJob(flat, job);
       const t = job.opts?.transfer;
-      if (t !== undefined) transfer = transfer === undefined ? [...t] : transfer.concat(t);
+      if (t !== undefined && t.length > 0)
+        transfer = transfer === undefined ? [...t] : transfer.concat(t);
     }
     this.#stats.batches++;
     try {
-      w.worker.postMessage({ k: MSG.JOBS, j: tuples }, transfer);
+      w.worker.postMessage({ k: MSG.JOBS, j: flat }, transfer);
       return;
     } catch {
       // Some job's arguments cannot be cloned: post one at a time and fail only those.
     }
-    for (let i = 0; i < jobs.length; i++) {
-      const job = jobs[i]!;
+    for (const job of jobs) {
+      const one: unknown[] = [];
+      pushJob(one, job);
       try {
-        w.worker.postMessage({ k: MSG.JOBS, j: [tuples[i]] }, job.opts?.transfer);
+        w.worker.postMessage({ k: MSG.JOBS, j: one }, job.opts?.transfer);
       } catch (e) {
         const err = new TypeError(
           `${OP_NAMES[job.op]}: an argument cannot be sent to a worker thread (${(e as Error).message}); pass structured-cloneable values`,
@@ -692,6 +722,13 @@ function wakeId(job: Job): number {
   return link !== null && link.hooks !== null ? link.id : 0;
 }
 
+/** Append `job` to a flat batch. */
+function pushJob(flat: unknown[], job: Job): void {
+  const args = job.args;
+  flat.push(4 + args.length, job.slot, job.seq, wakeId(job), job.op);
+  for (let i = 0; i < args.length; i++) flat.push(args[i]);
+}
+
 /** Complete the job's future on its loop. */
 function settle(job: Job, status: number, value: unknown): void {
   const fut = job.fut!;
@@ -736,6 +773,14 @@ function moduleSpecifier(moduleUrl: string | URL): string {
     );
   }
   return moduleUrl;
+}
+
+function runningLoopOrNull(): EventLoop | null {
+  try {
+    return getRunningLoop();
+  } catch {
+    return null;
+  }
 }
 
 let defaultPool: WorkerPool | null = null;

@@ -5,7 +5,7 @@
  * HOW: one plain-JavaScript module (it runs unchanged from src/ under vitest and from dist/),
  * started by the pool with `workerData = { results: MessagePort, shared: SharedArrayBuffer }`.
  *
- *   main ── {k: JOBS, j: [[slot, seq, wakeId, op, ...args], …]} ──► parentPort
+ *   main ── {k: JOBS, j: [len, slot, seq, wakeId, op, ...args, len, …]} ──► parentPort
  *            │
  *            ▼  for each job: CAS slot SENT→RUNNING (lost: it was cancelled, report SKIPPED)
  *               run it with the synchronous fs calls (one thread hop for the whole batch)
@@ -49,6 +49,8 @@ import {
 const RESULT_FLUSH_MS = 1;
 /** Post results once this many are waiting, whatever the time (keeps messages small). */
 const MAX_RESULTS_PER_MESSAGE = 256;
+/** Read buffers at least this large are transferred; smaller ones are copied (cheaper). */
+const TRANSFER_MIN_BYTES = 64 * 1024;
 /** Attempts at a fresh temporary name before giving up (as Python's tempfile.TMP_MAX is large). */
 const TEMP_ATTEMPTS = 100;
 /** Letters of temporary names (as Python's tempfile). */
@@ -120,12 +122,20 @@ process.on("exit", (code) => {
 /** @param {any} m */
 function handle(m) {
   switch (m.k) {
-    case MSG.JOBS:
+    case MSG.JOBS: {
+      // Flat: [length, slot, seq, wakeId, op, ...args, length, slot, …] (cheaper to clone).
+      const flat = m.j;
       if (head === queue.length) {
-        queue = m.j;
+        queue = [];
         head = 0;
-      } else for (const j of m.j) queue.push(j);
+      }
+      for (let i = 0; i < flat.length; ) {
+        const n = flat[i];
+        queue.push(flat.slice(i + 1, i + 1 + n));
+        i += n + 1;
+      }
       break;
+    }
     case MSG.WAKE:
       wakes.set(m.id, m.w);
       break;
@@ -203,9 +213,18 @@ function push(job, status, value) {
   out.push(job[0], job[1], status, value);
   const id = /** @type {number} */ (job[2]);
   if (id !== 0 && !toWake.includes(id)) toWake.push(id);
-  if (value instanceof Uint8Array) transfers.push(/** @type {ArrayBuffer} */ (value.buffer));
-  else if (Array.isArray(value) && value[2] instanceof Uint8Array)
-    transfers.push(/** @type {ArrayBuffer} */ (value[2].buffer));
+  if (value instanceof Uint8Array) transfer(value);
+  else if (Array.isArray(value) && value[2] instanceof Uint8Array) transfer(value[2]);
+}
+
+/**
+ * Move a large read buffer to the main thread instead of copying it. Small ones are copied:
+ * for a few KiB a copy costs less than detaching and handing over a backing store.
+ * @param {Uint8Array} bytes
+ */
+function transfer(bytes) {
+  if (bytes.buffer.byteLength >= TRANSFER_MIN_BYTES)
+    transfers.push(/** @type {ArrayBuffer} */ (bytes.buffer));
 }
 
 function postResults() {
