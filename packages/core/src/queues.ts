@@ -20,7 +20,7 @@
  * (so `join()` returns). Either way every blocked getter and putter wakes and re-checks.
  *
  * Costs: putNowait/getNowait O(1) (O(log n) for PriorityQueue) with no allocation beyond the
- * storage growing; put/get that do not block cost one generator object and never touch the loop;
+ * storage growing; put/get that do not block cost one small object (a Park) and never touch the loop;
  * a blocked get/put costs a Future and a buffer slot.
  */
 

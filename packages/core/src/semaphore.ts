@@ -5,8 +5,8 @@
  * the oldest pending waiter at once (the unit leaves `_value` and is "in transit" until that task
  * resumes), which keeps the wake-up order FIFO:
  *
- *   release() ─► _value++ ─► a pending waiter? ─yes─► _value--, woken++, complete its future
- *                                                    (its task resumes next iteration, woken--)
+ *   release() ─► _value++ ─► a pending waiter? ─yes─► _value--, _inTransit++, complete its future
+ *                                                    (its task resumes next iteration: _inTransit--)
  *
  *   acquire() takes a unit at once only when `locked()` is false: a unit is free AND nobody is
  *   queued or in transit (asyncio 3.13: later arrivals never overtake waiters).
@@ -14,8 +14,8 @@
  * A woken waiter that is cancelled before it resumes gives its unit back and wakes the next one
  * (asyncio fact 18), so cancellation never leaks units. Units are conserved:
  *
- *   Invariant: _value + woken + (units held by tasks) === initial value + releases - acquires
- *              ... and for a BoundedSemaphore, _value + woken + held === the bound.
+ *   Invariant: _value + _inTransit + (units tasks hold) === the start value plus the releases
+ *              made without a matching acquire; for a BoundedSemaphore, exactly the bound.
  *
  * Costs: acquire/release O(1) amortized; an uncontended acquire never touches the loop.
  */

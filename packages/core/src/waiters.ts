@@ -23,7 +23,7 @@
  *
  * Park (below) is the coroutine object the hot waits (Lock.acquire, Event.wait, Semaphore.acquire,
  * Queue.get/put) return instead of a generator: a generator object with a try/finally costs
- * ~200 bytes while parked and a generator resume per wake-up; a Park is four fields, and a
+ * ~200 bytes while parked and a generator resume per wake-up; a Park is five fields, and a
  * fast path (lock free, item ready) allocates nothing else.
  *
  *   next() ─► attempt() ─ok─► done (no future, no yield: asyncio's fast path)
