@@ -18,8 +18,8 @@
  * and two field writes.
  *
  * HOW (Event): a flag and a WaiterQueue. `set()` completes every waiter's future in one pass, so
- * all of them run in the next loop iteration, and costs O(waiters); a waiter costs its Future and
- * one buffer slot, no more.
+ * all of them run in the next loop iteration, and costs O(waiters); a waiter costs its Future,
+ * the small wait object its task holds, and one buffer slot in the Event: nothing else.
  *
  * Neither is bound to a loop: each wait creates its future on the running loop.
  */
