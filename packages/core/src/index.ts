@@ -62,3 +62,20 @@ export { Task, allTasks, createTask, currentTask, eagerTaskFactory } from "./tas
 export { TimerHeap } from "./timer-heap.js";
 export { type AsyncIter, type AsyncIterableCo, BREAK, aiter, forEach, toArray } from "./iter.js";
 export { type GatherOptions, gather, shield } from "./gather.js";
+export { Barrier, type BarrierState, type BarrierStatistics } from "./barrier.js";
+export { Condition, type ConditionStatistics } from "./condition.js";
+export { Event, type EventStatistics, Hold, Lock, type LockStatistics } from "./locks.js";
+export {
+  LifoQueue,
+  PriorityQueue,
+  type PriorityQueueOptions,
+  Queue,
+  type QueueStatistics,
+} from "./queues.js";
+export { BoundedSemaphore, Semaphore, type SemaphoreStatistics } from "./semaphore.js";
+export {
+  InvalidArgumentError,
+  LockNotAcquiredError,
+  OverReleaseError,
+  TaskDoneError,
+} from "./sync-errors.js";
