@@ -51,7 +51,7 @@ export interface FileStatistics {
   bytesRead: number;
   /** Bytes handed to the operating system. */
   bytesWritten: number;
-  /** Reads and readlines answered from the buffer without a hop. */
+  /** Reads and readlines answered from the buffer without waiting for a worker. */
   bufferHits: number;
 }
 
@@ -146,6 +146,9 @@ export class BufferedIO {
   }
 
   // ── reading ───────────────────────────────────────────────────────────────────────────────
+  //
+  // Every slow path below awaits first and changes state after its last await, so a task
+  // cancelled while a read is in flight leaves the file exactly as it was.
 
   /** Up to `n` bytes if the buffer can answer without a hop (or end of file is known); else null. */
   readNow(n: number): Uint8Array | null {
@@ -161,7 +164,6 @@ export class BufferedIO {
           ? this.rbuf
           : this.rbuf.slice(this.rpos, this.rpos + take);
       this.rpos += take;
-      this.stats.bufferHits++;
       return out;
     }
     return null;
@@ -172,37 +174,52 @@ export class BufferedIO {
     const now = this.readNow(n);
     if (now !== null) return now;
     yield* this.flushWrites();
-    const parts: Uint8Array[] = [];
-    let total = 0;
-    if (this.available > 0) {
-      parts.push(this.rbuf.slice(this.rpos));
-      total = parts[0]!.length;
-      this.rpos = this.rbuf.length;
-    }
+    const head = this.rbuf.subarray(this.rpos);
+    const chunks: Uint8Array[] = [];
+    let total = head.length;
+    let at = this.pos;
+    let eof = false;
+    let direct = false;
+    let asked = 0;
     while (total < n) {
       const want = n - total;
+      let chunk: Uint8Array;
       if (want >= DIRECT_READ_MIN) {
         // Large: straight into its own array, no copy through the buffer.
-        const chunk = yield* this.#rawRead(want);
-        this.#dropReadBuffer();
-        if (chunk.length > 0) parts.push(chunk);
-        total += chunk.length;
-        this.eofAt = this.positional && chunk.length < want;
+        direct = true;
+        asked = want;
+        this.#cancelPrefetch();
+        chunk = yield* this.#job<Uint8Array>(OP.PREAD, [this.fd, want, this.#at(at)]);
+      } else {
+        [chunk, asked] = yield* this.#fetch(at, want);
+      }
+      chunks.push(chunk);
+      at += chunk.length;
+      total += chunk.length;
+      if (this.#short(chunk, asked)) {
+        eof = true;
         break;
       }
-      const full = yield* this.fill();
-      if (full.length === 0) break;
-      const take = Math.min(want, full.length);
-      parts.push(full.slice(0, take));
-      this.rpos = take;
-      total += take;
-      if (take < want && this.eofAt) break;
+      if (direct) break;
     }
-    if (total === 0) {
+    // No awaits from here on: install the last chunk as the buffer, return the rest.
+    const last = chunks[chunks.length - 1]!;
+    const used = last.length - Math.max(0, total - n);
+    this.stats.bytesRead += at - this.pos;
+    this.pos = at;
+    if (direct) this.#setBuffer(EMPTY, 0, eof);
+    else this.#setBuffer(last, used, eof);
+    const parts = head.length > 0 ? [head] : [];
+    for (let i = 0; i < chunks.length - 1; i++) parts.push(chunks[i]!);
+    if (used > 0) parts.push(last.subarray(0, used));
+    const got = Math.min(total, n);
+    if (got === 0) {
       this.eofAt = false;
       return EMPTY;
     }
-    return concatBytes(parts, total);
+    // A single direct chunk is already the caller's own array.
+    if (parts.length === 1 && direct && used === last.length) return last;
+    return parts.length === 1 ? parts[0]!.slice() : concatBytes(parts, got);
   }
 
   /** Everything up to end of file. */
@@ -211,19 +228,18 @@ export class BufferedIO {
     yield* this.flushWrites();
     if (!this.positional) {
       const head = this.rbuf.subarray(this.rpos);
-      this.#dropReadBuffer();
       const rest = yield* this.#job<Uint8Array>(OP.READALL, [this.fd, -1]);
       this.stats.bytesRead += rest.length;
+      this.#setBuffer(EMPTY, 0, false);
       return head.length === 0 ? rest : concatBytes([head, rest], head.length + rest.length);
     }
     // Re-read the buffered tail with the rest rather than copying the rest behind it.
     const at = this.tell();
-    this.#dropReadBuffer();
-    this.pos = at;
     const all = yield* this.#job<Uint8Array>(OP.READALL, [this.fd, at]);
     this.stats.bytesRead += all.length;
     this.pos = at + all.length;
-    this.eofAt = false;
+    // It read up to end of file: the next read reports end of file without a hop.
+    this.#setBuffer(EMPTY, 0, true);
     return all;
   }
 
@@ -235,12 +251,10 @@ export class BufferedIO {
     const nl = buf.indexOf(10, start);
     if (nl >= 0 && nl < end) {
       this.rpos = nl + 1;
-      this.stats.bufferHits++;
       return buf.slice(start, nl + 1);
     }
     if (limit >= 0 && end - start === limit) {
       this.rpos = end;
-      this.stats.bufferHits++;
       return buf.slice(start, end);
     }
     if (this.eofAt && this.wlen === 0) return this.readNow(buf.length - start);
@@ -252,35 +266,37 @@ export class BufferedIO {
     const now = this.readlineNow(limit);
     if (now !== null) return now;
     yield* this.flushWrites();
-    const parts: Uint8Array[] = [];
-    let total = 0;
+    const head = this.rbuf.subarray(this.rpos);
+    const parts: Uint8Array[] = head.length > 0 ? [head] : [];
+    let total = head.length;
+    let at = this.pos;
+    let chunk: Uint8Array = EMPTY;
+    let used = 0;
+    let eof = false;
     for (;;) {
-      const buf = this.rbuf;
-      const start = this.rpos;
+      let asked: number;
+      [chunk, asked] = yield* this.#fetch(at, 0);
+      at += chunk.length;
       const room = limit >= 0 ? limit - total : Number.POSITIVE_INFINITY;
-      const end = Math.min(buf.length, start + room);
-      const nl = buf.indexOf(10, start);
-      if (nl >= 0 && nl < end) {
-        parts.push(buf.subarray(start, nl + 1));
-        total += nl + 1 - start;
-        this.rpos = nl + 1;
-        break;
-      }
-      parts.push(buf.subarray(start, end));
-      total += end - start;
-      this.rpos = end;
-      if (total === limit) break;
-      if (this.eofAt) {
-        if (total === 0) this.eofAt = false;
-        break;
-      }
-      const chunk = yield* this.fill();
-      if (chunk.length === 0) {
-        if (total === 0) this.eofAt = false;
+      const end = Math.min(chunk.length, room);
+      const nl = chunk.indexOf(10);
+      used = nl >= 0 && nl < end ? nl + 1 : end;
+      if (used > 0) parts.push(chunk.subarray(0, used));
+      total += used;
+      if (used < chunk.length || total === limit || (nl >= 0 && nl < end)) break;
+      if (this.#short(chunk, asked)) {
+        eof = true;
         break;
       }
     }
-    if (total === 0) return EMPTY;
+    // No awaits from here on.
+    this.stats.bytesRead += at - this.pos;
+    this.pos = at;
+    this.#setBuffer(chunk, used, eof);
+    if (total === 0) {
+      this.eofAt = false;
+      return EMPTY;
+    }
     return parts.length === 1 ? parts[0]!.slice() : concatBytes(parts, total);
   }
 
@@ -293,8 +309,7 @@ export class BufferedIO {
 
   /**
    * Replace the (consumed) read buffer with the next chunk from disk; empty at end of file. The
-   * chunk becomes `rbuf` with rpos = 0. A file being read through gets the chunk after this one
-   * requested at once (prefetch), so the disk works while the caller consumes this one.
+   * chunk becomes `rbuf` with rpos = 0.
    */
   *fill(): Coro<Uint8Array> {
     if (this.eofAt) {
@@ -303,31 +318,56 @@ export class BufferedIO {
       return EMPTY;
     }
     yield* this.flushWrites();
-    let size = this.#ahead;
-    let chunk: Uint8Array;
-    const pf = this.#prefetch;
-    if (pf !== null && this.#prefetchAt === this.pos) {
-      this.#prefetch = null;
-      size = this.#prefetchSize;
-      chunk = yield* pf;
-      this.pos += chunk.length;
-      this.stats.bytesRead += chunk.length;
-    } else {
-      this.#cancelPrefetch();
-      chunk = yield* this.#rawRead(size);
-    }
-    if (this.#ahead < MAX_READAHEAD) this.#ahead = Math.min(this.#ahead * 2, MAX_READAHEAD);
-    this.rbuf = chunk;
-    this.rpos = 0;
-    this.eofAt = this.positional && chunk.length < size;
-    if (this.positional && !this.eofAt && chunk.length > 0) this.#startPrefetch();
+    const at = this.pos;
+    const [chunk, asked] = yield* this.#fetch(at, 0);
+    this.stats.bytesRead += chunk.length;
+    this.pos = at + chunk.length;
+    this.#setBuffer(chunk, 0, this.#short(chunk, asked));
     return chunk;
   }
 
-  #startPrefetch(): void {
-    this.#prefetchAt = this.pos;
-    this.#prefetchSize = this.#ahead;
-    this.#prefetch = this.#job<Uint8Array>(OP.PREAD, [this.fd, this.#ahead, this.pos]);
+  /**
+   * The chunk at file offset `at` (at least `min` bytes unless the file ends): the prefetched
+   * one when it fits, else a new read of the readahead size. Changes nothing but the prefetch.
+   */
+  *#fetch(at: number, min: number): Coro<[Uint8Array, number]> {
+    const pf = this.#prefetch;
+    if (pf !== null && this.#prefetchAt === at && this.#prefetchSize >= min) {
+      const asked = this.#prefetchSize;
+      this.#prefetch = null;
+      return [yield* pf, asked];
+    }
+    this.#cancelPrefetch();
+    const asked = Math.max(this.#ahead, min);
+    return [yield* this.#job<Uint8Array>(OP.PREAD, [this.fd, asked, this.#at(at)]), asked];
+  }
+
+  /**
+   * Make `chunk` the read buffer with `used` bytes consumed (its end is at `pos`). A file being
+   * read through gets its next chunk requested at once (prefetch), so the disk works while the
+   * caller consumes this one; readahead doubles up to MAX_READAHEAD.
+   */
+  #setBuffer(chunk: Uint8Array, used: number, eof: boolean): void {
+    this.rbuf = chunk;
+    this.rpos = used;
+    this.eofAt = eof && this.positional;
+    if (this.#ahead < MAX_READAHEAD) this.#ahead = Math.min(this.#ahead * 2, MAX_READAHEAD);
+    if (this.positional && !eof && chunk.length > 0) {
+      this.#cancelPrefetch();
+      this.#prefetchAt = this.pos;
+      this.#prefetchSize = this.#ahead;
+      this.#prefetch = this.#job<Uint8Array>(OP.PREAD, [this.fd, this.#ahead, this.pos]);
+    }
+  }
+
+  /** A read that came back short: end of file (regular files), or nothing at all (streams). */
+  #short(chunk: Uint8Array, asked: number): boolean {
+    return chunk.length === 0 || (this.positional && chunk.length < asked);
+  }
+
+  /** The offset argument of a read at `at` (-1: a stream's own position). */
+  #at(at: number): number {
+    return this.positional ? at : -1;
   }
 
   #cancelPrefetch(): void {
@@ -336,15 +376,6 @@ export class BufferedIO {
       this.#prefetch = null;
       pf.cancel();
     }
-  }
-
-  /** One read of up to `n` bytes at pos (advances pos). */
-  *#rawRead(n: number): Coro<Uint8Array> {
-    const at = this.positional ? this.pos : -1;
-    const chunk = yield* this.#job<Uint8Array>(OP.PREAD, [this.fd, n, at]);
-    this.pos += chunk.length;
-    this.stats.bytesRead += chunk.length;
-    return chunk;
   }
 
   /** Forget the read buffer (and any prefetch), keeping the logical position. */
@@ -384,7 +415,7 @@ export class BufferedIO {
     yield* this.#startWrite();
     if (this.writeNow(bytes)) return;
     // Too big for the buffer: write a copy directly (the caller keeps its array).
-    const copy = bytes.slice();
+    const copy = new Uint8Array(bytes);
     yield* this.#awaitWrite();
     this.#dispatchWrite(copy, copy.length);
     // Unbuffered files (buffering: 0) have written when write() returns.

@@ -128,7 +128,10 @@ export class AsyncFile<T extends string | Uint8Array = string | Uint8Array> {
     const n = size === null || size === undefined || size < 0 ? -1 : checkSize(size, "read");
     if (!this.#busy && this.#text === null && n >= 0) {
       const now = this.#raw.readNow(n);
-      if (now !== null) return now as T;
+      if (now !== null) {
+        this.#raw.stats.bufferHits++;
+        return now as T;
+      }
     }
     yield* this.#lock();
     try {
@@ -346,7 +349,9 @@ export class AsyncFile<T extends string | Uint8Array = string | Uint8Array> {
 
   #lineNow(limit: number): T | null {
     const t = this.#text;
-    return (t !== null ? t.readlineNow(limit) : this.#raw.readlineNow(limit)) as T | null;
+    const line = t !== null ? t.readlineNow(limit) : this.#raw.readlineNow(limit);
+    if (line !== null) this.#raw.stats.bufferHits++;
+    return line as T | null;
   }
 
   *#lineSlow(limit: number): Coro<T> {

@@ -53,7 +53,7 @@ import {
   osErrorFromWire,
   remoteErrorFromWire,
 } from "./errors.js";
-import { HEADER, MSG, OP, OP_NAMES, SLOT, STATUS } from "./protocol.js";
+import { HEADER, MSG, OP, OP_NAMES, SLOT, STATUS, WAKE_FLAG, WAKE_SET } from "./protocol.js";
 
 /**
  * Jobs one worker holds at once. Enough that a batch of small jobs costs one message, few
@@ -185,6 +185,14 @@ class JobFuture<T> extends Future<T> {
 class LoopLink {
   /** Invariant: jobs of this loop submitted and not yet finished (queued + posted). */
   pending = 0;
+  /**
+   * Results were delivered during the current poll. pending() stays true until the next poll, so
+   * a virtual clock that polls and then decides whether to jump sees that work arrived, and
+   * instead of jumping (by an infinite timeout, when no timer is set) waits on the wake word,
+   * which is set, so it returns at once. (timer-loop's VirtualClockBackend.select should check
+   * the ready queue after polling; until it does, this keeps it correct.)
+   */
+  delivered = false;
   flushScheduled = false;
   releaseKeepAlive: (() => void) | null = null;
   readonly source: ExternalSource | null;
@@ -194,7 +202,16 @@ class LoopLink {
     readonly hooks: LoopHooks | null,
     poll: () => void,
   ) {
-    this.source = hooks === null ? null : { poll, pending: () => this.pending > 0 };
+    this.source =
+      hooks === null
+        ? null
+        : {
+            poll: () => {
+              this.delivered = false;
+              poll();
+            },
+            pending: () => this.pending > 0 || this.delivered,
+          };
   }
   readonly flush = (pool: WorkerPool): void => {
     this.flushScheduled = false;
@@ -638,8 +655,13 @@ export class WorkerPool {
       if (status === STATUS.OK) job.opts?.release?.(value);
       return;
     }
-    if (job.link!.hooks === null) loop.callSoonThreadsafe(settle, job, status, value);
-    else settle(job, status, value);
+    const link = job.link!;
+    if (link.hooks === null) loop.callSoonThreadsafe(settle, job, status, value);
+    else {
+      settle(job, status, value);
+      link.delivered = true;
+      Atomics.store(link.hooks.wakeWord, WAKE_FLAG, WAKE_SET);
+    }
   }
 
   readonly #poll = (): void => {

@@ -108,46 +108,73 @@ export class TextIO {
 
   /** Up to `n` characters (fewer only at end of file). */
   *read(n: number): Coro<string> {
-    let out = "";
-    while (out.length < n) {
-      if (this.#tpos >= this.#text.length) {
-        const raw = this.raw;
-        if (raw.available > 0) this.#absorb(raw.takeBuffered(), false);
-        else if (raw.eofAt && raw.writesSettled) {
-          raw.eofAt = false;
-          this.#finish();
-          if (this.#tpos >= this.#text.length) break;
-        } else if (!(yield* this.#fill())) break;
-        continue;
-      }
-      const t = this.#text;
-      let end = Math.min(t.length, this.#tpos + (n - out.length));
-      // Never split a surrogate pair.
-      if (end < t.length && isHighSurrogate(t.charCodeAt(end - 1))) end++;
-      if (this.#translate && t.charCodeAt(end - 1) === CR) {
-        if (end === t.length && !(this.raw.eofAt && this.raw.available === 0)) {
-          // "\r" last: the next chunk may start with its "\n".
-          if (yield* this.#fill()) continue;
-        } else if (t.charCodeAt(end) === LF) end++;
-      }
-      let piece = t.slice(this.#tpos, end);
-      this.#tpos = end;
-      this.#scanned = end;
-      if (this.#translate) piece = piece.replace(ANY_NEWLINE, "\n");
-      out += piece;
+    for (;;) {
+      const now = this.#readNow(n);
+      if (now !== null) return now;
+      // Nothing is consumed until enough text is here: a cancelled fill loses nothing.
+      if (!(yield* this.#fill())) this.raw.eofAt = true;
     }
-    return out;
+  }
+
+  /**
+   * `n` characters if the text holds them (or end of file is known), consumed; else null with
+   * nothing consumed. A "\r\n" counts as one character when translating, and is never split;
+   * neither is a surrogate pair.
+   */
+  #readNow(n: number): string | null {
+    const raw = this.raw;
+    if (this.#tpos >= this.#text.length && raw.available > 0) {
+      this.#absorb(raw.takeBuffered(), false);
+    }
+    const atEof = raw.eofAt && raw.available === 0 && raw.writesSettled;
+    if (atEof && this.#carry !== null) this.#finish();
+    const t = this.#text;
+    const p = this.#tpos;
+    let end: number;
+    if (!this.#translate || this.#nextCR < 0) {
+      end = p + n;
+      if (
+        end > t.length ||
+        (end === t.length && !atEof && isHighSurrogate(t.charCodeAt(end - 1)))
+      ) {
+        if (!atEof) return null;
+        end = t.length;
+      } else if (end < t.length && isHighSurrogate(t.charCodeAt(end - 1))) end++;
+    } else {
+      // Count translated characters: "\r\n" and "\r" are one "\n" each.
+      end = p;
+      let count = 0;
+      while (count < n && end < t.length) {
+        const c = t.charCodeAt(end);
+        if (c === CR) {
+          if (end + 1 < t.length) end += t.charCodeAt(end + 1) === LF ? 2 : 1;
+          else if (atEof) end++;
+          else return null;
+        } else end += isHighSurrogate(c) && end + 1 < t.length ? 2 : 1;
+        count++;
+      }
+      if (count < n && !atEof) return null;
+    }
+    // End of file is reported once (by returning ""): later reads look at the disk again.
+    if (atEof && end === p) raw.eofAt = false;
+    const piece = t.slice(p, end);
+    this.#tpos = end;
+    this.#scanned = end;
+    return this.#translate ? piece.replace(ANY_NEWLINE, "\n") : piece;
   }
 
   /** Everything to end of file. */
   *readAll(): Coro<string> {
+    const bytes = yield* this.raw.readAll();
+    // No awaits from here on: a cancelled readAll() leaves the text where it was.
     const rest = this.#text.slice(this.#tpos);
     this.#resetBuffer();
-    const bytes = yield* this.raw.readAll();
     const carry = this.#carry;
     this.#carry = null;
     const all = carry === null ? bytes : concatBytes([carry, bytes], carry.length + bytes.length);
     const s = rest + this.codec.decode(all);
+    // The raw layer is at end of file; it is reported (by "") on the next read, not this one.
+    if (s.length > 0 && this.raw.positional) this.raw.eofAt = true;
     return this.#translate ? s.replace(ANY_NEWLINE, "\n") : s;
   }
 
