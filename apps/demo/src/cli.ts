@@ -4,7 +4,9 @@
  * Each program is a port of an example from the seed documents (../shared/seeds/), run on
  * aioloop's TimerLoop with the real clock unless `--virtual` is given.
  */
-import { run, runSync } from "@aioloop/timer-loop";
+import { writeFileSync } from "node:fs";
+import { TraceRecorder } from "@aioloop/core";
+import { TimerLoop, run, runSync } from "@aioloop/timer-loop";
 import type { DemoProgram } from "./program.js";
 import { PROGRAMS } from "./programs/index.js";
 
@@ -35,10 +37,29 @@ export async function main(argv: string[]): Promise<number> {
     : rest.includes("--real")
       ? "real"
       : (program.defaultClock ?? "real");
-  const args = rest.filter((a) => a !== "--virtual" && a !== "--real");
+  const traceArg = rest.find((a) => a === "--trace" || a.startsWith("--trace="));
+  const args = rest.filter((a) => a !== "--virtual" && a !== "--real" && a !== traceArg);
+  const loop = new TimerLoop({ clock });
+  const recorder = traceArg === undefined ? null : new TraceRecorder();
+  if (recorder !== null) loop.setTracer(recorder);
   const coro = program.main({ clock, args, out: (s) => process.stdout.write(s) });
-  if (program.mode === "sync") runSync(coro, { clock });
-  else await run(coro, { clock });
+  try {
+    if (program.mode === "sync") runSync(coro, { loop });
+    else await run(coro, { loop });
+  } finally {
+    if (recorder !== null) {
+      const file = traceArg!.startsWith("--trace=")
+        ? traceArg!.slice("--trace=".length)
+        : `aioloop-trace-${program.name}.json`;
+      writeFileSync(file, JSON.stringify(recorder.toChromeTrace()));
+      process.stdout.write(
+        `\n── loop timeline (${recorder.events.length} events) ──\n${recorder.timeline(40)}\n`,
+      );
+      process.stdout.write(
+        `Chrome trace written to ${file} (open it at ui.perfetto.dev or chrome://tracing)\n`,
+      );
+    }
+  }
   return 0;
 }
 

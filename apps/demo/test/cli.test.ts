@@ -28,3 +28,22 @@ describe("the demo command line (built)", () => {
     }
   });
 });
+
+describe("--trace", () => {
+  it("prints a loop timeline and writes a Chrome trace file", async () => {
+    const { mkdtempSync, readFileSync, rmSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const dir = mkdtempSync(join(tmpdir(), "aioloop-demo-"));
+    const file = join(dir, "t.json");
+    try {
+      const out = demo("count", "--virtual", `--trace=${file}`);
+      expect(out).toMatch(/── loop timeline \(\d+ events\) ──/);
+      expect(out).toMatch(/⏰ sleepDone fired/);
+      const trace = JSON.parse(readFileSync(file, "utf8")) as { traceEvents: { ph: string }[] };
+      expect(trace.traceEvents.filter((e) => e.ph === "X").length).toBeGreaterThan(10);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -42,6 +42,7 @@ import { ensureFuture } from "./interop.js";
 import { ReadyQueue } from "./ready-queue.js";
 import { Task, currentTask } from "./task.js";
 import { TimerHeap } from "./timer-heap.js";
+import type { LoopTracer } from "./tracing.js";
 
 /** asyncio's threshold: below this many timers, cancelled ones are only purged from the head. */
 export const MIN_SCHEDULED_TIMERS = 100;
@@ -111,6 +112,7 @@ export class BaseEventLoop implements EventLoop {
   _keepAlive = 0;
   /** @internal Promises awaited through fromPromise that have not settled yet. */
   _pendingPromises = 0;
+  /** @internal */ _tracer: LoopTracer | null = null;
   /** @internal */ _iterations = 0;
   /** @internal */ _callbacksRun = 0;
   readonly #resume = () => this.#hostTurn();
@@ -160,6 +162,7 @@ export class BaseEventLoop implements EventLoop {
     const h = new TimerHandle(when, cb, args, this, currentVars());
     h._scheduled = true;
     this._timers.insert(when, h);
+    if (this._tracer !== null) this._tracer.timerScheduled?.(h, this._backend.time());
     if (this._parked) this.#wake();
     return h;
   }
@@ -326,6 +329,19 @@ export class BaseEventLoop implements EventLoop {
     else console.error(parts.join("\n"));
   }
 
+  setTracer(tracer: LoopTracer | null): void {
+    if (tracer !== null && typeof tracer !== "object") {
+      throw new TypeError(
+        `setTracer needs a tracer object (e.g. new TraceRecorder()) or null, got ${describe(tracer)}`,
+      );
+    }
+    this._tracer = tracer;
+  }
+
+  getTracer(): LoopTracer | null {
+    return this._tracer;
+  }
+
   getDebug(): boolean {
     return this._debug;
   }
@@ -399,8 +415,9 @@ export class BaseEventLoop implements EventLoop {
   }
 
   /** @internal Called by TimerHandle.cancel while the handle is in the heap. */
-  _timerHandleCancelled(_h: TimerHandle): void {
+  _timerHandleCancelled(h: TimerHandle): void {
     this._cancelledTimers++;
+    if (this._tracer !== null) this._tracer.timerCancelled?.(h, this._backend.time());
   }
 
   /** @internal */
@@ -466,7 +483,10 @@ export class BaseEventLoop implements EventLoop {
         const h = heap.pop()!;
         h._scheduled = false;
         if (h._cancelled) this._cancelledTimers--;
-        else this._ready.push(h);
+        else {
+          this._ready.push(h);
+          if (this._tracer !== null) this._tracer.timerFired?.(h, end);
+        }
       }
     }
 

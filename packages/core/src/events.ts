@@ -14,6 +14,7 @@ import { NoRunningLoopError } from "./errors.js";
 import type { Future } from "./future.js";
 import type { Handle, TimerHandle } from "./handle.js";
 import type { Task } from "./task.js";
+import type { LoopTracer } from "./tracing.js";
 
 /** @internal A unit of work in the ready queue: a Handle, or a Task's next step. */
 export interface Runnable {
@@ -110,6 +111,12 @@ export interface EventLoop {
   setDebug(enabled: boolean): void;
   /** Counters for monitoring and tests. */
   statistics(): LoopStatistics;
+  /** Watch tasks, timers and I/O (see `TraceRecorder`); null turns tracing off. */
+  setTracer(tracer: LoopTracer | null): void;
+  getTracer(): LoopTracer | null;
+
+  /** @internal The tracer, or null (hot paths test this one field). */
+  _tracer: LoopTracer | null;
 
   /** @internal Queue a Runnable without allocating a Handle (Future and Task use it). */
   _scheduleRunnable(r: Runnable): void;

@@ -79,3 +79,10 @@ export {
   OverReleaseError,
   TaskDoneError,
 } from "./sync-errors.js";
+export {
+  DEFAULT_TRACE_LIMIT,
+  type LoopTracer,
+  type StepOutcome,
+  type TraceEvent,
+  TraceRecorder,
+} from "./tracing.js";

@@ -8,7 +8,7 @@
 
 import { type Coro, describe } from "./coro.js";
 import { getRunningLoop } from "./events.js";
-import { _setResultUnlessCancelled } from "./future.js";
+import { type Future, _setResultUnlessCancelled } from "./future.js";
 
 /**
  * Suspend for `ms` milliseconds, then return `value`.
@@ -73,10 +73,15 @@ function* sleepFor<T>(ms: number, value: T): Coro<T> {
   const loop = getRunningLoop();
   const fut = loop.createFuture<T>();
   if (ms === Number.POSITIVE_INFINITY) return yield* fut;
-  const h = loop.callLater(ms, _setResultUnlessCancelled, fut, value);
+  const h = loop.callLater(ms, sleepDone, fut, value);
   try {
     return yield* fut;
   } finally {
     h.cancel();
   }
+}
+
+/** The timer callback of `sleep` (named so traces read "sleepDone fired"). */
+function sleepDone<T>(fut: Future<T>, value: T): void {
+  _setResultUnlessCancelled(fut, value);
 }

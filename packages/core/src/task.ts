@@ -28,6 +28,7 @@ import { type Coro, describe, isCoroutine, isFuture, isThenable } from "./coro.j
 import { BadYieldError, CancelledError, InvalidStateError, NotACoroutineError } from "./errors.js";
 import { type EventLoop, type TaskOptions, _getRunningLoop, getRunningLoop } from "./events.js";
 import { Future, type TaskWaiter } from "./future.js";
+import type { StepOutcome } from "./tracing.js";
 
 let current: Task<unknown> | null = null;
 /** The AbortController of each task that asked for `abortSignal()` (rare: kept off the object). */
@@ -74,11 +75,13 @@ export class Task<T> extends Future<T> implements TaskWaiter {
     if (opts === undefined) {
       this._name = null;
       this._context = copyContext();
+      if (l._tracer !== null) l._tracer.taskCreated?.(this as Task<unknown>, current, l.time());
       l._scheduleRunnable(this);
       return;
     }
     this._name = opts.name ?? null;
     this._context = opts.context ?? copyContext();
+    if (l._tracer !== null) l._tracer.taskCreated?.(this as Task<unknown>, current, l.time());
     if (opts.eagerStart === true && _getRunningLoop() === l) this._run();
     else l._scheduleRunnable(this);
   }
@@ -161,6 +164,8 @@ export class Task<T> extends Future<T> implements TaskWaiter {
       if (!(exc instanceof CancelledError)) exc = this._makeCancelledError();
       this._mustCancel = false;
     }
+    const tracer = this._loop._tracer;
+    const t0 = tracer === null ? 0 : this._loop.time();
     const prevTask = current;
     current = this as Task<unknown>;
     const prevCtx = enterContext(this._context);
@@ -177,6 +182,7 @@ export class Task<T> extends Future<T> implements TaskWaiter {
         this._fail(e);
       }
       this._done();
+      if (tracer !== null) this._traceStep(t0, this.cancelled() ? "cancelled" : "error", null);
       return;
     }
     current = prevTask;
@@ -189,9 +195,15 @@ export class Task<T> extends Future<T> implements TaskWaiter {
         this._finish(r.value);
       }
       this._done();
+      if (tracer !== null) this._traceStep(t0, this.cancelled() ? "cancelled" : "result", null);
       return;
     }
     const y = r.value;
+    if (tracer !== null) {
+      const parked =
+        y !== undefined && isFuture(y) && y._blocking && y !== this && y._loop === this._loop;
+      this._traceStep(t0, parked ? "suspended" : "yielded", parked ? (y as Future<unknown>) : null);
+    }
     if (y === undefined) {
       this._loop._scheduleRunnable(this);
     } else if (isFuture(y) && y._blocking && y !== this && y._loop === this._loop) {
@@ -207,6 +219,13 @@ export class Task<T> extends Future<T> implements TaskWaiter {
       this._stepError = badYield(this, y);
       this._loop._scheduleRunnable(this);
     }
+  }
+
+  /** @internal Report a step to the loop's tracer. */
+  _traceStep(t0: number, outcome: StepOutcome, waitingOn: Future<unknown> | null): void {
+    const tracer = this._loop._tracer;
+    if (tracer !== null)
+      tracer.taskStep?.(this as Task<unknown>, t0, this._loop.time(), outcome, waitingOn);
   }
 
   /** @internal The AbortSignal of `abortSignal()`: aborted on the first cancel request. */
