@@ -221,13 +221,8 @@ export function gather(
   for (const arg of aws) {
     let child = byArg.get(arg);
     if (child === undefined) {
-      child = ensureFuture(arg, loop ?? undefined);
-      if (loop === null) loop = child.getLoop();
-      else if (child.getLoop() !== loop) {
-        throw new RangeError(
-          "gather: the awaitables belong to different event loops; create them all on one loop",
-        );
-      }
+      child = toFuture(arg, loop, "gather");
+      loop ??= child.getLoop();
       byArg.set(arg, child);
       if (child.done()) alreadyDone.push(child);
       else child.addDoneCallback(childDone);
@@ -279,6 +274,24 @@ export function shield<T>(aw: AwaitableLike<T>): Future<T> {
     if (!inner.done()) inner.removeDoneCallback(innerDone);
   });
   return outer;
+}
+
+/**
+ * @internal `aw` as a Future on `loop` (the running loop when null): coroutines become Tasks.
+ * Throws RangeError for a Future of another loop.
+ */
+export function toFuture<T>(
+  aw: AwaitableLike<T>,
+  loop: EventLoop | null,
+  where: string,
+): Future<T> {
+  const fut = ensureFuture(aw, loop ?? undefined);
+  if (loop !== null && fut.getLoop() !== loop) {
+    throw new RangeError(
+      `${where}: the awaitables belong to different event loops; create them all on one loop`,
+    );
+  }
+  return fut;
 }
 
 /** @internal Throw a TypeError for an options argument that is not an options object. */

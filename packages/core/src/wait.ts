@@ -31,7 +31,7 @@ import { type Awaitable, type Coro, describe, isCoroutine, isFuture } from "./co
 import { CancelledError, TimeoutError } from "./errors.js";
 import { type EventLoop, getRunningLoop } from "./events.js";
 import type { Future } from "./future.js";
-import { type AwaitableLike, type AwaitedOf, checkOptions } from "./gather.js";
+import { type AwaitableLike, type AwaitedOf, checkOptions, toFuture } from "./gather.js";
 import { ensureFuture } from "./interop.js";
 import type { AsyncIter, AsyncIterableCo } from "./iter.js";
 import type { Task } from "./task.js";
@@ -47,8 +47,18 @@ export const ALL_COMPLETED = "ALL_COMPLETED" as const;
 /** When `wait` returns. */
 export type ReturnWhen = typeof FIRST_COMPLETED | typeof FIRST_EXCEPTION | typeof ALL_COMPLETED;
 
-/** The Future `wait` reports for an input: the input itself, or the Task wrapping a coroutine. */
-export type FutureOf<A> = A extends Future<any> ? A : Task<AwaitedOf<A>>;
+/**
+ * The Future `wait` reports for an input: a Future or Task itself, the Task wrapping a
+ * coroutine, or the Future following a Promise.
+ */
+export type FutureOf<A> =
+  A extends Future<any>
+    ? A
+    : A extends Awaitable<infer T>
+      ? Task<T>
+      : A extends PromiseLike<infer T>
+        ? Future<T>
+        : never;
 
 /** Options of `wait`. */
 export interface WaitOptions {
@@ -137,7 +147,7 @@ function* waitImpl(
   returnWhen: ReturnWhen,
 ): Coro<[Set<Future<unknown>>, Set<Future<unknown>>]> {
   const loop = getRunningLoop();
-  const fs = new Set(inputs.map((aw) => ensureFuture(aw, loop)));
+  const fs = new Set(inputs.map((aw) => toFuture(aw, loop, "wait")));
   const waiter = loop.createFuture<void>();
   const release = (): void => {
     if (!waiter.done()) waiter.setResult(undefined);
@@ -425,6 +435,6 @@ export function asCompleted<A extends AwaitableLike<unknown>>(
   checkOptions(opts, "asCompleted", ["timeout"]);
   checkTimeout(opts.timeout, "asCompleted");
   const loop = getRunningLoop();
-  const fs = new Set(inputs.map((aw) => ensureFuture(aw, loop) as Future<AwaitedOf<A>>));
+  const fs = new Set(inputs.map((aw) => toFuture(aw, loop, "asCompleted") as Future<AwaitedOf<A>>));
   return new AsCompleted(fs, loop, opts.timeout);
 }

@@ -1,5 +1,6 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
 import {
+  allTasks,
   CancelledError,
   type Coro,
   Future,
@@ -11,7 +12,18 @@ import {
   sleep,
 } from "../src/index.js";
 import { GatheringFuture, gather, shield } from "../src/gather.js";
-import { LOOPS, runOn } from "./support/loops.js";
+import { LOOPS, type LoopKind, runOn } from "./support/loops.js";
+
+/** `runOn`, failing the test if `main` leaves any other task running. */
+function run<T>(kind: LoopKind, main: () => Coro<T>): T {
+  return runOn(kind, function* () {
+    const v = yield* main();
+    const me = currentTask();
+    const left = [...allTasks()].filter((t) => t !== me);
+    if (left.length > 0) throw new Error(`tasks left running: ${left.join(", ")}`);
+    return v;
+  });
+}
 
 function* after<T>(ms: number, value: T, log?: string[]): Coro<T> {
   try {
@@ -40,7 +52,7 @@ function* str(): Coro<string> {
 
 describe.each(LOOPS)("gather on $name", (kind) => {
   it("fact 12: the first failure fails the outer future and the siblings keep running", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       const loop = getRunningLoop();
       const log: string[] = [];
       const sibling = createTask(after(100, "sibling", log));
@@ -65,7 +77,7 @@ describe.each(LOOPS)("gather on $name", (kind) => {
   });
 
   it("fact 12: cancelling the outer future cancels every child", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       const log: string[] = [];
       const a = createTask(after(100, "a", log));
       const g = gather([a, after(200, "b", log)]);
@@ -89,7 +101,7 @@ describe.each(LOOPS)("gather on $name", (kind) => {
   });
 
   it("fact 12: a cancelled child is a CancelledError exception, not a cancelled outer", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       const a = createTask(after(100, 1));
       const b = createTask(after(200, 2));
       const g = gather([a, b]);
@@ -121,7 +133,7 @@ describe.each(LOOPS)("gather on $name", (kind) => {
   });
 
   it("with returnExceptions a cancelled child is a CancelledError in the results", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       const a = createTask(after(100, 1));
       const g = gather([a, after(200, 2), failAfter(5, new RangeError("r"))], {
         returnExceptions: true,
@@ -137,7 +149,7 @@ describe.each(LOOPS)("gather on $name", (kind) => {
   });
 
   it("cancelling the outer raises CancelledError even with returnExceptions", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       const g = gather([after(100, 1), after(200, 2)], { returnExceptions: true });
       yield* sleep(1);
       g.cancel();
@@ -152,7 +164,7 @@ describe.each(LOOPS)("gather on $name", (kind) => {
   });
 
   it("cancelling the task that awaits gather cancels the children", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       const log: string[] = [];
       const waiter = createTask(
         (function* () {
@@ -173,7 +185,7 @@ describe.each(LOOPS)("gather on $name", (kind) => {
   });
 
   it("gives results in argument order, typed as a tuple", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       const [a, b] = yield* gather([num(), str()]);
       expectTypeOf(a).toEqualTypeOf<number>();
       expectTypeOf(b).toEqualTypeOf<string>();
@@ -194,7 +206,7 @@ describe.each(LOOPS)("gather on $name", (kind) => {
   });
 
   it("gather([]) resolves to [] and a repeated awaitable runs once", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       const empty = gather([]);
       const emptyDone = empty.done();
       let runs = 0;
@@ -217,7 +229,7 @@ describe.each(LOOPS)("gather on $name", (kind) => {
   });
 
   it("is done at once when every child finished eagerly", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       const loop = getRunningLoop();
       loop.setTaskFactory(eagerTaskFactory);
       try {
@@ -238,7 +250,7 @@ describe.each(LOOPS)("gather on $name", (kind) => {
   });
 
   it("cancel() after the outer failed returns false and cancels nobody", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       const sibling = createTask(after(50, "s"));
       const g = gather([failAfter(1, new Error("e")), sibling]);
       try {
@@ -250,7 +262,7 @@ describe.each(LOOPS)("gather on $name", (kind) => {
   });
 
   it("accepts Futures and Promises next to coroutines", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       const loop = getRunningLoop();
       const f = loop.createFuture<string>();
       loop.callLater(5, () => f.setResult("fut"));
@@ -260,7 +272,7 @@ describe.each(LOOPS)("gather on $name", (kind) => {
   });
 
   it("throws a TypeError for gather(a, b) and for unknown options", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       const errs: unknown[] = [];
       const t = createTask(num());
       try {
@@ -283,8 +295,29 @@ describe.each(LOOPS)("gather on $name", (kind) => {
     expect((out[1] as Error).message).toMatch(/return_exceptions/);
   });
 
+  it("refuses futures of another loop with a RangeError", () => {
+    const other = kind.make();
+    try {
+      const err = run(kind, function* () {
+        const mine = getRunningLoop().createFuture<number>();
+        try {
+          gather([mine, other.createFuture<number>()]);
+          return null;
+        } catch (e) {
+          return e;
+        } finally {
+          yield;
+        }
+      });
+      expect(err).toBeInstanceOf(RangeError);
+      expect((err as Error).message).toMatch(/different event loops/);
+    } finally {
+      other.close();
+    }
+  });
+
   it("returns a GatheringFuture", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       const g = gather([num()]);
       yield* g;
       return g;
@@ -296,7 +329,7 @@ describe.each(LOOPS)("gather on $name", (kind) => {
 
 describe.each(LOOPS)("shield on $name", (kind) => {
   it("a cancelled waiter does not cancel the shielded task", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       const inner = createTask(after(50, "kept"));
       const waiter = createTask(
         (function* () {
@@ -320,7 +353,7 @@ describe.each(LOOPS)("shield on $name", (kind) => {
   });
 
   it("the shielded task's late result or error is not reported once the waiter is gone", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       const loop = getRunningLoop();
       const reports: unknown[] = [];
       loop.setExceptionHandler((_l, ctx) => reports.push(ctx.exception ?? ctx.message));
@@ -364,7 +397,7 @@ describe.each(LOOPS)("shield on $name", (kind) => {
   });
 
   it("mirrors the inner result, error and cancellation", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       const ok = yield* shield(after(5, 1));
       let err: unknown;
       try {

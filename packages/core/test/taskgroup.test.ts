@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  allTasks,
   type Awaitable,
   CancelledError,
   type Coro,
@@ -15,7 +16,19 @@ import {
 } from "../src/index.js";
 import { type TaskGroup, taskGroup } from "../src/taskgroup.js";
 import { timeout } from "../src/timeouts.js";
-import { LOOPS, runOn } from "./support/loops.js";
+import { waitFor } from "../src/wait.js";
+import { LOOPS, type LoopKind, runOn } from "./support/loops.js";
+
+/** `runOn`, failing the test if `main` leaves any other task running. */
+function run<T>(kind: LoopKind, main: () => Coro<T>): T {
+  return runOn(kind, function* () {
+    const v = yield* main();
+    const me = currentTask();
+    const left = [...allTasks()].filter((t) => t !== me);
+    if (left.length > 0) throw new Error(`tasks left running: ${left.join(", ")}`);
+    return v;
+  });
+}
 
 function now(): number {
   return getRunningLoop().time();
@@ -65,7 +78,7 @@ function errorOf(r: unknown): unknown {
 
 describe.each(LOOPS)("taskGroup on $name", (kind) => {
   it("fact 16: the first child error cancels the others and the body; an ExceptionGroup is thrown; cancelling() is restored", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       const log: string[] = [];
       const a = new Error("a");
       const before = cancelling();
@@ -95,7 +108,7 @@ describe.each(LOOPS)("taskGroup on $name", (kind) => {
   });
 
   it("waits for every child and returns the body's value", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       const log: string[] = [];
       let tasks: Task<string>[] = [];
       const v = yield* taskGroup(function* (tg) {
@@ -113,7 +126,7 @@ describe.each(LOOPS)("taskGroup on $name", (kind) => {
   });
 
   it("the body's own error is in the group and the children are cancelled", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       const log: string[] = [];
       const bodyErr = new RangeError("body");
       const r = yield* settle(
@@ -133,7 +146,7 @@ describe.each(LOOPS)("taskGroup on $name", (kind) => {
   });
 
   it("race: a child failing while the body is already failing: both errors, child first", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       const childErr = new Error("child");
       const bodyErr = new Error("body after cancel");
       const r = yield* settle(
@@ -165,7 +178,7 @@ describe.each(LOOPS)("taskGroup on $name", (kind) => {
   });
 
   it("children failing together, or after the body returned, leave cancelling() at 0", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       const j1 = new Error("j1");
       const j2 = new Error("j2");
       const r1 = yield* settle(
@@ -195,7 +208,7 @@ describe.each(LOOPS)("taskGroup on $name", (kind) => {
   });
 
   it("cancelling the parent from outside raises CancelledError (not a group) and cancels the children", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       const log: string[] = [];
       const parent = createTask(
         taskGroup(function* (tg) {
@@ -215,7 +228,7 @@ describe.each(LOOPS)("taskGroup on $name", (kind) => {
   });
 
   it("an outside cancel while the group waits for its children is kept after the group's errors", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       const cleanup = new Error("cleanup");
       const log: string[] = [];
       const parent = createTask(
@@ -244,7 +257,7 @@ describe.each(LOOPS)("taskGroup on $name", (kind) => {
   });
 
   it("creating tasks on a finished group, or on one shutting down, throws InvalidStateError", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       let kept: TaskGroup | null = null;
       yield* taskGroup(function* (tg) {
         kept = tg;
@@ -295,7 +308,7 @@ describe.each(LOOPS)("taskGroup on $name", (kind) => {
   });
 
   it("a running child can start a sibling while the group exits", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       const log: string[] = [];
       yield* taskGroup(function* (tg) {
         tg.createTask(
@@ -311,7 +324,7 @@ describe.each(LOOPS)("taskGroup on $name", (kind) => {
   });
 
   it("a child cancelled on its own does not fail the group", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       let t: Task<string> | null = null;
       const v = yield* taskGroup(function* (tg) {
         t = tg.createTask(after(1000, "c"));
@@ -326,7 +339,7 @@ describe.each(LOOPS)("taskGroup on $name", (kind) => {
   });
 
   it("inside a timeout: the group's cancellation becomes TimeoutError; cancelling() back to 0", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       const log: string[] = [];
       const r = yield* settle(
         timeout(10, () =>
@@ -345,7 +358,7 @@ describe.each(LOOPS)("taskGroup on $name", (kind) => {
   });
 
   it("a child error inside a timeout gives the group, and the timeout has not expired", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       const bad = new Error("bad");
       let expired: boolean | null = null;
       const r = yield* settle(
@@ -368,7 +381,7 @@ describe.each(LOOPS)("taskGroup on $name", (kind) => {
   });
 
   it("an eager child that fails at once still aborts the group cleanly", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       const loop = getRunningLoop();
       const log: string[] = [];
       const now0 = new Error("at once");
@@ -395,8 +408,61 @@ describe.each(LOOPS)("taskGroup on $name", (kind) => {
     expect(out.cancelling).toBe(0);
   });
 
+  it("nested groups: an inner failure nests its group; an outer failure cancels the inner group", () => {
+    const out = run(kind, function* () {
+      const log: string[] = [];
+      const innerErr = new Error("inner");
+      const r1 = yield* settle(
+        taskGroup(function* (outer) {
+          outer.createTask(after(1000, "A", log));
+          yield* taskGroup(function* (inner) {
+            inner.createTask(failAfter(10, innerErr));
+          });
+        }),
+      );
+      const c1 = cancelling();
+      const outerErr = new Error("outer child");
+      const r2 = yield* settle(
+        taskGroup(function* (outer) {
+          outer.createTask(failAfter(10, outerErr));
+          yield* taskGroup(function* (inner) {
+            inner.createTask(after(1000, "B", log));
+            yield* sleep(1000);
+          });
+        }),
+      );
+      return { r1, r2, innerErr, outerErr, log, c1, c2: cancelling() };
+    });
+    // Checked against CPython 3.13: EG[EG[inner]] and EG[outer child], cancelling() 0.
+    const eg1 = errorOf(out.r1) as ExceptionGroup;
+    expect(eg1.errors).toHaveLength(1);
+    expect(eg1.errors[0]).toBeInstanceOf(ExceptionGroup);
+    expect((eg1.errors[0] as ExceptionGroup).errors).toEqual([out.innerErr]);
+    expect((errorOf(out.r2) as ExceptionGroup).errors).toEqual([out.outerErr]);
+    expect(out.log).toEqual(["cancelled A", "cancelled B"]);
+    expect(out.c1).toBe(0);
+    expect(out.c2).toBe(0);
+  });
+
+  it("a waitFor in the body is cancelled by a child failure, not turned into TimeoutError", () => {
+    const out = run(kind, function* () {
+      const log: string[] = [];
+      const x = new Error("x");
+      const r = yield* settle(
+        taskGroup(function* (tg) {
+          tg.createTask(failAfter(10, x));
+          yield* waitFor(after(1000, "E", log), 1000);
+        }),
+      );
+      return { r, x, log, cancelling: cancelling() };
+    });
+    expect((errorOf(out.r) as ExceptionGroup).errors).toEqual([out.x]);
+    expect(out.log).toEqual(["cancelled E"]);
+    expect(out.cancelling).toBe(0);
+  });
+
   it("statistics() and toString() describe the group", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       const seen: unknown[] = [];
       yield* taskGroup(function* (tg) {
         tg.createTask(after(5, 1), { name: "one" });
@@ -414,7 +480,7 @@ describe.each(LOOPS)("taskGroup on $name", (kind) => {
   });
 
   it("outside a task, or without a body function, throws a named error", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       const loop = getRunningLoop();
       const errs: unknown[] = [];
       try {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  allTasks,
   type Awaitable,
   CancelledError,
   type Coro,
@@ -11,7 +12,18 @@ import {
   sleep,
 } from "../src/index.js";
 import { type Timeout, timeout, timeoutAt } from "../src/timeouts.js";
-import { LOOPS, runOn } from "./support/loops.js";
+import { LOOPS, type LoopKind, runOn } from "./support/loops.js";
+
+/** `runOn`, failing the test if `main` leaves any other task running. */
+function run<T>(kind: LoopKind, main: () => Coro<T>): T {
+  return runOn(kind, function* () {
+    const v = yield* main();
+    const me = currentTask();
+    const left = [...allTasks()].filter((t) => t !== me);
+    if (left.length > 0) throw new Error(`tasks left running: ${left.join(", ")}`);
+    return v;
+  });
+}
 
 function now(): number {
   return getRunningLoop().time();
@@ -32,7 +44,7 @@ function* settle<T>(c: Awaitable<T>): Coro<T | { error: unknown }> {
 
 describe.each(LOOPS)("timeout on $name", (kind) => {
   it("fact 15: timeout(0) expires at the body's first suspension with TimeoutError", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       const log: string[] = [];
       let t: Timeout | null = null;
       const r = yield* settle(
@@ -55,7 +67,7 @@ describe.each(LOOPS)("timeout on $name", (kind) => {
   });
 
   it("fact 15: other errors pass through with expired() false", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       let t: Timeout | null = null;
       const boom = new SyntaxError("boom");
       const r = yield* settle(
@@ -72,7 +84,7 @@ describe.each(LOOPS)("timeout on $name", (kind) => {
   });
 
   it("fact 15: the enclosing task is not left cancelled", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       const before = cancelling();
       yield* settle(timeout(5, () => sleep(1000)));
       const after = cancelling();
@@ -85,7 +97,7 @@ describe.each(LOOPS)("timeout on $name", (kind) => {
   });
 
   it("timeout(0) around a body that never suspends lets it finish", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       let t: Timeout | null = null;
       const v = yield* timeout(0, function* (tt) {
         t = tt;
@@ -98,7 +110,7 @@ describe.each(LOOPS)("timeout on $name", (kind) => {
   });
 
   it("a bare yield is a suspension: timeout(0) expires there", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       const log: string[] = [];
       const r = yield* settle(
         timeout(0, function* () {
@@ -113,7 +125,7 @@ describe.each(LOOPS)("timeout on $name", (kind) => {
   });
 
   it("returns the body's value when it finishes in time", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       const v = yield* timeout(100, function* () {
         yield* sleep(99);
         return "in time";
@@ -124,7 +136,7 @@ describe.each(LOOPS)("timeout on $name", (kind) => {
   });
 
   it("race: nested timeouts where the inner one expires first raise at the inner one only", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       const log: string[] = [];
       let outer: Timeout | null = null;
       let inner: Timeout | null = null;
@@ -161,7 +173,7 @@ describe.each(LOOPS)("timeout on $name", (kind) => {
   });
 
   it("nested timeouts: the outer one expiring while the inner runs raises the outer's TimeoutError", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       let outer: Timeout | null = null;
       let inner: Timeout | null = null;
       let innerSaw: unknown = null;
@@ -196,7 +208,7 @@ describe.each(LOOPS)("timeout on $name", (kind) => {
   });
 
   it("nested timeouts with the same deadline: the outer one raises", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       let innerSaw: unknown = null;
       const r = yield* settle(
         timeout(10, function* () {
@@ -216,7 +228,7 @@ describe.each(LOOPS)("timeout on $name", (kind) => {
   });
 
   it("a body that swallows the cancel and returns keeps its value; expired() is true", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       let t: Timeout | null = null;
       const v = yield* timeout(10, function* (tt) {
         t = tt;
@@ -232,7 +244,7 @@ describe.each(LOOPS)("timeout on $name", (kind) => {
   });
 
   it("a body that turns the cancel into another error raises that error", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       let t: Timeout | null = null;
       const r = yield* settle(
         timeout(10, function* (tt) {
@@ -252,7 +264,7 @@ describe.each(LOOPS)("timeout on $name", (kind) => {
   });
 
   it("cancelling the task from outside raises CancelledError, not TimeoutError", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       const t = createTask(timeout(1000, () => sleep(500)));
       yield* sleep(10);
       t.cancel();
@@ -264,7 +276,7 @@ describe.each(LOOPS)("timeout on $name", (kind) => {
   });
 
   it("reschedule moves the deadline, null removes it, a past one expires at once", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       const loop = getRunningLoop();
       const log: string[] = [];
       yield* timeout(10, function* (t) {
@@ -289,7 +301,7 @@ describe.each(LOOPS)("timeout on $name", (kind) => {
   });
 
   it("reschedule after the body ended or after expiry throws InvalidStateError", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       let done: Timeout | null = null;
       yield* timeout(10, function* (t) {
         done = t;
@@ -320,7 +332,7 @@ describe.each(LOOPS)("timeout on $name", (kind) => {
   });
 
   it("timeoutAt takes a loop time; Infinity and null never expire", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       const loop = getRunningLoop();
       const deadline = loop.time() + 30;
       const a = yield* timeoutAt(deadline, () => sleep(10, "a"));
@@ -339,7 +351,7 @@ describe.each(LOOPS)("timeout on $name", (kind) => {
   });
 
   it("rejects a NaN delay, a non-number deadline and a missing body", () => {
-    const errs = runOn(kind, function* () {
+    const errs = run(kind, function* () {
       const out: unknown[] = [];
       const attempts: (() => unknown)[] = [
         () => timeout(Number.NaN, () => sleep(1)),
@@ -362,7 +374,7 @@ describe.each(LOOPS)("timeout on $name", (kind) => {
   });
 
   it("outside a task throws InvalidStateError", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       const loop = getRunningLoop();
       const fut = loop.createFuture<unknown>();
       loop.callSoon(() => {
@@ -380,7 +392,7 @@ describe.each(LOOPS)("timeout on $name", (kind) => {
   });
 
   it("reports its state in statistics() and toString()", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       const seen: string[] = [];
       yield* timeout(50, function* (t) {
         seen.push(String(t), JSON.stringify(t.statistics()));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  allTasks,
   BREAK,
   CancelledError,
   type Coro,
@@ -21,7 +22,18 @@ import {
   wait,
   waitFor,
 } from "../src/wait.js";
-import { LOOPS, runOn } from "./support/loops.js";
+import { LOOPS, type LoopKind, runOn } from "./support/loops.js";
+
+/** `runOn`, failing the test if `main` leaves any other task running. */
+function run<T>(kind: LoopKind, main: () => Coro<T>): T {
+  return runOn(kind, function* () {
+    const v = yield* main();
+    const me = currentTask();
+    const left = [...allTasks()].filter((t) => t !== me);
+    if (left.length > 0) throw new Error(`tasks left running: ${left.join(", ")}`);
+    return v;
+  });
+}
 
 function* after<T>(ms: number, value: T, log?: string[]): Coro<T> {
   try {
@@ -39,13 +51,23 @@ function* failAfter(ms: number, err: unknown): Coro<never> {
   throw err;
 }
 
+/** Cancel `tasks` and wait until they are done (so a test leaves nothing running). */
+function* stop(...tasks: Task<unknown>[]): Coro<void> {
+  for (const t of tasks) {
+    t.cancel();
+    try {
+      yield* t;
+    } catch {}
+  }
+}
+
 function now(): number {
   return getRunningLoop().time();
 }
 
 describe.each(LOOPS)("wait on $name", (kind) => {
   it("fact 13: FIRST_EXCEPTION returns at the first failure and cancels nothing", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       const bad = createTask(failAfter(10, new Error("x")));
       const slow = createTask(after(100, "slow"));
       const [done, pending] = yield* wait([bad, slow], { returnWhen: FIRST_EXCEPTION });
@@ -67,13 +89,13 @@ describe.each(LOOPS)("wait on $name", (kind) => {
   });
 
   it("fact 13: a wait timeout raises nothing and returns [done, pending]", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       const fast = createTask(after(10, 1));
       const slow = createTask(after(1000, 2));
       const [done, pending] = yield* wait([fast, slow], { timeout: 50 });
       const at = now();
       const slowCancelled = slow.cancelled();
-      slow.cancel();
+      yield* stop(slow);
       return { done, pending, fast, slow, at, slowCancelled };
     });
     expect(out.done.size).toBe(1);
@@ -85,7 +107,7 @@ describe.each(LOOPS)("wait on $name", (kind) => {
   });
 
   it("FIRST_EXCEPTION does not count a cancellation and waits for all without a failure", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       const a = createTask(after(100, 1));
       const b = createTask(after(30, 2));
       yield* sleep(1);
@@ -97,7 +119,7 @@ describe.each(LOOPS)("wait on $name", (kind) => {
   });
 
   it("FIRST_COMPLETED returns at the first completion; ALL_COMPLETED at the last", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       const a = createTask(after(10, 1));
       const b = createTask(after(40, 2));
       const [d1, p1] = yield* wait([a, b], { returnWhen: FIRST_COMPLETED });
@@ -114,7 +136,7 @@ describe.each(LOOPS)("wait on $name", (kind) => {
   });
 
   it("wraps coroutines in Tasks and returns those", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       const [done, pending] = yield* wait([after(5, "a"), after(6, "b")]);
       const results = [...done].map((t: Task<string>) => t.result()).sort();
       return { results, pending: pending.size };
@@ -123,7 +145,7 @@ describe.each(LOOPS)("wait on $name", (kind) => {
   });
 
   it("rejects an empty input, a bad returnWhen, a lone task and a bad timeout", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       const t = createTask(after(1, 1));
       const errs: unknown[] = [];
       const attempts: (() => unknown)[] = [
@@ -152,10 +174,10 @@ describe.each(LOOPS)("wait on $name", (kind) => {
   });
 
   it("timeout 0 returns after one iteration with everything pending", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       const t = createTask(after(10, 1));
       const [done, pending] = yield* wait([t], { timeout: 0 });
-      t.cancel();
+      yield* stop(t);
       return { done: done.size, pending: pending.size };
     });
     expect(out).toEqual({ done: 0, pending: 1 });
@@ -164,7 +186,7 @@ describe.each(LOOPS)("wait on $name", (kind) => {
 
 describe.each(LOOPS)("waitFor on $name", (kind) => {
   it("fact 14: waitFor(coro, 0) throws TimeoutError without running the coroutine", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       let started = false;
       const coro = (function* () {
         started = true;
@@ -185,7 +207,7 @@ describe.each(LOOPS)("waitFor on $name", (kind) => {
   });
 
   it("fact 14: if the inner task swallows the cancel and returns a value, waitFor returns it", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       function* stubborn(): Coro<string> {
         try {
           yield* sleep(1000);
@@ -212,7 +234,7 @@ describe.each(LOOPS)("waitFor on $name", (kind) => {
   });
 
   it("race: an inner task that ignores the cancel for a while is waited for", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       const log: string[] = [];
       function* slowToStop(result: "value" | "raise"): Coro<string> {
         try {
@@ -265,7 +287,7 @@ describe.each(LOOPS)("waitFor on $name", (kind) => {
   });
 
   it("cancels the inner future on timeout and passes other errors through", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       const loop = getRunningLoop();
       const fut: Future<number> = loop.createFuture();
       let timeoutErr: unknown;
@@ -295,7 +317,7 @@ describe.each(LOOPS)("waitFor on $name", (kind) => {
   });
 
   it("cancelling the waiter cancels the inner awaitable and raises CancelledError", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       const log: string[] = [];
       const inner = createTask(after(1000, "inner", log));
       const waiter = createTask(waitFor(inner, 500));
@@ -315,7 +337,7 @@ describe.each(LOOPS)("waitFor on $name", (kind) => {
   });
 
   it("rejects a NaN limit and a generator function", () => {
-    const errs = runOn(kind, function* () {
+    const errs = run(kind, function* () {
       const out: unknown[] = [];
       try {
         waitFor(after(1, 1), Number.NaN);
@@ -338,7 +360,7 @@ describe.each(LOOPS)("waitFor on $name", (kind) => {
 
 describe.each(LOOPS)("asCompleted on $name", (kind) => {
   it("as a plain iterable gives awaitables that yield results in completion order", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       const results: string[] = [];
       for (const next of asCompleted([after(30, "a"), after(10, "b"), after(20, "c")])) {
         results.push(yield* next);
@@ -349,7 +371,7 @@ describe.each(LOOPS)("asCompleted on $name", (kind) => {
   });
 
   it("through aiter()/forEach gives the results in completion order", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       const seen: number[] = [];
       yield* forEach(asCompleted([after(30, 3), after(10, 1), after(20, 2)]), (v) => {
         seen.push(v);
@@ -361,7 +383,7 @@ describe.each(LOOPS)("asCompleted on $name", (kind) => {
   });
 
   it("futures() gives the input tasks themselves as they finish", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       const a = createTask(after(30, "a"));
       const b = createTask(after(10, "b"));
       const it = asCompleted([a, b]).futures();
@@ -373,7 +395,7 @@ describe.each(LOOPS)("asCompleted on $name", (kind) => {
   });
 
   it("awaitables taken in any order each get the next completion", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       const [n1, n2] = [...asCompleted([after(10, "x"), after(20, "y")])];
       const second = yield* n2!;
       const first = yield* n1!;
@@ -383,7 +405,7 @@ describe.each(LOOPS)("asCompleted on $name", (kind) => {
   });
 
   it("a timeout makes the remaining awaitables throw TimeoutError, without cancelling", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       const slow = createTask(after(1000, "slow"));
       const got: unknown[] = [];
       const it = asCompleted([after(10, "fast"), slow], { timeout: 100 });
@@ -393,18 +415,19 @@ describe.each(LOOPS)("asCompleted on $name", (kind) => {
         got.push(e);
       }
       const at = now();
-      return { got, at, slowCancelled: slow.cancelled(), stats: it.statistics(), slow };
+      const slowCancelled = slow.cancelled();
+      yield* stop(slow);
+      return { got, at, slowCancelled, stats: it.statistics() };
     });
     expect(out.got[0]).toBe("fast");
     expect(out.got[1]).toBeInstanceOf(TimeoutError);
     expect(out.at).toBe(100);
     expect(out.slowCancelled).toBe(false);
     expect(out.stats.timedOut).toBe(true);
-    out.slow.cancel();
   });
 
   it("an awaitable's error is thrown by the awaitable that takes it", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       const got: unknown[] = [];
       for (const next of asCompleted([after(20, "ok"), failAfter(10, new Error("bad"))])) {
         try {
@@ -419,8 +442,9 @@ describe.each(LOOPS)("asCompleted on $name", (kind) => {
   });
 
   it("a consumer cancelled while waiting does not strand a completion", () => {
-    const out = runOn(kind, function* () {
-      const ac = asCompleted([after(10, "a"), after(20, "b")]);
+    const out = run(kind, function* () {
+      const b = createTask(after(20, "b"));
+      const ac = asCompleted([after(10, "a"), b]);
       const [n1, n2] = [...ac];
       const doomed = createTask(n1!);
       const keeper = createTask(n2!);
@@ -428,6 +452,7 @@ describe.each(LOOPS)("asCompleted on $name", (kind) => {
       doomed.cancel();
       const first = yield* keeper;
       const stats = ac.statistics();
+      yield* stop(b);
       return { first, doomed: doomed.cancelled(), stats };
     });
     expect(out.first).toBe("a");
@@ -436,7 +461,7 @@ describe.each(LOOPS)("asCompleted on $name", (kind) => {
   });
 
   it("a consumer woken and then cancelled passes the completion on", () => {
-    const out = runOn(kind, function* () {
+    const out = run(kind, function* () {
       const a = createTask(after(10, "a"));
       const b = createTask(after(20, "b"));
       const [n1, n2] = [...asCompleted([a, b])];
@@ -447,27 +472,31 @@ describe.each(LOOPS)("asCompleted on $name", (kind) => {
       // Runs right after asCompleted's own done-callback has woken doomed, before doomed runs.
       a.addDoneCallback(() => doomed.cancel());
       const first = yield* keeper;
-      return { first, at: now(), doomed: doomed.cancelled() };
+      const at = now();
+      yield* b;
+      return { first, at, doomed: doomed.cancelled() };
     });
     expect(out).toEqual({ first: "a", at: 10, doomed: true });
   });
 
   it("stopping a forEach early releases the iterator", () => {
-    const out = runOn(kind, function* () {
-      const ac = asCompleted([after(10, 1), after(20, 2), after(30, 3)], { timeout: 1000 });
+    const out = run(kind, function* () {
+      const third = createTask(after(30, 3));
+      const ac = asCompleted([after(10, 1), after(20, 2), third], { timeout: 1000 });
       const seen: number[] = [];
       yield* forEach(ac, (v) => {
         seen.push(v);
         return v === 2 ? BREAK : undefined;
       });
       const rest = yield* ac.next();
+      yield* third; // still running: stopping the iteration cancels nothing
       return { seen, restDone: rest.done, remaining: ac.statistics().remaining };
     });
     expect(out).toEqual({ seen: [1, 2], restDone: true, remaining: 0 });
   });
 
   it("rejects a lone awaitable and a bad timeout", () => {
-    const errs = runOn(kind, function* () {
+    const errs = run(kind, function* () {
       const t = createTask(after(1, 1));
       const out: unknown[] = [];
       try {
