@@ -1,0 +1,45 @@
+// The example backend of docs/write-a-backend.md, exercised as its readers would use it.
+import { EventEmitter } from "node:events";
+import { describe, expect, it } from "vitest";
+import { EmitterLoop, nextEvent } from "../../../docs/examples/emitter-backend.js";
+import { InvalidStateError, TimeoutError, createTask, gather, sleep } from "../src/index.js";
+import { waitFor } from "../src/wait.js";
+
+describe("docs/write-a-backend.md: EmitterBackend", () => {
+  it("runs timers, tasks and emitter events together, in asyncio's order", async () => {
+    const loop = new EmitterLoop();
+    const bus = new EventEmitter();
+    const log: string[] = [];
+    setTimeout(() => bus.emit("message", "hello", 1), 5);
+    const out = await loop.runUntilComplete(
+      (function* () {
+        const ticker = createTask(
+          (function* () {
+            for (let i = 0; i < 3; i++) {
+              yield* sleep(2);
+              log.push(`tick ${i}`);
+            }
+          })(),
+        );
+        const [args] = yield* gather([nextEvent(bus, "message"), ticker]);
+        return args;
+      })(),
+    );
+    expect(out).toEqual(["hello", 1]);
+    expect(log).toEqual(["tick 0", "tick 1", "tick 2"]);
+    expect(bus.listenerCount("message")).toBe(0);
+    loop.close();
+  });
+
+  it("cancellation unwatches the emitter; closing leaves nothing behind", async () => {
+    const loop = new EmitterLoop();
+    const bus = new EventEmitter();
+    await expect(loop.runUntilComplete(waitFor(nextEvent(bus, "never"), 10))).rejects.toThrow(
+      TimeoutError,
+    );
+    expect(bus.listenerCount("never")).toBe(0);
+    expect(() => loop.runSync(sleep(1))).toThrow(InvalidStateError);
+    loop.close();
+    expect(loop.statistics().backend).toMatchObject({ watches: 0 });
+  });
+});
