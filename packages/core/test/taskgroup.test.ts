@@ -461,6 +461,47 @@ describe.each(LOOPS)("taskGroup on $name", (kind) => {
     expect(out.cancelling).toBe(0);
   });
 
+  it("a parent already carrying a cancel request keeps it: cancelling() back to 1, re-raised later", () => {
+    const out = run(kind, function* () {
+      const me = currentTask()!;
+      const log: string[] = [];
+      me.cancel();
+      try {
+        yield;
+      } catch {
+        log.push(`caught own cancel ${cancelling()}`);
+      }
+      try {
+        yield* taskGroup(function* (tg) {
+          tg.createTask(failAfter(10, new Error("v")));
+          yield* sleep(1000);
+        });
+      } catch (e) {
+        log.push(`${(e as Error).name} ${cancelling()}`);
+      }
+      try {
+        yield;
+        log.push("next suspension fine");
+      } catch (e) {
+        log.push(`next suspension ${(e as Error).name} ${cancelling()}`);
+      }
+      // With the stale request still counted, a timeout claims only its own cancel.
+      try {
+        yield* timeout(10, () => sleep(1000));
+      } catch (e) {
+        log.push((e as Error).name);
+      }
+      return log;
+    });
+    // Checked against CPython 3.13.
+    expect(out).toEqual([
+      "caught own cancel 1",
+      "ExceptionGroup 1",
+      "next suspension CancelledError 1",
+      "TimeoutError",
+    ]);
+  });
+
   it("statistics() and toString() describe the group", () => {
     const out = run(kind, function* () {
       const seen: unknown[] = [];
