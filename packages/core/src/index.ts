@@ -61,7 +61,45 @@ export { sleep } from "./sleep.js";
 export { Task, allTasks, createTask, currentTask, eagerTaskFactory } from "./task.js";
 export { TimerHeap } from "./timer-heap.js";
 export { type AsyncIter, type AsyncIterableCo, BREAK, aiter, forEach, toArray } from "./iter.js";
-export { type GatherOptions, gather, shield } from "./gather.js";
+export {
+  type AwaitableLike,
+  type AwaitedOf,
+  type GatherOptions,
+  type GatherResults,
+  type GatherSettled,
+  type GatherStatistics,
+  GatheringFuture,
+  gather,
+  shield,
+} from "./gather.js";
+export {
+  ALL_COMPLETED,
+  AsCompleted,
+  type AsCompletedOptions,
+  type AsCompletedStatistics,
+  FIRST_COMPLETED,
+  FIRST_EXCEPTION,
+  type FutureOf,
+  type ReturnWhen,
+  type WaitOptions,
+  asCompleted,
+  wait,
+  waitFor,
+} from "./wait.js";
+export {
+  Timeout,
+  type TimeoutState,
+  type TimeoutStatistics,
+  timeout,
+  timeoutAt,
+} from "./timeouts.js";
+export {
+  type GroupTaskOptions,
+  TaskGroup,
+  type TaskGroupState,
+  type TaskGroupStatistics,
+  taskGroup,
+} from "./taskgroup.js";
 export { Barrier, type BarrierState, type BarrierStatistics } from "./barrier.js";
 export { Condition, type ConditionStatistics } from "./condition.js";
 export { Event, type EventStatistics, Hold, Lock, type LockStatistics } from "./locks.js";

@@ -15,7 +15,7 @@
  * in each round so drift (GC, CPU frequency) hits both alike; the median is reported in ns per
  * operation.
  *
- * Run: `npx -y tsx@4.23.15 packages/timer-loop/bench/heap-arity.ts` from the repository root.
+ * Run: `npx -y tsx@4.23.15 packages/core/bench/heap-arity.ts` from the repository root.
  */
 import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
@@ -160,5 +160,4 @@ for (const workload of workloads) {
     `${workload.name.padEnd(11)} ${row.join("   ")}   faster: ${faster} ` +
       `(4-ary/2-ary = ${(quaternary / binary).toFixed(2)})`,
   );
-
 }

@@ -97,9 +97,10 @@ function runSchedule(seed: number, ops: number, initialCapacity: number): void {
       const when = randomWhen(rng);
       const item = nextItem++;
       const slot = heap.insert(when, item);
-      expect(live.some((e) => e.slot === slot), `${context}: slot ${slot} handed out twice`).toBe(
-        false,
-      );
+      expect(
+        live.some((e) => e.slot === slot),
+        `${context}: slot ${slot} handed out twice`,
+      ).toBe(false);
       maxSlot = Math.max(maxSlot, slot);
       model.insert(slot, when, item);
     } else if (roll < 0.6) {
@@ -382,7 +383,9 @@ describe("TimerHeap bad input", () => {
 
 describe("TimerHeap retains no payload that has left it", () => {
   it("pop, remove, filter and clear drop their payloads, so the GC can reclaim them", async () => {
-    const heap = new TimerHeap<object>(2);
+    // Capacity 8 holds all five entries, so clear() must empty the arrays it keeps rather than
+    // get away with allocating new ones (which it does only after growth).
+    const heap = new TimerHeap<object>(8);
     const [popped] = insertTracked(heap, 1);
     const [removed, removedSlot] = insertTracked(heap, 2);
     const [filtered] = insertTracked(heap, 3);
