@@ -1,13 +1,17 @@
 #!/usr/bin/env node
 /**
- * `pnpm demo` lists the programs; `pnpm demo <name> [--virtual] [args]` runs one.
- * Each program is a port of an example from the seed documents (../shared/seeds/), run on
- * aioloop's TimerLoop with the real clock unless `--virtual` is given.
+ * `pnpm demo` lists the programs; `pnpm demo <name> [--virtual] [--trace] [--no-color] [args]`
+ * runs one. Each program is a port of an example from the seed documents (../shared/seeds/) or
+ * a real workload, run on aioloop's TimerLoop with the real clock unless `--virtual` is given.
+ *
+ * Colours: the seed programs print ANSI colours, as the Python originals do, when stdout is a
+ * terminal; `--no-color` or a non-empty NO_COLOR turns them off, `--color` forces them on.
+ * Progress of long runs goes to stderr, and only when stderr is a terminal.
  */
 import { writeFileSync } from "node:fs";
 import { TraceRecorder } from "@aioloop/core";
 import { TimerLoop, run, runSync } from "@aioloop/timer-loop";
-import type { DemoProgram } from "./program.js";
+import { type DemoProgram, UsageError } from "./program.js";
 import { PROGRAMS } from "./programs/index.js";
 
 function list(): void {
@@ -15,7 +19,8 @@ function list(): void {
   process.stdout.write("aioloop demo programs (run one with: pnpm demo <name> [--virtual]):\n\n");
   for (const p of PROGRAMS) process.stdout.write(`  ${p.name.padEnd(width)}  ${p.description}\n`);
   process.stdout.write(
-    "\n--virtual runs on the virtual clock: long programs finish at once with exact timings.\n",
+    "\n--virtual runs on the virtual clock: long programs finish at once with exact timings.\n" +
+      "--trace[=file] prints a loop timeline and writes a Chrome trace; --no-color drops colours.\n",
   );
 }
 
@@ -38,15 +43,40 @@ export async function main(argv: string[]): Promise<number> {
       ? "real"
       : (program.defaultClock ?? "real");
   const traceArg = rest.find((a) => a === "--trace" || a.startsWith("--trace="));
-  const args = rest.filter((a) => a !== "--virtual" && a !== "--real" && a !== traceArg);
+  const CLI_FLAGS = ["--virtual", "--real", "--color", "--no-color"];
+  const args = rest.filter((a) => !CLI_FLAGS.includes(a) && a !== traceArg);
+  const color = rest.includes("--color")
+    ? true
+    : rest.includes("--no-color") || (process.env.NO_COLOR ?? "") !== ""
+      ? false
+      : process.stdout.isTTY === true;
   const loop = new TimerLoop({ clock });
   const recorder = traceArg === undefined ? null : new TraceRecorder();
   if (recorder !== null) loop.setTracer(recorder);
-  const coro = program.main({ clock, args, out: (s) => process.stdout.write(s) });
+  let progressShown = false;
+  const progress =
+    process.stderr.isTTY === true
+      ? (text: string) => {
+          progressShown = true;
+          process.stderr.write(`\r\x1b[K${text}`);
+        }
+      : undefined;
+  const coro = program.main({
+    clock,
+    args,
+    color,
+    out: (s) => process.stdout.write(s),
+    ...(progress === undefined ? {} : { progress }),
+  });
   try {
     if (program.mode === "sync") runSync(coro, { loop });
     else await run(coro, { loop });
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`${e.message}\n`);
+    return 2;
   } finally {
+    if (progressShown) process.stderr.write("\r\x1b[K");
     if (recorder !== null) {
       const file = traceArg!.startsWith("--trace=")
         ? traceArg!.slice("--trace=".length)

@@ -13,6 +13,16 @@ export interface DemoOptions {
   args: string[];
   /** Where the program prints (process.stdout.write in the CLI; a buffer in tests). */
   out: (text: string) => void;
+  /**
+   * Whether to print the seed programs' ANSI colours. The CLI turns them off for `--no-color`,
+   * when NO_COLOR is set, or when stdout is not a terminal; unset means off.
+   */
+  color?: boolean;
+  /**
+   * Where long runs report progress (the CLI: stderr, one line rewritten in place, and only
+   * when stderr is a terminal). Unset: no progress reports.
+   */
+  progress?: (text: string) => void;
 }
 
 export interface DemoProgram {
@@ -45,3 +55,51 @@ export function flag(args: string[], name: string): string | undefined {
 export function secs(ms: number): string {
   return (ms / 1000).toFixed(2);
 }
+
+/**
+ * Loop milliseconds as Python prints a float of seconds (`print(time.perf_counter())`): the
+ * shortest text that reads back the same number, with ".0" on whole numbers ("3.0", not "3").
+ */
+export function pyFloat(ms: number): string {
+  const s = ms / 1000;
+  return Number.isInteger(s) ? s.toFixed(1) : String(s);
+}
+
+/** The seed programs' ANSI colours: `colors[1] + text + colors[0]` in the Python originals. */
+export interface Palette {
+  /** "\x1b[0m": back to the terminal's colour (Python's colors[0]). */
+  reset: string;
+  red: string;
+  green: string;
+  cyan: string;
+  magenta: string;
+  blue: string;
+}
+
+const ANSI: Palette = {
+  reset: "\x1b[0m",
+  red: "\x1b[31m",
+  green: "\x1b[32m",
+  cyan: "\x1b[36m",
+  magenta: "\x1b[35m",
+  blue: "\x1b[34m",
+};
+const PLAIN: Palette = { reset: "", red: "", green: "", cyan: "", magenta: "", blue: "" };
+
+/** The colours to print with: the escape codes, or empty strings when colour is off. */
+export function palette(color: boolean | undefined): Palette {
+  return color === true ? ANSI : PLAIN;
+}
+
+/** Parse a whole number argument, or throw a UsageError naming the flag. */
+export function intArg(text: string | undefined, what: string): number {
+  const n = text === undefined ? Number.NaN : Number(text);
+  if (!Number.isSafeInteger(n)) {
+    throw new UsageError(`${what}: expected a whole number, got ${JSON.stringify(text ?? "")}`);
+  }
+  return n;
+}
+
+/** A demo program was given arguments it cannot use; the CLI prints the message, exit code 2. */
+export class UsageError extends Error {}
+Object.defineProperty(UsageError.prototype, "name", { value: "UsageError" });

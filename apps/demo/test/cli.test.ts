@@ -13,6 +13,41 @@ describe("the demo command line (built)", () => {
     expect(out).toMatch(/chess/);
   });
 
+  it("lists every program, each with its description", async () => {
+    const { PROGRAMS } = await import("../src/programs/index.js");
+    const out = demo();
+    for (const p of PROGRAMS) {
+      expect(out).toMatch(
+        new RegExp(`^  ${p.name} +${p.description.slice(0, 20).replace(/[()]/g, ".")}`, "m"),
+      );
+    }
+  });
+
+  it("prints colours only when asked: not into a pipe, --color forces, NO_COLOR wins", () => {
+    expect(demo("futures", "--virtual")).not.toContain("\x1b[");
+    expect(demo("futures", "--virtual", "--color")).toContain(
+      "\x1b[32mfoo will await the future\x1b[0m",
+    );
+    const env = { ...process.env, NO_COLOR: "1" };
+    const out = execFileSync(process.execPath, [cli, "futures", "--virtual"], {
+      encoding: "utf8",
+      env,
+    });
+    expect(out).toContain("foo will await the future\n");
+    expect(out).not.toContain("\x1b[");
+  });
+
+  it("a bad program argument exits with code 2 and says what to write", () => {
+    try {
+      demo("queue", "--virtual", "--producers", "3");
+      expect.unreachable();
+    } catch (e) {
+      const err = e as { status: number; stderr: string };
+      expect(err.status).toBe(2);
+      expect(err.stderr).toMatch(/use -p N \(producers\) and -c N \(consumers\)/);
+    }
+  });
+
   it("runs chess --virtual to the end at once", () => {
     expect(demo("chess", "--virtual")).toContain("Exhibition over after 1:00:55");
   });
@@ -24,7 +59,7 @@ describe("the demo command line (built)", () => {
     } catch (e) {
       const err = e as { status: number; stderr: string };
       expect(err.status).toBe(2);
-      expect(err.stderr).toMatch(/unknown demo program "nope". Known: count, sleepy, chess/);
+      expect(err.stderr).toMatch(/unknown demo program "nope". Known: count, sleepy, [a-z, -]+/);
     }
   });
 });

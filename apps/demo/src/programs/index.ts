@@ -1,7 +1,23 @@
 import type { DemoProgram } from "../program.js";
+import { chained } from "./chained.js";
 import { chess } from "./chess.js";
 import { count } from "./count.js";
+import { futures } from "./futures.js";
+import { queue } from "./queue.js";
+import { random } from "./random.js";
 import { sleepy } from "./sleepy.js";
+import { tasks } from "./tasks.js";
+import { threads } from "./threads.js";
 
 /** Every demo program, in the order `pnpm demo` lists them. */
-export const PROGRAMS: DemoProgram[] = [count, sleepy, chess];
+export const PROGRAMS: DemoProgram[] = [
+  count,
+  sleepy,
+  futures,
+  tasks,
+  chained,
+  queue,
+  random,
+  threads,
+  chess,
+];
