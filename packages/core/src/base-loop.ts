@@ -18,7 +18,8 @@
  * on the loop wakes it.
  *
  * Costs: callSoon O(1) (one Handle); task steps and future wake-ups O(1) with no allocation;
- * callLater O(log n); cancelling a timer O(1) (lazy purge); an iteration O(ready + due timers).
+ * callLater O(1) for a delay already in use, else O(log k) for k distinct delays (timer-queue.ts);
+ * cancelling a timer O(1) (lazy purge); an iteration O(ready + due timers × log k).
  */
 
 import type { Backend } from "./backend.js";
@@ -41,7 +42,7 @@ import { Handle, TimerHandle } from "./handle.js";
 import { ensureFuture } from "./interop.js";
 import { ReadyQueue } from "./ready-queue.js";
 import { Task, currentTask } from "./task.js";
-import { TimerHeap } from "./timer-heap.js";
+import { TimerQueue } from "./timer-queue.js";
 import type { LoopTracer } from "./tracing.js";
 
 /** asyncio's threshold: below this many timers, cancelled ones are only purged from the head. */
@@ -93,7 +94,7 @@ export class BaseEventLoop implements EventLoop {
   /** @internal */ readonly _backend: Backend;
   /** @internal */ readonly _ready = new ReadyQueue();
   /** @internal Invariant: every entry is a TimerHandle with `_scheduled === true`. */
-  readonly _timers = new TimerHeap<TimerHandle>();
+  readonly _timers = new TimerQueue<TimerHandle>();
   /** @internal Invariant: the number of heap entries whose handle is cancelled. */
   _cancelledTimers = 0;
   /** @internal */ _closed = false;
@@ -148,7 +149,7 @@ export class BaseEventLoop implements EventLoop {
         `callLater(${describe(ms)}): the delay must be a finite number of milliseconds (use callSoon for "now")`,
       );
     }
-    return this.callAt(this._backend.time() + ms, cb, ...args);
+    return this.#schedule(ms, this._backend.time() + ms, cb, args, "callLater");
   }
 
   callAt<A extends unknown[]>(when: number, cb: (...args: A) => void, ...args: A): TimerHandle {
@@ -157,11 +158,23 @@ export class BaseEventLoop implements EventLoop {
         `callAt(${describe(when)}): the time must be a finite loop time in ms (see loop.time())`,
       );
     }
+    return this.#schedule(Number.NaN, when, cb, args, "callAt");
+  }
+
+  /** `delay` is NaN for absolute times (callAt): those never share a per-delay list. */
+  #schedule(
+    delay: number,
+    when: number,
+    cb: (...args: any[]) => void,
+    args: unknown[],
+    where: string,
+  ): TimerHandle {
     this._checkClosed();
-    checkCallback(cb, "callAt");
+    checkCallback(cb, where);
     const h = new TimerHandle(when, cb, args, this, currentVars());
     h._scheduled = true;
-    this._timers.insert(when, h);
+    if (delay === delay) this._timers.insertAfter(delay, when, h);
+    else this._timers.insert(when, h);
     if (this._tracer !== null) this._tracer.timerScheduled?.(h, this._backend.time());
     if (this._parked) this.#wake();
     return h;

@@ -78,8 +78,10 @@ export class Handle implements Runnable {
 /** A callback scheduled for a time: `callLater`/`callAt` return one. */
 export class TimerHandle extends Handle {
   /** @internal */ readonly _when: number;
-  /** @internal Invariant: true while the handle is in the loop's timer heap. */
+  /** @internal Invariant: true while the handle is in the loop's timer queue. */
   _scheduled = false;
+  /** @internal The timer queue's scheduling order (FIFO among equal deadlines). */
+  _seq = 0;
 
   constructor(when: number, callback: Callback, args: unknown[], loop: EventLoop, vars: VarMap) {
     super(callback, args, loop, vars);
