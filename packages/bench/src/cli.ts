@@ -1,0 +1,91 @@
+#!/usr/bin/env node
+/**
+ * `pnpm bench [--quick] [--no-python] [--no-write] [--out DIR] [area…]`
+ *
+ * Runs the suites (all, or the named areas), prints the table, and writes
+ * `results/<date>.json` plus the HTML report beside it. Exit status: 0 when every scenario ran
+ * (missed targets included: the bench reports, it does not gate), 1 when a scenario failed
+ * with an error, 2 for bad arguments.
+ */
+
+import { formatTable, loadNote, runBench, tally, writeResults } from "./index.js";
+import { SUITES, UnknownAreaError } from "./suites/index.js";
+
+const USAGE = `usage: pnpm bench [--quick] [--no-python] [--no-write] [--out DIR] [area...]
+
+  --quick       every scenario briefly with small sizes (checks the suites work; no conclusions)
+  --no-python   skip the Python peers (asyncio, uvloop)
+  --no-write    print the table only; do not write results/<date>.json and .html
+  --out DIR     write the results there instead of packages/bench/results
+  area          one or more of: ${SUITES.map((s) => s.area).join(", ")} (default: all)
+  Environment: PYTHON (interpreter for the peers, default python3), BENCH_TMPDIR (files suite)`;
+
+interface Args {
+  quick: boolean;
+  python: boolean;
+  write: boolean;
+  out: string | undefined;
+  areas: string[];
+}
+
+function parseArgs(argv: readonly string[]): Args | string {
+  const a: Args = { quick: false, python: true, write: true, out: undefined, areas: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const x = argv[i]!;
+    if (x === "--quick") a.quick = true;
+    else if (x === "--no-python") a.python = false;
+    else if (x === "--no-write") a.write = false;
+    else if (x === "--out") {
+      const dir = argv[++i];
+      if (dir === undefined) return "--out needs a directory";
+      a.out = dir;
+    } else if (x === "--help" || x === "-h") return "";
+    else if (x === "--") continue;
+    else if (x.startsWith("-")) return `unknown option ${x}`;
+    else a.areas.push(x);
+  }
+  return a;
+}
+
+async function main(): Promise<number> {
+  const args = parseArgs(process.argv.slice(2));
+  if (typeof args === "string") {
+    if (args !== "") console.error(args);
+    console.error(USAGE);
+    return args === "" ? 0 : 2;
+  }
+  let results: Awaited<ReturnType<typeof runBench>>;
+  try {
+    results = await runBench({
+      quick: args.quick,
+      areas: args.areas,
+      ...(args.python ? {} : { python: false as const }),
+      log: (line) => process.stderr.write(`${line}\n`),
+    });
+  } catch (e) {
+    if (e instanceof UnknownAreaError) {
+      console.error(e.message);
+      return 2;
+    }
+    throw e;
+  }
+  console.log("");
+  console.log(formatTable(results.rows));
+  console.log(loadNote(results.machine));
+  console.log(
+    `${results.quick ? "quick run (sizes too small for conclusions), " : ""}took ${results.durationS.toFixed(0)} s`,
+  );
+  if (args.write) {
+    const { json, html } = writeResults(results, args.out);
+    console.log(`wrote ${json}\n      ${html}`);
+  }
+  return tally(results.rows).errors > 0 ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,160 @@
+/**
+ * Echo server child process for the echo suite: `node dist/echo-server.js <mode>`.
+ *
+ * HOW: it listens on 127.0.0.1 (a free port), prints one JSON line, then serves and answers the
+ * bench over stdin/stdout:
+ *
+ *   stdout  {"port": 40123}              or {"skip": "why this mode cannot run"} and exit
+ *   stdin   "cpu"   ─► stdout {"cpu_us": <this process's user+system CPU time so far>}
+ *           "exit" or end of stdin ─► exit (so a crashed bench leaves no server behind)
+ *
+ * Modes: `net` (plain Node: 'data' ─► write), `protocol` (aioloop SelectorLoop transport and
+ * protocol, asyncio's Protocol echo), `streams` (aioloop startServer, read ─► write ─► drain).
+ *
+ * WHY a separate process: the bench compares SERVER CPU per request, and the client (in the bench
+ * process) saturates first on small machines; a process of its own makes the server's CPU time
+ * exact and keeps the client's work out of it. The packages are imported by name (their built
+ * dist), as a user's program would.
+ */
+
+import * as net from "node:net";
+import { createInterface } from "node:readline";
+
+/** Bytes a streams-mode reader asks for at once (what asyncio's examples use). */
+const READ_CHUNK = 64 * 1024;
+
+type Mode = "net" | "protocol" | "streams";
+
+function say(obj: object): void {
+  process.stdout.write(`${JSON.stringify(obj)}\n`);
+}
+
+function control(): void {
+  const rl = createInterface({ input: process.stdin });
+  rl.on("line", (line) => {
+    const cmd = line.trim();
+    if (cmd === "cpu") {
+      const u = process.cpuUsage();
+      say({ cpu_us: u.user + u.system });
+    } else if (cmd === "exit") {
+      process.exit(0);
+    }
+  });
+  rl.on("close", () => process.exit(0));
+}
+
+function serveNet(): void {
+  const server = net.createServer((c) => {
+    c.on("data", (d) => c.write(d));
+    c.on("error", () => c.destroy());
+  });
+  server.listen(0, "127.0.0.1", () => {
+    say({ port: (server.address() as net.AddressInfo).port });
+    control();
+  });
+}
+
+interface TransportLike {
+  write(data: Uint8Array): void;
+}
+interface ReaderLike {
+  read(n: number): Generator<unknown, Uint8Array, unknown>;
+}
+interface WriterLike {
+  write(data: Uint8Array): void;
+  drain(): Generator<unknown, void, unknown>;
+  close(): void;
+}
+interface ServerLike {
+  address(): { port?: number } | null;
+}
+
+async function serveAioloop(mode: "protocol" | "streams"): Promise<void> {
+  const core = await import("@aioloop/core");
+  const sel = (await import("@aioloop/selector-loop")) as Record<string, unknown>;
+  const run = sel["run"] as
+    | ((main: () => Generator<unknown, unknown, unknown>) => Promise<unknown>)
+    | undefined;
+  if (typeof run !== "function") {
+    say({ skip: "@aioloop/selector-loop does not export run()" });
+    return;
+  }
+  const createServerFn = sel["createServer"];
+  const startServer = sel["startServer"];
+  if (mode === "streams" && typeof startServer !== "function") {
+    say({ skip: "@aioloop/selector-loop does not export startServer() yet" });
+    return;
+  }
+  await run(function* () {
+    let server: ServerLike;
+    if (mode === "protocol") {
+      class Echo {
+        transport: TransportLike | null = null;
+        connectionMade(t: TransportLike): void {
+          this.transport = t;
+        }
+        dataReceived(data: Uint8Array): void {
+          this.transport!.write(data);
+        }
+      }
+      const loop = core.getRunningLoop() as unknown as Record<string, unknown>;
+      const make =
+        typeof createServerFn === "function"
+          ? (createServerFn as (...a: unknown[]) => Generator<unknown, ServerLike, unknown>)
+          : typeof loop["createServer"] === "function"
+            ? (
+                loop["createServer"] as (...a: unknown[]) => Generator<unknown, ServerLike, unknown>
+              ).bind(loop)
+            : null;
+      if (make === null) {
+        say({ skip: "@aioloop/selector-loop has no createServer() (export or loop method) yet" });
+        return;
+      }
+      server = yield* make(() => new Echo(), "127.0.0.1", 0);
+    } else {
+      function* onClient(
+        reader: ReaderLike,
+        writer: WriterLike,
+      ): Generator<unknown, void, unknown> {
+        try {
+          for (;;) {
+            const data = yield* reader.read(READ_CHUNK);
+            if (data.length === 0) break;
+            writer.write(data);
+            yield* writer.drain();
+          }
+        } catch {
+          // a reset connection ends this client, not the server
+        } finally {
+          writer.close();
+        }
+      }
+      server = yield* (startServer as (...a: unknown[]) => Generator<unknown, ServerLike, unknown>)(
+        onClient,
+        { host: "127.0.0.1", port: 0 },
+      );
+    }
+    const port = server.address()?.port;
+    say({ port });
+    control();
+    const forever = core.getRunningLoop().createFuture<void>();
+    yield* forever; // until the bench says exit
+  });
+}
+
+const mode = process.argv[2] as Mode | undefined;
+switch (mode) {
+  case "net":
+    serveNet();
+    break;
+  case "protocol":
+  case "streams":
+    serveAioloop(mode).catch((e: unknown) => {
+      say({ skip: `server failed: ${e instanceof Error ? e.message : String(e)}` });
+      process.exit(1);
+    });
+    break;
+  default:
+    say({ skip: `unknown mode ${String(mode)}: use net, protocol or streams` });
+    process.exit(2);
+}

@@ -1,0 +1,368 @@
+/**
+ * The harness: scenarios, contenders, and how they are measured into table rows.
+ *
+ * HOW: a Scenario pairs our code ("ours") with what a user would write instead: first the native
+ * baseline (Promises, setTimeout, net, fs), then peers (Effection, co, Python's asyncio and
+ * uvloop). Each in-process contender is a function that runs one BATCH of `ops` operations;
+ * tinybench times the batches (warm-up first, then as many batches as the time budget allows,
+ * at least `minIterations`). Out-of-process contenders (echo servers, Python) hand back their own
+ * samples. Every sample becomes nanoseconds per operation.
+ *
+ *   round 0:  ours ─► baseline ─► peer…      (warm-up in round 0 only)
+ *   round 1:  peer… ─► baseline ─► ours      (reversed: load drift hits every side alike)
+ *   round 2:  ours ─► baseline ─► peer…
+ *        └─ samples pooled per contender ─► Stats ─► Row per comparison (ratio, target, verdict)
+ *
+ * WHY batches: one `await null` takes tens of nanoseconds, far below the timer's grain, so a
+ * sample is the mean over thousands of operations; the spread between batches is what the table
+ * reports. WHY a fresh Bench per contender and round: a contender that throws must not take its
+ * neighbours down, and rounds must interleave. A garbage collection is forced (when the process
+ * allows it) before each contender so one side's garbage is not collected on the other's clock.
+ */
+
+import * as v8 from "node:v8";
+import * as vm from "node:vm";
+import { Bench, type Fn } from "tinybench";
+import {
+  type Ratio,
+  type Stats,
+  type Target,
+  type Verdict,
+  judge,
+  ratioOf,
+  summarize,
+  trustNotes,
+} from "./stats.js";
+
+/** What a sample measures. */
+export type Metric =
+  /** Elapsed time of the batch. */
+  | "wall"
+  /** CPU time of this process (all threads) during the batch: waiting does not count. */
+  | "cpu"
+  /** CPU time of a server process per request, measured by that process (echo). */
+  | "server-cpu";
+
+/** One side of a comparison. Exactly one of `run`, `samples` or `skip` says how it is measured. */
+export interface Contender {
+  /** As the table shows it: "aioloop", "await null", "effection", "asyncio (python)". */
+  readonly name: string;
+  /** One batch of the scenario's `ops` operations, measured in this process. */
+  readonly run?: () => unknown;
+  /** Samples in ns/op measured elsewhere (another process, another language). */
+  readonly samples?: () => Promise<number[]>;
+  /** Why this contender is not measured (missing export, python without uvloop…). */
+  readonly skip?: string;
+  /**
+   * Operations per batch of THIS contender when it differs from the scenario's `ops` (a peer a
+   * thousand times slower runs smaller batches so that its samples take seconds, not minutes).
+   */
+  readonly ops?: number;
+}
+
+/** A contender that our code is compared with, and the target our ratio against it must meet. */
+export interface Comparison extends Contender {
+  readonly role: "baseline" | "peer";
+  /** null: the row is for information only. */
+  readonly target: Target | null;
+}
+
+/** One benchmark: our code, the native baseline (first of `compare`), peers after it. */
+export interface Scenario {
+  /** Stable id, "<area>.<name>" (results files are compared by it). */
+  readonly id: string;
+  readonly title: string;
+  /** What one operation is ("switch", "timer", "request"): the unit of ns/op. */
+  readonly unit: string;
+  /** Operations per batch of the in-process contenders. */
+  readonly ops: number;
+  readonly metric: Metric;
+  readonly ours: Contender;
+  readonly compare: readonly Comparison[];
+  /** Long batches (hundreds of ms): fewer of them. */
+  readonly heavy?: boolean;
+  /** Shown under the table (what exactly is compared). */
+  readonly note?: string;
+}
+
+/** What suites get when they open. */
+export interface SuiteContext {
+  readonly quick: boolean;
+  /** Progress lines (stderr in the CLI, silent in tests). */
+  readonly log: (line: string) => void;
+  /** Python peers, or null when disabled (`--no-python`). */
+  readonly python: import("./python.js").PythonPeers | null;
+}
+
+/** An opened suite: its scenarios and the cleanup of whatever it set up (files, servers). */
+export interface OpenSuite {
+  readonly scenarios: readonly Scenario[];
+  close(): Promise<void>;
+}
+
+/** One area of the benchmark ("tasks", "timers", …), runnable alone with `pnpm bench <area>`. */
+export interface Suite {
+  readonly area: string;
+  readonly title: string;
+  open(ctx: SuiteContext): Promise<OpenSuite>;
+}
+
+/** How long and how often to measure. */
+export interface MeasureOptions {
+  /** Interleaved rounds (samples are pooled). */
+  readonly rounds: number;
+  /** Time budget per contender per round, in ms (0: iterations only). */
+  readonly timeMs: number;
+  /** Batches per contender per round, at least. */
+  readonly minIterations: number;
+  /** Warm-up budget in ms and batches (round 0 only); 0 batches: no warm-up. */
+  readonly warmupMs: number;
+  readonly warmupIterations: number;
+  /** Whether rows get notes about noisy or thin samples (off in --quick, where all are thin). */
+  readonly trustNotes: boolean;
+}
+
+/**
+ * Full runs: 3 rounds of 400 ms per contender (about 2.5 s per contender with warm-up), at least
+ * 5 batches per round so even the slowest batch gives 15 samples.
+ */
+export const FULL: MeasureOptions = {
+  rounds: 3,
+  timeMs: 400,
+  minIterations: 5,
+  warmupMs: 200,
+  warmupIterations: 3,
+  trustNotes: true,
+};
+
+/** Heavy scenarios (batches of 100+ ms): the same number of samples, no time budget to fill. */
+export const FULL_HEAVY: MeasureOptions = {
+  rounds: 3,
+  timeMs: 0,
+  minIterations: 4,
+  warmupMs: 0,
+  warmupIterations: 1,
+  trustNotes: true,
+};
+
+/** `--quick`: every contender runs twice, once to warm up and once measured. */
+export const QUICK: MeasureOptions = {
+  rounds: 1,
+  timeMs: 0,
+  minIterations: 2,
+  warmupMs: 0,
+  warmupIterations: 1,
+  trustNotes: false,
+};
+
+/** A table row: our code against one comparison of one scenario. */
+export interface Row {
+  readonly area: string;
+  readonly scenario: string;
+  readonly title: string;
+  readonly unit: string;
+  readonly metric: Metric;
+  readonly ours: { readonly name: string; readonly stats: Stats | null };
+  readonly other: {
+    readonly name: string;
+    readonly role: "baseline" | "peer";
+    readonly stats: Stats | null;
+  };
+  readonly ratio: Ratio | null;
+  readonly target: Target | null;
+  readonly verdict: Verdict;
+  readonly notes: readonly string[];
+}
+
+const forceGc: (() => void) | null = (() => {
+  try {
+    v8.setFlagsFromString("--expose-gc");
+    return vm.runInNewContext("gc") as () => void;
+  } catch {
+    return null;
+  }
+})();
+
+/** Wrap a batch so that tinybench records this process's CPU time instead of elapsed time. */
+function cpuTimed(run: () => unknown): Fn {
+  return async () => {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    await run();
+    const d = process.cpuUsage(c0);
+    return {
+      overriddenDuration: (d.user + d.system) / 1000,
+      overriddenIterationCost: performance.now() - t0,
+    };
+  };
+}
+
+/** Samples in ms per batch of one contender for one round. */
+async function oneRound(
+  c: Contender,
+  metric: Metric,
+  opts: MeasureOptions,
+  warm: boolean,
+): Promise<number[]> {
+  const bench = new Bench({
+    time: opts.timeMs,
+    iterations: opts.minIterations,
+    warmup: warm && opts.warmupIterations > 0,
+    warmupTime: opts.warmupMs,
+    warmupIterations: opts.warmupIterations,
+    retainSamples: true,
+    throws: true,
+  });
+  const run = c.run!;
+  // Always an async function: tinybench would otherwise call `run` once, unawaited, to find out
+  // whether it returns a Promise, and that stray batch would overlap the measured ones (and
+  // two host-driven loops cannot run at once). The extra await costs one microtask per batch.
+  const timed: Fn =
+    metric === "cpu"
+      ? cpuTimed(run)
+      : async () => {
+          await run();
+        };
+  bench.add(c.name, timed, { async: true });
+  forceGc?.();
+  const [task] = await bench.run();
+  const r = task!.result;
+  if (r.state === "errored") throw r.error;
+  if (r.state !== "completed") throw new Error(`${c.name}: tinybench ended in state ${r.state}`);
+  return [...(r.latency.samples ?? [])];
+}
+
+type Measured =
+  | { readonly kind: "ok"; readonly stats: Stats }
+  | { readonly kind: "skipped"; readonly why: string }
+  | { readonly kind: "error"; readonly message: string };
+
+function describeError(e: unknown): string {
+  if (e instanceof Error) return `${e.name}: ${e.message}`;
+  return String(e);
+}
+
+/**
+ * Measure one scenario and turn it into rows (one per comparison). Never throws for a failing
+ * contender: the row says "error" with the message, so one broken scenario cannot hide the rest.
+ */
+export async function measureScenario(
+  area: string,
+  s: Scenario,
+  opts: MeasureOptions,
+): Promise<Row[]> {
+  const all: Contender[] = [s.ours, ...s.compare];
+  const inProcess = all.filter((c) => c.skip === undefined && c.run !== undefined);
+  const samplesMs = new Map<Contender, number[]>();
+  const errors = new Map<Contender, string>();
+  if (s.ours.skip === undefined) {
+    for (let round = 0; round < opts.rounds; round++) {
+      const order = round % 2 === 0 ? inProcess : [...inProcess].reverse();
+      for (const c of order) {
+        if (errors.has(c)) continue;
+        try {
+          const got = await oneRound(c, s.metric, opts, round === 0);
+          samplesMs.set(c, [...(samplesMs.get(c) ?? []), ...got]);
+        } catch (e) {
+          errors.set(c, describeError(e));
+        }
+      }
+    }
+  }
+  const measured = new Map<Contender, Measured>();
+  for (const c of all) {
+    if (s.ours.skip !== undefined) {
+      measured.set(c, { kind: "skipped", why: s.ours.skip });
+    } else if (c.skip !== undefined) {
+      measured.set(c, { kind: "skipped", why: c.skip });
+    } else if (errors.has(c)) {
+      measured.set(c, { kind: "error", message: errors.get(c)! });
+    } else if (c.samples !== undefined) {
+      try {
+        const ns = await c.samples();
+        measured.set(c, { kind: "ok", stats: summarize(ns) });
+      } catch (e) {
+        measured.set(c, { kind: "error", message: describeError(e) });
+      }
+    } else if (c.run !== undefined) {
+      try {
+        const ms = samplesMs.get(c) ?? [];
+        const ops = c.ops ?? s.ops;
+        measured.set(c, { kind: "ok", stats: summarize(ms.map((x) => (x * 1e6) / ops)) });
+      } catch (e) {
+        measured.set(c, { kind: "error", message: describeError(e) });
+      }
+    } else {
+      measured.set(c, { kind: "error", message: `${c.name}: neither run, samples nor skip given` });
+    }
+  }
+  const ours = measured.get(s.ours)!;
+  // When our side cannot run, one row says why; a row per peer would repeat it.
+  const compared = ours.kind === "skipped" ? s.compare.slice(0, 1) : s.compare;
+  return compared.map((c): Row => {
+    const other = measured.get(c)!;
+    const base = {
+      area,
+      scenario: s.id,
+      title: s.title,
+      unit: s.unit,
+      metric: s.metric,
+      ours: { name: s.ours.name, stats: ours.kind === "ok" ? ours.stats : null },
+      other: { name: c.name, role: c.role, stats: other.kind === "ok" ? other.stats : null },
+      target: c.target,
+    };
+    if (ours.kind === "error") {
+      return { ...base, ratio: null, verdict: { kind: "error", message: ours.message }, notes: [] };
+    }
+    if (other.kind === "error") {
+      return {
+        ...base,
+        ratio: null,
+        verdict: { kind: "error", message: other.message },
+        notes: [],
+      };
+    }
+    if (ours.kind === "skipped" || other.kind === "skipped") {
+      const why = ours.kind === "skipped" ? ours.why : (other as { why: string }).why;
+      return { ...base, ratio: null, verdict: { kind: "skipped", why }, notes: [] };
+    }
+    const ratio = ratioOf(ours.stats, other.stats);
+    const notes = opts.trustNotes ? trustNotes(ours.stats, other.stats) : [];
+    if (ratio === null) notes.push(`${c.name} measured no time: batch too small to compare`);
+    return { ...base, ratio, verdict: judge(ratio, c.target), notes };
+  });
+}
+
+/** Run whole suites, one scenario at a time, closing each suite even when a scenario fails. */
+export async function runSuites(
+  suites: readonly Suite[],
+  ctx: SuiteContext,
+  opts: { readonly normal: MeasureOptions; readonly heavy: MeasureOptions },
+): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const suite of suites) {
+    ctx.log(`── ${suite.area}: ${suite.title}`);
+    const t0 = performance.now();
+    const open = await suite.open(ctx);
+    try {
+      for (const s of open.scenarios) {
+        const t1 = performance.now();
+        const got = await measureScenario(suite.area, s, s.heavy ? opts.heavy : opts.normal);
+        rows.push(...got);
+        ctx.log(`   ${s.id.padEnd(34)} ${((performance.now() - t1) / 1000).toFixed(1)} s`);
+      }
+    } finally {
+      await open.close();
+    }
+    ctx.log(`   (${suite.area}: ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  }
+  return rows;
+}
+
+/** Shorthand for the `<= Nx` targets of the issue. */
+export function atMost(max: number): Target {
+  return { max, label: `<= ${max}x` };
+}
+
+/** The target against a peer: strictly ahead of it. */
+export const AHEAD: Target = { max: 1, label: "ahead" };

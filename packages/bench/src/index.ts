@@ -1,0 +1,130 @@
+/**
+ * @aioloop/bench as a library: run suites and get results, format them as a table or an HTML
+ * report. The CLI (cli.ts) is a thin layer over `runBench`; the tests call it directly.
+ *
+ * @example
+ * import { runBench, formatTable } from "@aioloop/bench";
+ * const results = await runBench({ quick: true, areas: ["tasks"] });
+ * console.log(formatTable(results.rows));
+ *
+ * @packageDocumentation
+ */
+
+import {
+  FULL,
+  FULL_HEAVY,
+  type MeasureOptions,
+  QUICK,
+  type Row,
+  type SuiteContext,
+  runSuites,
+} from "./harness.js";
+import { PythonPeers } from "./python.js";
+import { type Results, RESULTS_VERSION, machineInfo } from "./results.js";
+import { selectSuites } from "./suites/index.js";
+
+export {
+  AHEAD,
+  type Comparison,
+  type Contender,
+  FULL,
+  FULL_HEAVY,
+  type MeasureOptions,
+  type Metric,
+  QUICK,
+  type Row,
+  type Scenario,
+  type Suite,
+  type SuiteContext,
+  atMost,
+  measureScenario,
+  runSuites,
+} from "./harness.js";
+export { PythonPeers, pythonComparisons } from "./python.js";
+export { renderChart, renderReport, escapeHtml } from "./report.js";
+export {
+  type MachineInfo,
+  type Results,
+  RESULTS_DIR,
+  loadNote,
+  machineInfo,
+  stemOf,
+  writeResults,
+} from "./results.js";
+export {
+  MIN_TRUSTED_SAMPLES,
+  NOISY_SPREAD,
+  type Ratio,
+  type Stats,
+  type Target,
+  type Verdict,
+  judge,
+  quantile,
+  ratioOf,
+  summarize,
+  trustNotes,
+} from "./stats.js";
+export { SUITES, UnknownAreaError, selectSuites } from "./suites/index.js";
+export {
+  formatDuration,
+  formatPer,
+  formatRatio,
+  formatStats,
+  formatTable,
+  formatVerdict,
+  tally,
+} from "./table.js";
+
+/** Options of `runBench`. */
+export interface BenchOptions {
+  /** Every scenario briefly, with small sizes (for CI: checks the suites work, not speed). */
+  readonly quick?: boolean;
+  /** Areas to run ("tasks", "sync", "timers", "echo", "files"); all when empty. */
+  readonly areas?: readonly string[];
+  /** The Python interpreter for the peers, or false to skip them. Default: $PYTHON or "python3". */
+  readonly python?: string | false;
+  /** Progress lines. Default: none. */
+  readonly log?: (line: string) => void;
+  /** Override how long each contender is measured (tests use tiny counts). */
+  readonly measure?: { readonly normal: MeasureOptions; readonly heavy: MeasureOptions };
+}
+
+/** Python rounds per scenario: as many samples as a full in-process run gives at least. */
+const PYTHON_ROUNDS_FULL = 5;
+const PYTHON_ROUNDS_QUICK = 1;
+
+/**
+ * Run the selected suites and return every row with the machine it ran on. Throws
+ * UnknownAreaError for an unknown area; a failing scenario becomes an "error" row instead.
+ */
+export async function runBench(opts: BenchOptions = {}): Promise<Results> {
+  const quick = opts.quick ?? false;
+  const suites = selectSuites(opts.areas ?? []);
+  const pythonCmd = opts.python === undefined ? (process.env.PYTHON ?? "python3") : opts.python;
+  const ctx: SuiteContext = {
+    quick,
+    log: opts.log ?? (() => {}),
+    python:
+      pythonCmd === false
+        ? null
+        : new PythonPeers(pythonCmd, quick ? PYTHON_ROUNDS_QUICK : PYTHON_ROUNDS_FULL),
+  };
+  const started = new Date();
+  const machine = machineInfo();
+  const t0 = performance.now();
+  const rows: Row[] = await runSuites(
+    suites,
+    ctx,
+    opts.measure ?? (quick ? { normal: QUICK, heavy: QUICK } : { normal: FULL, heavy: FULL_HEAVY }),
+  );
+  machine.loadEnd = machineInfo().loadStart;
+  return {
+    version: RESULTS_VERSION,
+    started: started.toISOString(),
+    durationS: (performance.now() - t0) / 1000,
+    quick,
+    areas: suites.map((s) => s.area),
+    machine,
+    rows,
+  };
+}
