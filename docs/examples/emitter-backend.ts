@@ -41,7 +41,8 @@ export class EmitterBackend implements Backend {
   park(timeoutMs: number, resume: () => void): void {
     this.#resume = resume;
     if (this.#pending.length > 0) timeoutMs = 0; // events are already waiting
-    if (timeoutMs !== Number.POSITIVE_INFINITY) this.#timer = setTimeout(() => this.#fire(), Math.max(0, timeoutMs));
+    if (timeoutMs !== Number.POSITIVE_INFINITY)
+      this.#timer = setTimeout(() => this.#fire(), Math.max(0, timeoutMs));
   }
 
   unpark(): void {

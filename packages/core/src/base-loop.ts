@@ -173,7 +173,7 @@ export class BaseEventLoop implements EventLoop {
     checkCallback(cb, where);
     const h = new TimerHandle(when, cb, args, this, currentVars());
     h._scheduled = true;
-    if (delay === delay) this._timers.insertAfter(delay, when, h);
+    if (!Number.isNaN(delay)) this._timers.insertAfter(delay, when, h);
     else this._timers.insert(when, h);
     if (this._tracer !== null) this._tracer.timerScheduled?.(h, this._backend.time());
     if (this._parked) this.#wake();

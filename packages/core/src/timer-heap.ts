@@ -382,7 +382,7 @@ export class TimerHeap<T> {
     for (;;) {
       const first = index * ARITY + 1;
       if (first >= n) break;
-      const end = first + ARITY < n ? first + ARITY : n;
+      const end = Math.min(first + ARITY, n);
       let best = first;
       let bestWhen = when[first];
       for (let c = first + 1; c < end; c++) {

@@ -2,7 +2,14 @@
 import { EventEmitter } from "node:events";
 import { describe, expect, it } from "vitest";
 import { EmitterLoop, nextEvent } from "../../../docs/examples/emitter-backend.js";
-import { InvalidStateError, TimeoutError, createTask, gather, sleep, waitFor } from "../src/index.js";
+import {
+  InvalidStateError,
+  TimeoutError,
+  createTask,
+  gather,
+  sleep,
+  waitFor,
+} from "../src/index.js";
 
 describe("docs/write-a-backend.md: EmitterBackend", () => {
   it("runs timers, tasks and emitter events together, in asyncio's order", async () => {
