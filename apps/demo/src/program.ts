@@ -51,6 +51,42 @@ export function flag(args: string[], name: string): string | undefined {
   return undefined;
 }
 
+/**
+ * The arguments that are not flags: `args` minus every `--name value` pair for the flags in
+ * `valued` (and `--name=value`, and bare `-x` switches).
+ */
+export function positionals(args: string[], valued: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (valued.some((name) => a === `--${name}` || a === `-${name}`)) i++;
+    else if (!a.startsWith("-") || a === "-") out.push(a);
+  }
+  return out;
+}
+
+/** Binary size suffixes `parseSize` understands (K = KiB, as dd and head do). */
+const SIZE_UNITS: Record<string, number> = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
+/** "4096", "32K", "64KiB", "1M", "2g": a byte count; UsageError for anything else. */
+export function parseSize(text: string, what: string): number {
+  const m = /^(\d+)\s*([kmg]?)(?:i?b)?$/i.exec(text.trim());
+  if (m === null) {
+    throw new UsageError(
+      `${what}: expected a size such as 4096, 32K or 1M, got ${JSON.stringify(text)}`,
+    );
+  }
+  return Number(m[1]) * SIZE_UNITS[m[2]!.toLowerCase()]!;
+}
+
+/** A byte count as people read it: "832 B", "32.0 KiB", "1.50 MiB". */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KiB`;
+  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(2)} MiB`;
+  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
+}
+
 /** Seconds with two decimals, as the seed programs print them. */
 export function secs(ms: number): string {
   return (ms / 1000).toFixed(2);

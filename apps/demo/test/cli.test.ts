@@ -16,11 +16,12 @@ describe("the demo command line (built)", () => {
   it("lists every program, each with its description", async () => {
     const { PROGRAMS } = await import("../src/programs/index.js");
     const out = demo();
+    const lines = out.split("\n");
+    const width = Math.max(...PROGRAMS.map((p) => p.name.length));
     for (const p of PROGRAMS) {
-      expect(out).toMatch(
-        new RegExp(`^  ${p.name} +${p.description.slice(0, 20).replace(/[()]/g, ".")}`, "m"),
-      );
+      expect(lines).toContainEqual(`  ${p.name.padEnd(width)}  ${p.description}`);
     }
+    expect(PROGRAMS.length).toBeGreaterThanOrEqual(11);
   });
 
   it("prints colours only when asked: not into a pipe, --color forces, NO_COLOR wins", () => {

@@ -3,11 +3,13 @@ import { chained } from "./chained.js";
 import { chess } from "./chess.js";
 import { count } from "./count.js";
 import { futures } from "./futures.js";
+import { grep } from "./grep.js";
 import { queue } from "./queue.js";
 import { random } from "./random.js";
 import { sleepy } from "./sleepy.js";
 import { tasks } from "./tasks.js";
 import { threads } from "./threads.js";
+import { urandom } from "./urandom.js";
 
 /** Every demo program, in the order `pnpm demo` lists them. */
 export const PROGRAMS: DemoProgram[] = [
@@ -19,5 +21,7 @@ export const PROGRAMS: DemoProgram[] = [
   queue,
   random,
   threads,
+  urandom,
+  grep,
   chess,
 ];
