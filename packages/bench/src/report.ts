@@ -6,9 +6,10 @@
  * 1x to the ratio: left of the line our code is faster, right of it slower. The quartile range
  * of the ratio is a whisker, the target a black tick, the colour the verdict:
  *
- *   task switch vs await null      │        ████████┼──┤  1.52x     (red: target 1x missed)
- *   spawn + join vs Promise.all  ├─████████████████│            0.42x     (green: met)
- *                                0.1x             1x          10x
+ *   task switch: yield* sleep(0) (per switch)
+ *            vs await null        │        ████████┼──┤  1.52x     (red: target 1x missed)
+ *            vs effection     ├─████████████████│            0.04x     (green: ahead)
+ *                             0.1x             1x          10x
  *
  * WHY a log axis: ratios run from 1/30 (timers) to 30x (event chains); on a linear axis every
  * "faster" bar would be a sliver. WHY no JavaScript: the file is archived beside the JSON and
@@ -20,7 +21,7 @@ import { type Results, loadNote } from "./results.js";
 import { formatPer, formatRatio, formatStats, formatVerdict, tally } from "./table.js";
 
 /** Chart geometry (px). */
-const LABEL_WIDTH = 430;
+const LABEL_WIDTH = 340;
 const PLOT_WIDTH = 470;
 const VALUE_WIDTH = 70;
 const ROW_HEIGHT = 22;
@@ -29,7 +30,10 @@ const AXIS_HEIGHT = 26;
 const MIN_RATIO = 1 / 1000;
 const MAX_RATIO = 1000;
 /** Labels longer than this are cut (the full text is in the bar's tooltip). */
-const MAX_LABEL_CHARS = 68;
+const MAX_LABEL_CHARS = 52;
+/** Scenario titles span the whole chart; skip reasons the plot area. */
+const MAX_TITLE_CHARS = 120;
+const MAX_SKIP_CHARS = 80;
 /** Grid lines, where they fall inside the domain. */
 const GRID = [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30, 100, 300, 1000];
 
@@ -56,9 +60,24 @@ function clamp(r: number): number {
   return Math.min(MAX_RATIO, Math.max(MIN_RATIO, r));
 }
 
-function rowLabel(r: Row): string {
-  const full = `${r.title} vs ${r.other.name}`;
-  return full.length > MAX_LABEL_CHARS ? `${full.slice(0, MAX_LABEL_CHARS - 1)}…` : full;
+function cut(s: string, max: number): string {
+  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+}
+
+/** Chart lines: a title line per scenario, then one bar line per comparison. */
+type ChartLine = { readonly title: string } | { readonly row: Row };
+
+function chartLines(rows: readonly Row[]): ChartLine[] {
+  const out: ChartLine[] = [];
+  let scenario = "";
+  for (const r of rows) {
+    if (r.scenario !== scenario) {
+      scenario = r.scenario;
+      out.push({ title: `${r.title} (per ${formatPer(r.unit, r.metric)})` });
+    }
+    out.push({ row: r });
+  }
+  return out;
 }
 
 /** The SVG bar chart of one area's rows. */
@@ -74,7 +93,8 @@ export function renderChart(rows: readonly Row[]): string {
   const x = (ratio: number) =>
     LABEL_WIDTH + ((Math.log(clamp(ratio)) - lo) / (hi - lo)) * PLOT_WIDTH;
   const width = LABEL_WIDTH + PLOT_WIDTH + VALUE_WIDTH;
-  const height = rows.length * ROW_HEIGHT + AXIS_HEIGHT;
+  const lines = chartLines(rows);
+  const height = lines.length * ROW_HEIGHT + AXIS_HEIGHT;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img">`,
   ];
@@ -87,14 +107,21 @@ export function renderChart(rows: readonly Row[]): string {
       `<text x="${gx.toFixed(1)}" y="${height - 8}" text-anchor="middle" class="axis">${g}x</text>`,
     );
   }
-  rows.forEach((r, i) => {
+  lines.forEach((line, i) => {
     const y = i * ROW_HEIGHT;
     const mid = y + ROW_HEIGHT / 2;
+    if ("title" in line) {
+      parts.push(
+        `<text x="4" y="${mid + 5}" class="title">${escapeHtml(cut(line.title, MAX_TITLE_CHARS))}</text>`,
+      );
+      return;
+    }
+    const r = line.row;
     const tip = escapeHtml(
       `${r.title} vs ${r.other.name}: ${formatRatio(r.ratio?.value ?? null)} (${formatVerdict(r.verdict)})`,
     );
     parts.push(
-      `<text x="${LABEL_WIDTH - 8}" y="${mid + 4}" text-anchor="end" class="label"><title>${tip}</title>${escapeHtml(rowLabel(r))}</text>`,
+      `<text x="${LABEL_WIDTH - 8}" y="${mid + 4}" text-anchor="end" class="label"><title>${tip}</title>${escapeHtml(cut(`vs ${r.other.name}`, MAX_LABEL_CHARS))}</text>`,
     );
     if (r.ratio === null) {
       const why =
@@ -104,7 +131,7 @@ export function renderChart(rows: readonly Row[]): string {
             ? `error: ${r.verdict.message}`
             : "no ratio";
       parts.push(
-        `<text x="${LABEL_WIDTH + 6}" y="${mid + 4}" class="skip"><title>${escapeHtml(why)}</title>${escapeHtml(why.slice(0, 80))}</text>`,
+        `<text x="${LABEL_WIDTH + 6}" y="${mid + 4}" class="skip"><title>${escapeHtml(why)}</title>${escapeHtml(cut(why, MAX_SKIP_CHARS))}</text>`,
       );
       return;
     }
@@ -174,6 +201,7 @@ h1 { font-size: 1.5em; } h2 { margin-top: 2em; border-bottom: 1px solid #ccc; }
 table { border-collapse: collapse; margin-top: 1em; font-size: 12.5px; }
 td, th { border-bottom: 1px solid #eee; padding: 3px 8px; text-align: left; vertical-align: top; }
 small { color: #777; } .label { font: 12px system-ui, sans-serif; fill: #222; }
+.title { font: bold 12.5px system-ui, sans-serif; fill: #111; }
 .axis, .value { font: 11px system-ui, sans-serif; fill: #555; } .skip { font: italic 11px system-ui, sans-serif; fill: #888; }
 .v-met { color: ${COLOURS.met}; font-weight: bold; } .v-missed { color: ${COLOURS.missed}; font-weight: bold; }
 .v-unsure { color: #b28704; } .v-error { color: ${COLOURS.error}; font-weight: bold; }

@@ -126,9 +126,10 @@ export function trustNotes(ours: Stats, other: Stats): string[] {
   const notes: string[] = [];
   const wide = (s: Stats) => s.spread > NOISY_SPREAD;
   if (wide(ours) || wide(other)) {
-    const pct = (s: Stats) => `${Math.round(s.spread * 100)}%`;
+    // One wording for every noisy row (the table prints each note once); the ± of each side
+    // already says how wide it was.
     notes.push(
-      `spread too wide to trust (IQR ${pct(ours)} / ${pct(other)} of the median; rerun on a quiet machine)`,
+      `spread too wide to trust: the middle half of one side's batches spans over ${Math.round(NOISY_SPREAD * 100)}% of its median (rerun on a quiet machine)`,
     );
   }
   if (Math.min(ours.n, other.n) < MIN_TRUSTED_SAMPLES) {
