@@ -61,6 +61,12 @@ import { HEADER, MSG, OP, OP_NAMES, SLOT, STATUS, WAKE_FLAG, WAKE_SET } from "./
  * and go to whichever worker frees up first.
  */
 export const MAX_JOBS_PER_WORKER = 64;
+/**
+ * A worker is topped up only once it holds fewer than this many jobs: refills then come in
+ * batches of at least MAX_JOBS_PER_WORKER - REFILL_BELOW jobs, instead of one small message per
+ * answer that comes back.
+ */
+export const REFILL_BELOW = MAX_JOBS_PER_WORKER / 2;
 /** Start another worker (up to `size`) for every this many jobs waiting or running. */
 export const JOBS_PER_EXTRA_WORKER = 8;
 /** Compact the queue array once this many consumed entries sit at its head. */
@@ -455,7 +461,8 @@ export class WorkerPool {
       let best = -1;
       for (let i = 0; i < workers.length; i++) {
         const n = workers[i]!.inflight;
-        if (n < MAX_JOBS_PER_WORKER && (best < 0 || n < workers[best]!.inflight)) best = i;
+        const room = batches[i]!.length > 0 ? n < MAX_JOBS_PER_WORKER : n < REFILL_BELOW;
+        if (room && (best < 0 || n < workers[best]!.inflight)) best = i;
       }
       if (best < 0 || this.#free.length === 0) break;
       this.#head++;

@@ -91,6 +91,12 @@ export const RUNNERS: Runner[] = [
 const selector = await selectorRunner();
 if (selector !== null) RUNNERS.push(selector);
 
+/**
+ * The runners on a real clock. A virtual clock stands still while a job is in flight, so a test
+ * whose coroutine must act (sleep, poll) while a job it controls is running needs a real one.
+ */
+export const REAL_RUNNERS: Runner[] = RUNNERS.filter((r) => !r.name.includes("virtual"));
+
 /** The first runner (runSync on a real clock), for tests that do not depend on the run mode. */
 export const runSync = RUNNERS[0]!;
 
