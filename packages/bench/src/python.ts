@@ -122,7 +122,10 @@ export class PythonPeers {
     const p = await this.#probe;
     if (p.python === null) return p.why;
     if (flavour === "uvloop" && p.uvloop === null) {
-      return "uvloop not importable (apt-get install python3-uvloop or pip install uvloop)";
+      return (
+        `uvloop not importable by ${this.#python} (Python ${p.python}): pip install uvloop, ` +
+        "apt-get install python3-uvloop, or set PYTHON to an interpreter that has it"
+      );
     }
     return null;
   }
