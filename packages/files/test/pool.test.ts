@@ -145,7 +145,7 @@ describe("runInWorker errors", () => {
   it("an error that escapes asynchronously kills the worker: WorkerCrashedError with it as cause", async () => {
     const pool = newPool(1);
     const e = (await rejects(runSync, () =>
-      pool.runInWorker(JOBS, "escape"),
+      pool.runInWorker(JOBS, "escapeLater"),
     )) as WorkerCrashedError;
     expect(e).toBeInstanceOf(WorkerCrashedError);
     expect(e.exitCode).toBe(1);
