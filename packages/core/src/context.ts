@@ -67,11 +67,14 @@ export function enterContext(ctx: Context): Context {
  * behaviour of asyncio's per-callback copy. Safe because the loop never nests callbacks.
  */
 const scratch = new Context();
+/** Invariant: counts the callbacks run in `scratch`, so a Token made in one is refused in the next. */
+let scratchEpoch = 0;
 
 /** @internal Run-time half of a Handle: make `vars` current in the scratch context. */
 export function enterVars(vars: VarMap): Context {
   const prev = current;
   scratch._vars = vars;
+  scratchEpoch++;
   current = scratch;
   return prev;
 }
@@ -105,11 +108,14 @@ export class Token<T> {
   readonly var: ContextVar<T>;
   readonly oldValue: T | typeof MISSING;
   /** @internal */ _context: Context;
+  /** @internal Which callback run made the token, when made in the shared callback context. */
+  _epoch: number;
   /** @internal */ _used = false;
   constructor(v: ContextVar<T>, oldValue: T | typeof MISSING, ctx: Context) {
     this.var = v;
     this.oldValue = oldValue;
     this._context = ctx;
+    this._epoch = ctx === scratch ? scratchEpoch : -1;
   }
 }
 
@@ -158,7 +164,7 @@ export class ContextVar<T> {
     }
     if (token._used)
       throw new InvalidStateError("this token was already used to reset: a token resets once");
-    if (token._context !== current) {
+    if (token._context !== current || (current === scratch && token._epoch !== scratchEpoch)) {
       throw new InvalidStateError(
         "this token was made in a different context: reset it in the task that set it",
       );

@@ -49,12 +49,6 @@ export interface TaskOptions {
 /** Makes the loop's tasks (`loop.setTaskFactory(f)`); `eagerTaskFactory` is one. */
 export type TaskFactory = <T>(loop: EventLoop, coro: Coro<T>, opts: TaskOptions) => Task<T>;
 
-/** Options for scheduling a callback. */
-export interface CallbackOptions {
-  /** Run the callback in this context instead of the current one. */
-  context?: Context;
-}
-
 /** What `loop.statistics()` reports. */
 export interface LoopStatistics {
   /** Iterations of `runOnce` so far. */

@@ -154,7 +154,7 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
 
   /** Run `cb(fut)` through the loop once the future is done (at once, via callSoon, if it is). */
   addDoneCallback(cb: DoneCallback<T>, opts?: { context?: Context }): void {
-    const ctx = opts?.context?._vars ?? currentVars();
+    const ctx: VarMap | Context = opts?.context ?? currentVars();
     if (this._state !== "pending") {
       this._loop._scheduleRunnable(new Handle(cb, [this], this._loop, ctx));
       return;
@@ -296,7 +296,7 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
       if ((cb as TaskWaiter)._isTask === true) loop._scheduleRunnable(cb as TaskWaiter);
       else
         loop._scheduleRunnable(
-          new Handle(cb as DoneCallback<T>, [this], loop, cbs[i + 1] as VarMap),
+          new Handle(cb as DoneCallback<T>, [this], loop, cbs[i + 1] as VarMap | Context),
         );
     }
   }

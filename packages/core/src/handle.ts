@@ -9,7 +9,7 @@
  * the loop purges marked timers lazily (asyncio's rule; see BaseEventLoop).
  */
 
-import { Context, type VarMap, enterVars, exitContext } from "./context.js";
+import { Context, type VarMap, enterContext, enterVars, exitContext } from "./context.js";
 import type { EventLoop, Runnable } from "./events.js";
 
 type Callback = (...args: any[]) => void;
@@ -21,10 +21,13 @@ export class Handle implements Runnable {
   /** @internal */ _args: unknown[] | null;
   /** @internal */ _cancelled = false;
   /** @internal */ readonly _loop: EventLoop;
-  /** @internal The context values the callback runs with (immutable; see context.ts). */
-  readonly _vars: VarMap;
+  /**
+   * @internal The context values the callback runs with (immutable; see context.ts), or a
+   * Context given explicitly (`addDoneCallback(cb, { context })`), which it runs inside.
+   */
+  readonly _vars: VarMap | Context;
 
-  constructor(callback: Callback, args: unknown[], loop: EventLoop, vars: VarMap) {
+  constructor(callback: Callback, args: unknown[], loop: EventLoop, vars: VarMap | Context) {
     this._callback = callback;
     this._args = args;
     this._loop = loop;
@@ -44,16 +47,18 @@ export class Handle implements Runnable {
     return this._cancelled;
   }
 
-  /** A copy of the context the callback runs in. */
+  /** The context the callback runs in (a copy, unless one was given explicitly). */
   getContext(): Context {
-    return new Context(this._vars);
+    const v = this._vars;
+    return v instanceof Context ? v : new Context(v);
   }
 
   /** @internal Called by the loop's runOnce only. */
   _run(): void {
     const cb = this._callback;
     if (cb === null) return;
-    const prev = enterVars(this._vars);
+    const v = this._vars;
+    const prev = v instanceof Context ? enterContext(v) : enterVars(v);
     try {
       const args = this._args!;
       if (args.length === 0) cb();

@@ -45,7 +45,6 @@ export {
   TimeoutError,
 } from "./errors.js";
 export {
-  type CallbackOptions,
   type EventLoop,
   type ExceptionContext,
   type ExceptionHandler,

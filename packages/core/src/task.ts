@@ -108,7 +108,12 @@ export class Task<T> extends Future<T> implements TaskWaiter {
   uncancel(): number {
     if (this._numCancelsRequested > 0) {
       this._numCancelsRequested--;
-      if (this._numCancelsRequested === 0) this._mustCancel = false;
+      if (this._numCancelsRequested === 0) {
+        this._mustCancel = false;
+        // The cancel was taken back (a timeout, waitFor or group absorbed it): the next
+        // abortSignal() must be a live one.
+        aborts.delete(this as Task<unknown>);
+      }
     }
     return this._numCancelsRequested;
   }
@@ -157,11 +162,20 @@ export class Task<T> extends Future<T> implements TaskWaiter {
   /** @internal One step of the coroutine. Called by the loop's runOnce only. */
   _run(): void {
     if (this._state !== "pending") return;
+    const waiter = this._futWaiter;
     this._futWaiter = null;
     let exc: Error | null = this._stepError;
     this._stepError = null;
     if (this._mustCancel) {
-      if (!(exc instanceof CancelledError)) exc = this._makeCancelledError();
+      // asyncio reads the woken future first: its own CancelledError (with the first cancel's
+      // message) wins, and its error counts as retrieved even though a cancel replaces it.
+      if (!(exc instanceof CancelledError)) {
+        if (waiter !== null && waiter._state === "cancelled") exc = waiter._makeCancelledError();
+        else {
+          if (waiter !== null && waiter._hasException) waiter._retrieved();
+          exc = this._makeCancelledError();
+        }
+      }
       this._mustCancel = false;
     }
     const tracer = this._loop._tracer;

@@ -7,8 +7,8 @@
  * contents. Times are milliseconds here and seconds there (the Python programs divide by 1000).
  * The Python log each test reproduces is quoted in a comment above it ("py:").
  *
- * Tests marked `it.fails` document a parity bug: the assertion is what asyncio does, and
- * aioloop currently does something else (the comment names the difference).
+ * Tests whose comment starts "WAS A BUG" found a parity bug that has since been fixed: the
+ * assertion is what asyncio does, and the comment says what aioloop used to do.
  */
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
@@ -220,10 +220,10 @@ describe("Future / Task ordering", () => {
 
 describe("Task cancellation", () => {
   // py: [["c1", true, true], ["c2", true], ["caught", "a", 2], ["result", "ok", false, 2]]
-  // BUG: the second cancel("b") overwrites the message: aioloop's coroutine sees "b". asyncio
+  // WAS A BUG: the second cancel("b") overwrites the message: aioloop's coroutine sees "b". asyncio
   // wakes the task with the parked future's own CancelledError ("a") and only records the
   // second message for a cancel that could not reach a waiter.
-  it.fails("cancel('a') then cancel('b') while parked: the task sees the first message", () => {
+  it("cancel('a') then cancel('b') while parked: the task sees the first message", () => {
     const log: Log = [];
     run(function* () {
       const fut = getRunningLoop().createFuture<void>();
@@ -2245,10 +2245,10 @@ describe("ContextVar", () => {
   });
 
   // py: [["cb sees", "changed-after-register"], ["ctx after cb", "from-cb", "dflt"]]
-  // BUG: addDoneCallback(cb, { context }) snapshots ctx's values at registration and runs cb in
+  // WAS A BUG: addDoneCallback(cb, { context }) snapshots ctx's values at registration and runs cb in
   // a scratch context. asyncio runs cb *in* ctx: it sees later changes to ctx, and its own
   // set() calls stay in ctx.
-  it.fails("addDoneCallback(cb, { context: ctx }) runs cb in ctx itself, not in a snapshot", () => {
+  it("addDoneCallback(cb, { context: ctx }) runs cb in ctx itself, not in a snapshot", () => {
     const log: Log = [];
     run(function* () {
       const loop = getRunningLoop();
@@ -2274,10 +2274,10 @@ describe("ContextVar", () => {
   });
 
   // py: [["reset refused", "ValueError"]]
-  // BUG: every callback runs in one shared scratch Context, so a Token made in one callback
+  // WAS A BUG: every callback runs in one shared scratch Context, so a Token made in one callback
   // passes the "same context" check in any later callback. asyncio gives each callback its
   // own context copy and refuses the reset (ValueError).
-  it.fails("a Token made in one callback cannot reset the variable in another callback", () => {
+  it("a Token made in one callback cannot reset the variable in another callback", () => {
     const log: Log = [];
     run(function* () {
       const loop = getRunningLoop();
@@ -2411,11 +2411,11 @@ describe("the loop: exception handler, stop(), timers, shutdown", () => {
   });
 
   // py: [["main returns"], ["late callback"], ["run returned"]]
-  // BUG (timer-loop run.ts): asyncio.run always runs the loop again after main (cancelling
+  // WAS A BUG (timer-loop run.ts): asyncio.run always runs the loop again after main (cancelling
   // leftover tasks, shutdown_asyncgens, shutdown_default_executor), so callbacks queued during
   // main's last iteration still run. runSync()/run() close the loop at once when no task is
   // left, silently dropping them.
-  it.fails("runSync: a callback queued by main's last done-callbacks still runs before close", () => {
+  it("runSync: a callback queued by main's last done-callbacks still runs before close", () => {
     const log: Log = [];
     runSync(
       function* () {
@@ -2451,12 +2451,12 @@ describe("abortSignal (no asyncio equivalent; checked against uncancel semantics
     expect(out).toEqual({ before: false, after: true, reason: "CancelledError" });
   });
 
-  // BUG: the task's AbortSignal is aborted on the first cancel request and never replaced, so
+  // WAS A BUG: the task's AbortSignal is aborted on the first cancel request and never replaced, so
   // once a timeout() (or waitFor, or a task group) has cancelled the task and taken the cancel
   // back with uncancel(), every later abortSignal() in that task is already aborted: the next
   // fetch(url, { signal: abortSignal() }) fails at once although the task is not cancelled
   // (cancelling() === 0).
-  it.fails("after a timeout took its cancel back, abortSignal() gives a live signal again", () => {
+  it("after a timeout took its cancel back, abortSignal() gives a live signal again", () => {
     const out = run(function* () {
       try {
         yield* timeout(5, function* () {
@@ -2485,11 +2485,11 @@ describe("never-retrieved reports (garbage collection)", () => {
   }
 
   // py: [["parent got", "CancelledError"], ["p cancelled", true], ["reports", []]]
-  // BUG (task.ts, Task._run): when a task is woken by a future that failed and a cancel request
+  // WAS A BUG (task.ts, Task._run): when a task is woken by a future that failed and a cancel request
   // arrives before its step, aioloop throws CancelledError in without ever reading the
   // future's exception, so the failed child is later reported as "Task exception was never
   // retrieved". asyncio's wake-up always calls future.result() first, which marks it retrieved.
-  it.fails("a task cancelled just as the task it awaits fails: the child's error is not reported", async () => {
+  it("a task cancelled just as the task it awaits fails: the child's error is not reported", async () => {
     const loop = new TimerLoop({ clock: "virtual" });
     const seen: string[] = [];
     const log: Log = [];

@@ -114,7 +114,9 @@ export async function run<T>(main: Coro<T> | (() => Coro<T>), opts: RunOptions =
   } finally {
     process.removeListener("SIGINT", onSigint);
     try {
-      if (allTasks(loop).size > 0) await loop.runUntilComplete(cancelAll(loop));
+      // Always one more pass, as asyncio.run's shutdown steps: callbacks main's completion
+      // queued still run, and leftover tasks are cancelled and awaited.
+      await loop.runUntilComplete(cancelAll(loop));
     } finally {
       loop.close();
     }
@@ -135,7 +137,7 @@ export function runSync<T>(main: Coro<T> | (() => Coro<T>), opts: RunOptions = {
     return loop.runSync(loop.createTask(coro, { name: "main" }));
   } finally {
     try {
-      if (allTasks(loop).size > 0) loop.runSync(cancelAll(loop));
+      loop.runSync(cancelAll(loop));
     } finally {
       loop.close();
     }
