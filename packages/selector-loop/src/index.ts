@@ -12,6 +12,13 @@ export type {
   UnixAddress,
 } from "./address.js";
 export {
+  createConnection,
+  createServer,
+  createUnixConnection,
+  createUnixServer,
+} from "./connection.js";
+export { EMPTY_BYTES, asBytes, concatBytes, toBytes } from "./bytes.js";
+export {
   AddressInUseError,
   BrokenPipeError,
   ConcurrentReadError,
@@ -32,6 +39,13 @@ export {
   toOSError,
 } from "./errors.js";
 export { IOHandle } from "./io-handle.js";
+export {
+  BaseProtocol,
+  type BaseProtocolLike,
+  Protocol,
+  type ProtocolFactory,
+  type ProtocolLike,
+} from "./protocols.js";
 export { type RunOptions, run } from "./run.js";
 export {
   type Closeable,
@@ -41,7 +55,6 @@ export {
 } from "./selector-backend.js";
 export {
   type AddrInfo,
-  EMPTY_BYTES,
   type GetaddrinfoOptions,
   SelectorLoop,
   type SelectorLoopOptions,
@@ -58,3 +71,14 @@ export {
   eofReceived,
   watch,
 } from "./selector.js";
+export { Server, type ServerOptions } from "./server.js";
+export {
+  type BufferedProtocolLike,
+  DEFAULT_HIGH_WATER,
+  DEFAULT_LOW_WATER,
+  type ExtraInfo,
+  LOG_THRESHOLD_FOR_CONNLOST_WRITES,
+  SOCKET_READ_HIGH_WATER,
+  SocketTransport,
+  type Transport,
+} from "./transport.js";

@@ -23,7 +23,7 @@
  */
 
 import { lookup } from "node:dns/promises";
-import type { Server, Socket } from "node:net";
+import type { Server as NetServer, Socket } from "node:net";
 import {
   type Awaitable,
   type Coro,
@@ -48,7 +48,10 @@ import {
   OSError,
   toOSError,
 } from "./errors.js";
+import { EMPTY_BYTES, asBytes, toBytes } from "./bytes.js";
+import { connectTo } from "./connection.js";
 import { IOHandle } from "./io-handle.js";
+import type { ProtocolFactory, ProtocolLike } from "./protocols.js";
 import { type Closeable, type Runnable, SelectorBackend } from "./selector-backend.js";
 import {
   EVENT_READ,
@@ -57,12 +60,12 @@ import {
   type Watch,
   eofReceived,
   errorOf,
+  firstChunkLength,
   watchOf,
 } from "./selector.js";
+import { type Server, type ServerOptions, listenOn } from "./server.js";
 import { SignalHandlers } from "./signals.js";
-
-/** What reads return at end of stream (shared: never written to). */
-export const EMPTY_BYTES: Uint8Array = new Uint8Array(0);
+import type { Transport } from "./transport.js";
 
 /** Options of `new SelectorLoop()`. */
 export interface SelectorLoopOptions {
@@ -82,24 +85,6 @@ export interface GetaddrinfoOptions {
   family?: 0 | 4 | 6;
 }
 
-/** `data` as bytes: Uint8Arrays as they are, strings as UTF-8. */
-export function toBytes(data: unknown, where: string): Uint8Array {
-  if (data instanceof Uint8Array) return data;
-  if (typeof data === "string") return Buffer.from(data, "utf8");
-  if (ArrayBuffer.isView(data))
-    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  throw new TypeError(
-    `${where} needs bytes (a Uint8Array or Buffer) or a string, got ${data === null ? "null" : typeof data}`,
-  );
-}
-
-/** A Node Buffer as a plain Uint8Array view (no copy), so every read returns one type. */
-export function asBytes(buf: Buffer | Uint8Array): Uint8Array {
-  return buf.constructor === Uint8Array
-    ? buf
-    : new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-}
-
 function checkSize(n: unknown, where: string): asserts n is number {
   if (typeof n !== "number" || !Number.isInteger(n) || n < 0) {
     throw new RangeError(`${where}: the size must be a non-negative integer, got ${String(n)}`);
@@ -113,9 +98,10 @@ function checkSize(n: unknown, where: string): asserts n is number {
  */
 export function tryRecv(w: Watch, n: number): Uint8Array | null {
   const sock = w.obj as Socket;
-  const len = sock.readableLength;
-  if (len > 0) {
-    const b = (len <= n ? sock.read() : sock.read(n)) as Buffer | null;
+  const first = firstChunkLength(sock);
+  if (first > 0) {
+    // At most the oldest chunk: a partial read, as recv(2) gives, with no copying.
+    const b = sock.read(Math.min(first, n)) as Uint8Array | null;
     if (b !== null) return asBytes(b);
   }
   const err = errorOf(w);
@@ -350,7 +336,7 @@ export class SelectorLoop extends TimerLoop {
    * Accept the next connection of a listening `server`: `[socket, peer address]`. The socket is
    * paused (nothing is read until you ask).
    */
-  *sockAccept(server: Server): Coro<[Socket, SocketAddress | null]> {
+  *sockAccept(server: NetServer): Coro<[Socket, SocketAddress | null]> {
     const w = watchOf(server);
     if (!w.isServer) throw new TypeError("sockAccept needs a listening net.Server");
     const now = takeConnection(w);
@@ -385,6 +371,44 @@ export class SelectorLoop extends TimerLoop {
       family: a.family === 6 ? "IPv6" : "IPv4",
       familyNumber: a.family === 6 ? 6 : 4,
     }));
+  }
+
+  // ── transports and servers ──────────────────────────────────────────────────────────────
+
+  /** Open a TCP connection running `protocolFactory()`; see the free function createConnection. */
+  createConnection<P extends ProtocolLike>(
+    protocolFactory: ProtocolFactory<P>,
+    host: string,
+    port: number,
+  ): Coro<[Transport, P]> {
+    return connectTo(this, protocolFactory, { host, port });
+  }
+
+  /** As createConnection, over a Unix domain socket. */
+  createUnixConnection<P extends ProtocolLike>(
+    protocolFactory: ProtocolFactory<P>,
+    path: string,
+  ): Coro<[Transport, P]> {
+    return connectTo(this, protocolFactory, { path });
+  }
+
+  /** Listen on `host:port`, one `protocolFactory()` per connection; see createServer. */
+  createServer(
+    protocolFactory: ProtocolFactory,
+    host?: string,
+    port?: number,
+    opts: ServerOptions = {},
+  ): Coro<Server> {
+    return listenOn(this, protocolFactory, { host, port }, opts);
+  }
+
+  /** As createServer, on a Unix domain socket path. */
+  createUnixServer(
+    protocolFactory: ProtocolFactory,
+    path: string,
+    opts: ServerOptions = {},
+  ): Coro<Server> {
+    return listenOn(this, protocolFactory, { path }, opts);
   }
 
   // ── signals ─────────────────────────────────────────────────────────────────────────────
@@ -484,7 +508,7 @@ function takeConnection(w: Watch): [Socket, SocketAddress | null] | null {
   if (sock !== undefined) return [sock, peerAddress(sock)];
   const err = errorOf(w);
   if (err !== undefined) throw toOSError(err, "accept");
-  if (w.closed || !(w.obj as Server).listening) {
+  if (w.closed || !(w.obj as NetServer).listening) {
     throw new OSError("accept: the server is not listening (closed, or listen() not called yet)");
   }
   return null;

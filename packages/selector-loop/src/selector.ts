@@ -61,9 +61,15 @@ export class SelectorKey<D = unknown> {
 /** A ready key and the events it is ready for (a subset of `key.events`). */
 export type SelectorEvent<D> = [key: SelectorKey<D>, events: number];
 
-/** The paused-mode internals we read (stable across Node 18-22; no public getter exists). */
+/**
+ * The paused-mode internals we read (no public getter exists): `ended` (EOF received, maybe
+ * not consumed yet) and the chunk list (an array from `bufferIndex` in Node 20.x+, a linked
+ * list with `head` before).
+ */
 interface ReadableStateView {
   ended?: boolean;
+  buffer?: Uint8Array[] | { head?: { data: Uint8Array } | null };
+  bufferIndex?: number;
 }
 
 /**
@@ -184,6 +190,25 @@ export function errorOf(w: Watch): unknown {
   if (w.error !== undefined) return w.error;
   const stored = (w.obj as { errored?: unknown }).errored;
   return stored === null ? undefined : stored;
+}
+
+/** The length of the oldest chunk in Node's read buffer of `sock` (0 when it is empty). */
+export function firstChunkLength(sock: Socket): number {
+  const rs = (sock as unknown as { _readableState?: ReadableStateView })._readableState;
+  const b = rs?.buffer;
+  if (Array.isArray(b)) return b[rs!.bufferIndex ?? 0]?.length ?? 0;
+  const head = b?.head;
+  if (head !== undefined && head !== null) return head.data.length;
+  return sock.readableLength;
+}
+
+/**
+ * The oldest chunk Node holds for `sock`, as Node read it (no concatenation, no copy), or null
+ * when none waits. `sock.read()` would join every buffered chunk into a new Buffer.
+ */
+export function readChunk(sock: Socket): Buffer | null {
+  const n = firstChunkLength(sock);
+  return n === 0 ? null : (sock.read(n) as Buffer | null);
 }
 
 /** True when EOF was received from the peer (buffered bytes may still precede it). */

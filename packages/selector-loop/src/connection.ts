@@ -1,0 +1,104 @@
+/**
+ * createConnection / createServer: asyncio's `loop.create_connection` and `loop.create_server`,
+ * as coroutines on the running SelectorLoop (also available as methods of the loop).
+ *
+ * HOW: connecting is `sockConnect` (wait for the socket to become writable, i.e. connected),
+ * then a SocketTransport is made around the socket and the protocol; the call returns once
+ * the protocol's `connectionMade` has run:
+ *
+ *   new net.Socket ─► sockConnect ─► protocolFactory() ─► SocketTransport ─► connectionMade
+ *                        │ refused / unresolvable: ConnectionRefusedError / GaiError, socket closed
+ */
+
+import net from "node:net";
+import type { Coro } from "@aioloop/core";
+import { type Address, checkAddress } from "./address.js";
+import type { ProtocolFactory, ProtocolLike } from "./protocols.js";
+import { type SelectorLoop, getSelectorLoop } from "./selector-loop.js";
+import { type Server, type ServerOptions, listenOn } from "./server.js";
+import { SOCKET_READ_HIGH_WATER, SocketTransport, type Transport } from "./transport.js";
+
+/** @internal Connect to `address` and wrap the socket in a transport running `factory()`. */
+export function* connectTo<P extends ProtocolLike>(
+  loop: SelectorLoop,
+  factory: ProtocolFactory<P>,
+  address: Address,
+): Coro<[Transport, P]> {
+  if (typeof factory !== "function") {
+    throw new TypeError(
+      "createConnection needs a protocol factory: a function returning a new protocol",
+    );
+  }
+  checkAddress(address, "createConnection");
+  // Node hands readableHighWaterMark to the stream (@types/node's SocketConstructorOpts omits it).
+  const opts: net.SocketConstructorOpts & { readableHighWaterMark: number } = {
+    allowHalfOpen: true,
+    readableHighWaterMark: SOCKET_READ_HIGH_WATER,
+  };
+  const sock = new net.Socket(opts);
+  try {
+    yield* loop.sockConnect(sock, address);
+  } catch (e) {
+    sock.destroy();
+    throw e;
+  }
+  let transport: SocketTransport | null = null;
+  try {
+    const protocol = factory();
+    const waiter = loop.createFuture<void>();
+    transport = new SocketTransport(loop, sock, protocol, { waiter });
+    yield* waiter;
+    return [transport, protocol];
+  } catch (e) {
+    if (transport !== null) transport.abort();
+    else sock.destroy();
+    throw e;
+  }
+}
+
+/**
+ * Open a TCP connection and run a protocol on it; returns `[transport, protocol]`.
+ * @example
+ * const [transport, proto] = yield* createConnection(() => new Client(), "127.0.0.1", 8888);
+ * transport.write("hello");
+ */
+export function createConnection<P extends ProtocolLike>(
+  protocolFactory: ProtocolFactory<P>,
+  host: string,
+  port: number,
+): Coro<[Transport, P]> {
+  return connectTo(getSelectorLoop("createConnection"), protocolFactory, { host, port });
+}
+
+/** As createConnection, over a Unix domain socket (or Windows named pipe). */
+export function createUnixConnection<P extends ProtocolLike>(
+  protocolFactory: ProtocolFactory<P>,
+  path: string,
+): Coro<[Transport, P]> {
+  return connectTo(getSelectorLoop("createUnixConnection"), protocolFactory, { path });
+}
+
+/**
+ * Listen on `host:port` (all interfaces when host is omitted; port 0 picks a free one) and run
+ * a new protocol for each connection. Throws AddressInUseError when the port is taken.
+ * @example
+ * const server = yield* createServer(() => new Echo(), "127.0.0.1", 0);
+ * console.log(server.address()); // { host: "127.0.0.1", port: 40123 }
+ */
+export function createServer(
+  protocolFactory: ProtocolFactory,
+  host?: string,
+  port?: number,
+  opts: ServerOptions = {},
+): Coro<Server> {
+  return listenOn(getSelectorLoop("createServer"), protocolFactory, { host, port }, opts);
+}
+
+/** As createServer, on a Unix domain socket path. */
+export function createUnixServer(
+  protocolFactory: ProtocolFactory,
+  path: string,
+  opts: ServerOptions = {},
+): Coro<Server> {
+  return listenOn(getSelectorLoop("createUnixServer"), protocolFactory, { path }, opts);
+}

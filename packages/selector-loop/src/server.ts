@@ -1,0 +1,298 @@
+/**
+ * Server: the listening side, as asyncio's `Server` (what createServer and startServer return).
+ *
+ * HOW: each listening Node server is registered with the loop's selector for reading; "readable"
+ * means Node accepted connections that wait in the selector's backlog. The accept callback
+ * takes them all, makes a protocol for each and wraps it in a SocketTransport:
+ *
+ *   net.Server 'connection' ─► backlog ─► selector: readable ─► #acceptAll ─► factory()
+ *                                                                  └─► new SocketTransport
+ *
+ * Lifecycle (asyncio 3.12+):
+ *   close()       stop listening at once (the port is free); connected clients go on
+ *   closeClients() / abortClients()   close (flush first) / abort every client transport
+ *   waitClosed()  wait until the server is closed AND every client connection is gone
+ *   serveForever() serve until cancelled; the cancel closes the server and waits for clients
+ *
+ * Costs: accepting is O(1) per connection plus the protocol factory; an idle server costs
+ * nothing per loop iteration.
+ */
+
+import type { Server as NetServer, Socket } from "node:net";
+import net from "node:net";
+import {
+  CancelledError,
+  type Coro,
+  type Future,
+  InvalidStateError,
+  fromPromise,
+} from "@aioloop/core";
+import {
+  type Address,
+  checkAddress,
+  describeAddress,
+  isUnixAddress,
+  serverAddress,
+} from "./address.js";
+import { toOSError } from "./errors.js";
+import type { ProtocolFactory, ProtocolLike } from "./protocols.js";
+import type { Closeable } from "./selector-backend.js";
+import type { SelectorLoop } from "./selector-loop.js";
+import { errorOf, watchOf } from "./selector.js";
+import { SOCKET_READ_HIGH_WATER, SocketTransport, type TransportOwner } from "./transport.js";
+
+/** Options when creating a server. */
+export interface ServerOptions {
+  /** The listen backlog (Node's default when omitted). */
+  backlog?: number;
+  /** Start accepting at once (default true, as asyncio). */
+  startServing?: boolean;
+}
+
+/**
+ * A listening server. `close()` stops listening; `waitClosed()` also waits for its clients.
+ * @example
+ * const server = yield* startServer(handle, { host: "127.0.0.1", port: 0 });
+ * console.log("serving on", server.address());
+ * yield* server.serveForever();
+ */
+export class Server implements Closeable, TransportOwner {
+  readonly #loop: SelectorLoop;
+  /** Invariant: null once close() was called. */
+  #sockets: NetServer[] | null;
+  readonly #factory: ProtocolFactory;
+  /** Invariant: the open transports this server accepted. */
+  readonly #clients = new Set<SocketTransport>();
+  #serving = false;
+  /** waitClosed() waiters; null once the server is closed and its last client is gone. */
+  #waiters: Future<void>[] | null = [];
+  #serveForeverFut: Future<void> | null = null;
+  #accepted = 0;
+  readonly #address: Address | null;
+
+  /** @internal Use createServer or startServer. */
+  constructor(loop: SelectorLoop, sockets: NetServer[], factory: ProtocolFactory) {
+    this.#loop = loop;
+    this.#sockets = sockets;
+    this.#factory = factory;
+    this.#address = sockets.length > 0 ? serverAddress(sockets[0]!) : null;
+    loop._track(this);
+  }
+
+  getLoop(): SelectorLoop {
+    return this.#loop;
+  }
+
+  /** Whether the server accepts connections now. */
+  isServing(): boolean {
+    return this.#serving;
+  }
+
+  /** The listening Node servers (empty once closed). */
+  get sockets(): readonly NetServer[] {
+    return this.#sockets ?? [];
+  }
+
+  /** Where it listens, in the shape openConnection takes: `{ host, port }` or `{ path }`. */
+  address(): Address | null {
+    return this.#address;
+  }
+
+  /** Start accepting connections (no-op when serving already). */
+  *startServing(): Coro<void> {
+    this._startServingNow();
+    yield;
+  }
+
+  /**
+   * Accept connections until cancelled; the cancellation closes the server and waits until its
+   * clients are gone, then propagates.
+   */
+  *serveForever(): Coro<void> {
+    if (this.#serveForeverFut !== null) {
+      throw new InvalidStateError(
+        "serveForever(): this server is already being served by another task",
+      );
+    }
+    if (this.#sockets === null) {
+      throw new InvalidStateError("serveForever(): the server is closed: create a new one");
+    }
+    this._startServingNow();
+    const fut = this.#loop.createFuture<void>();
+    this.#serveForeverFut = fut;
+    try {
+      yield* fut;
+    } catch (e) {
+      if (e instanceof CancelledError) {
+        this.close();
+        yield* this.waitClosed();
+      }
+      throw e;
+    } finally {
+      this.#serveForeverFut = null;
+    }
+  }
+
+  /** Stop listening (the port is released at once); connected clients are left alone. */
+  close(): void {
+    const socks = this.#sockets;
+    if (socks === null) return;
+    this.#sockets = null;
+    this.#serving = false;
+    for (const ns of socks) this.#closeListener(ns);
+    const fut = this.#serveForeverFut;
+    if (fut !== null && !fut.done()) fut.cancel();
+    if (this.#clients.size === 0) this.#wakeup();
+  }
+
+  /** Close every client transport (each flushes what it has queued first). */
+  closeClients(): void {
+    for (const t of [...this.#clients]) t.close();
+  }
+
+  /** Abort every client transport (queued bytes are dropped). */
+  abortClients(): void {
+    for (const t of [...this.#clients]) t.abort();
+  }
+
+  /** Wait until the server is closed and all its client connections are gone. */
+  *waitClosed(): Coro<void> {
+    if (this.#waiters === null) return;
+    const fut = this.#loop.createFuture<void>();
+    this.#waiters.push(fut);
+    yield* fut;
+  }
+
+  statistics(): Record<string, number | boolean> {
+    return { serving: this.#serving, clients: this.#clients.size, accepted: this.#accepted };
+  }
+
+  toString(): string {
+    const a = this.#address;
+    return `<Server ${a === null ? "" : describeAddress(a)} ${this.#serving ? "serving" : "closed"}>`;
+  }
+
+  /** @internal */
+  _startServingNow(): void {
+    if (this.#serving || this.#sockets === null) return;
+    this.#serving = true;
+    for (const ns of this.#sockets) {
+      this.#loop._setReader(ns, { _run: () => this.#acceptAll(ns) });
+    }
+  }
+
+  /** @internal A client transport closed. */
+  _detach(t: SocketTransport): void {
+    this.#clients.delete(t);
+    if (this.#clients.size === 0 && this.#sockets === null) this.#wakeup();
+  }
+
+  /** @internal The loop is closing. */
+  forceClose(): void {
+    const socks = this.#sockets;
+    this.#sockets = null;
+    this.#serving = false;
+    if (socks !== null) for (const ns of socks) this.#closeListener(ns);
+  }
+
+  #closeListener(ns: NetServer): void {
+    this.#loop._clearReader(ns);
+    for (const s of watchOf(ns).backlog.splice(0)) s.destroy(); // accepted by Node, never ours
+    ns.close();
+  }
+
+  #wakeup(): void {
+    const ws = this.#waiters;
+    this.#waiters = null;
+    if (ws === null) return;
+    for (const w of ws) if (!w.done()) w.setResult(undefined);
+    this.#loop._untrack(this);
+  }
+
+  #acceptAll(ns: NetServer): void {
+    if (!this.#serving) return;
+    const w = watchOf(ns);
+    let sock: Socket | undefined;
+    while ((sock = w.backlog.shift()) !== undefined) this.#accept(sock);
+    const err = errorOf(w);
+    if (err !== undefined) {
+      w.error = undefined; // reported once; Node keeps listening after an accept error
+      this.#loop.callExceptionHandler({
+        message: "socket.accept() failed",
+        exception: toOSError(err, "accept"),
+        server: this,
+      });
+    }
+  }
+
+  #accept(sock: Socket): void {
+    let protocol: ProtocolLike;
+    try {
+      protocol = this.#factory();
+    } catch (exception) {
+      sock.destroy();
+      this.#loop.callExceptionHandler({
+        message: "the protocol factory of a server failed",
+        exception,
+        server: this,
+      });
+      return;
+    }
+    this.#accepted++;
+    this.#clients.add(new SocketTransport(this.#loop, sock, protocol, { owner: this }));
+  }
+}
+
+/**
+ * @internal Listen on `address` and return the Server. Errors: AddressInUseError when the port
+ * is taken, PermissionError for privileged ports.
+ */
+export function* listenOn(
+  loop: SelectorLoop,
+  factory: ProtocolFactory,
+  address: Address | { host?: string | undefined; port?: number | undefined },
+  opts: ServerOptions = {},
+): Coro<Server> {
+  if (typeof factory !== "function") {
+    throw new TypeError("a server needs a protocol factory: a function returning a new protocol");
+  }
+  const listenOpts: net.ListenOptions = {};
+  if (typeof (address as { path?: unknown }).path === "string") {
+    checkAddress(address, "createServer");
+    listenOpts.path = (address as { path: string }).path;
+  } else {
+    const a = address as { host?: string | undefined; port?: number | undefined };
+    checkAddress({ host: a.host ?? "", port: a.port ?? 0 }, "createServer");
+    if (a.host !== undefined && a.host !== "") listenOpts.host = a.host;
+    listenOpts.port = a.port ?? 0;
+  }
+  if (opts.backlog !== undefined) listenOpts.backlog = opts.backlog;
+  const ns = net.createServer({
+    pauseOnConnect: true,
+    allowHalfOpen: true,
+    highWaterMark: SOCKET_READ_HIGH_WATER,
+  });
+  watchOf(ns); // queue connections from the very first one
+  const where = isUnixAddress(address as Address)
+    ? (address as { path: string }).path
+    : `${listenOpts.host ?? "*"}:${listenOpts.port}`;
+  try {
+    yield* fromPromise(
+      new Promise<void>((resolve, reject) => {
+        ns.once("error", reject);
+        ns.listen(listenOpts, () => {
+          ns.removeListener("error", reject);
+          resolve();
+        });
+      }),
+      loop,
+    );
+  } catch (e) {
+    watchOf(ns).error = undefined;
+    ns.close();
+    throw toOSError(e, `error while attempting to bind on address ${where}`);
+  }
+  const server = new Server(loop, [ns], factory);
+  if (opts.startServing !== false) server._startServingNow();
+  return server;
+}

@@ -1,0 +1,530 @@
+/**
+ * SocketTransport: asyncio's `_SelectorSocketTransport` over a Node socket (TCP, Unix socket,
+ * or a child process's pipe). Reads are driven by the selector; writes go through Node's own
+ * write buffer, with asyncio's high/low water marks for flow control.
+ *
+ * HOW, reading (built on readiness, never on 'data' events):
+ *
+ *   selector: socket readable ─► loop queues the transport (it is its own Runnable)
+ *   _run(): sock.read() ─ bytes ─► protocol.dataReceived(bytes)
+ *                       └ null ─► error? fatal (connectionLost(exc)) / EOF? eofReceived()
+ *
+ *   pauseReading() unregisters the reader: Node then stops reading from the kernel once its
+ *   own buffer holds `readableHighWaterMark` bytes, so TCP flow control pushes back on the peer.
+ *
+ * HOW, writing: `write()` hands the bytes to Node at once (Node writes to the kernel directly
+ * when it can, and queues the rest). The transport's buffer *is* Node's write buffer:
+ *
+ *   getWriteBufferSize() = sock.writableLength
+ *   > high (64 KiB) ─► protocol.pauseWriting()
+ *   a write completes and the size is ≤ low (16 KiB) ─► protocol.resumeWriting() (on the loop)
+ *
+ * Closing: `close()` stops reading and lets Node flush what is queued, then closes the socket;
+ * `abort()` closes at once. Either way, and on a peer reset, `connectionLost(exc)` is called
+ * exactly once, after every byte Node had already received was given to `dataReceived`: a
+ * reset never loses data that arrived before it.
+ *
+ * Costs: one selector registration per connection; per read, one `sock.read()` and one
+ * Uint8Array view; per write, one `sock.write` (no copy).
+ */
+
+import type { Socket } from "node:net";
+import { type Future, InvalidStateError } from "@aioloop/core";
+import { type SocketAddress, localAddress, peerAddress } from "./address.js";
+import { TransportClosedError, toOSError } from "./errors.js";
+import type { BaseProtocolLike, ProtocolLike } from "./protocols.js";
+import type { Closeable } from "./selector-backend.js";
+import { asBytes, toBytes } from "./bytes.js";
+import type { SelectorLoop } from "./selector-loop.js";
+import { type Watch, eofReceived, errorOf, readChunk, watchOf } from "./selector.js";
+
+/** asyncio's default high-water mark of a transport's write buffer. */
+export const DEFAULT_HIGH_WATER = 64 * 1024;
+/** asyncio's default low-water mark: a quarter of the high one. */
+export const DEFAULT_LOW_WATER = DEFAULT_HIGH_WATER / 4;
+/**
+ * How much Node may read ahead into a paused socket's buffer before it stops reading from the
+ * kernel. With Node's default (16 KiB) every 64 KiB read overshoots it, so Node stops and
+ * restarts reading (two epoll_ctl calls) for every chunk; 256 KiB is asyncio's largest read
+ * per readiness event (`max_size`), and bounds what an unread connection holds in user space.
+ */
+export const SOCKET_READ_HIGH_WATER = Number(process.env.AIOLOOP_HWM ?? 256 * 1024);
+/** Writes after the connection was lost are dropped; after this many, warn (asyncio's constant). */
+export const LOG_THRESHOLD_FOR_CONNLOST_WRITES = 5;
+
+/** What `getExtraInfo` knows about. */
+export interface ExtraInfo {
+  /** The peer's address (TCP); undefined for pipes and Unix sockets without one. */
+  peername?: SocketAddress;
+  /** The local address. */
+  sockname?: SocketAddress;
+  /** The Node socket. */
+  socket?: Socket;
+  /** The Node pipe socket of a subprocess transport. */
+  pipe?: Socket;
+  [name: string]: unknown;
+}
+
+/** A streaming transport, as asyncio's Transport (a ReadTransport and a WriteTransport). */
+export interface Transport {
+  /** Queue bytes (or a UTF-8 string) to send; never blocks. */
+  write(data: Uint8Array | string): void;
+  writelines(list: readonly (Uint8Array | string)[]): void;
+  /** Close the write side after what is queued (the peer sees EOF). */
+  writeEof(): void;
+  canWriteEof(): boolean;
+  /** Close after the queued bytes are sent; connectionLost(null) follows. */
+  close(): void;
+  /** Close now, dropping queued bytes; connectionLost(null) follows. */
+  abort(): void;
+  isClosing(): boolean;
+  /** "peername", "sockname", "socket" (or "pipe"): see ExtraInfo. */
+  getExtraInfo<K extends keyof ExtraInfo>(name: K, dflt?: ExtraInfo[K]): ExtraInfo[K] | undefined;
+  pauseReading(): void;
+  resumeReading(): void;
+  isReading(): boolean;
+  /** asyncio's rules: high defaults to 64 KiB (4 × low when only low is given), low to high / 4. */
+  setWriteBufferLimits(high?: number, low?: number): void;
+  /** `[low, high]`. */
+  getWriteBufferLimits(): [number, number];
+  getWriteBufferSize(): number;
+  getProtocol(): ProtocolLike;
+  setProtocol(protocol: ProtocolLike): void;
+}
+
+/** A protocol that receives into its own buffers (asyncio's BufferedProtocol). */
+export interface BufferedProtocolLike extends BaseProtocolLike {
+  /** A buffer to receive into; `sizeHint` is how many bytes wait (-1: unknown). */
+  getBuffer(sizeHint: number): Uint8Array;
+  /** `n` bytes were written at the start of the last buffer returned by getBuffer. */
+  bufferUpdated(n: number): void;
+  eofReceived?(): boolean | undefined | void;
+}
+
+/** @internal What a transport tells the Server that accepted it. */
+export interface TransportOwner {
+  _detach(t: SocketTransport): void;
+}
+
+/**
+ * A transport over a Node socket; made by createConnection, createServer, openConnection,
+ * startServer and the subprocess functions.
+ */
+export class SocketTransport implements Transport, Closeable {
+  readonly #loop: SelectorLoop;
+  readonly #sock: Socket;
+  readonly #watch: Watch;
+  #protocol: ProtocolLike | BufferedProtocolLike;
+  /** Invariant: true when the protocol has getBuffer/bufferUpdated. */
+  #buffered = false;
+  readonly #extra: ExtraInfo;
+  #owner: TransportOwner | null;
+  /** Invariant: true once close()/abort() was called or the connection was lost. */
+  #closing = false;
+  /** Invariant: true once connectionLost was called (or the loop force-closed us). */
+  #connLost = false;
+  #lostWrites = 0;
+  /** Invariant: true between pauseReading() and resumeReading() (the reader is unregistered). */
+  #paused = false;
+  /** Invariant: true once EOF from the peer was handled (the reader is unregistered). */
+  #eofSeen = false;
+  /** Invariant: true once writeEof() was called. */
+  #eofWritten = false;
+  /** Invariant: true between pauseWriting() and resumeWriting() calls to the protocol. */
+  #protocolPaused = false;
+  #resumeScheduled = false;
+  #high = DEFAULT_HIGH_WATER;
+  #low = DEFAULT_LOW_WATER;
+  #bytesIn = 0;
+  #bytesOut = 0;
+
+  /**
+   * @internal Use createConnection/createServer. Schedules `connectionMade`, then resolves
+   * `waiter`, and starts reading.
+   */
+  constructor(
+    loop: SelectorLoop,
+    sock: Socket,
+    protocol: ProtocolLike | BufferedProtocolLike,
+    opts: { waiter?: Future<void>; owner?: TransportOwner; extra?: ExtraInfo; pipe?: boolean } = {},
+  ) {
+    this.#loop = loop;
+    this.#sock = sock;
+    this.#watch = watchOf(sock);
+    this.#protocol = protocol;
+    this.#buffered = isBuffered(protocol);
+    this.#owner = opts.owner ?? null;
+    const extra: ExtraInfo = { ...opts.extra };
+    if (opts.pipe === true) extra.pipe = sock;
+    else {
+      extra.socket = sock;
+      const peer = peerAddress(sock);
+      const local = localAddress(sock);
+      if (peer !== null) extra.peername = peer;
+      if (local !== null) extra.sockname = local;
+      if (typeof sock.setNoDelay === "function") sock.setNoDelay(true); // asyncio disables Nagle
+    }
+    this.#extra = extra;
+    sock.on("close", this.#onSocketClose);
+    loop._track(this);
+    loop.callSoon(this.#connectionMade, opts.waiter ?? null);
+    if (sock.readable) loop._setReader(sock, this);
+    else this.#eofSeen = true; // a write-only pipe: nothing to read
+  }
+
+  // ── reading ─────────────────────────────────────────────────────────────────────────────
+
+  /** @internal The socket is readable (queued by the loop's backend). */
+  _run(): void {
+    if (this.#connLost || this.#paused || this.#eofSeen) return;
+    const sock = this.#sock;
+    let data: Buffer | null;
+    let got = false;
+    try {
+      // Chunk by chunk, as Node read them (no joining copy); stop if the protocol pauses us.
+      while ((data = readChunk(sock)) !== null) {
+        got = true;
+        this.#deliver(data);
+        if (this.#paused || this.#connLost) return;
+      }
+    } catch (e) {
+      this.#fatalError(e, "Fatal read error on socket transport");
+      return;
+    }
+    if (got) return;
+    const err = errorOf(this.#watch);
+    if (err !== undefined) this.#fatalError(toOSError(err, "read"), null);
+    else if (eofReceived(sock)) this.#readEof();
+    else if (sock.destroyed) this.#connectionGone();
+  }
+
+  #deliver(data: Buffer): void {
+    this.#bytesIn += data.length;
+    try {
+      if (this.#buffered) feedBuffered(this.#protocol as BufferedProtocolLike, data);
+      else (this.#protocol as ProtocolLike).dataReceived?.(asBytes(data));
+    } catch (e) {
+      this.#fatalError(e, "Fatal error: protocol.dataReceived() call failed.");
+    }
+  }
+
+  #readEof(): void {
+    this.#eofSeen = true;
+    this.#loop._clearReader(this.#sock);
+    this.#sock.read(); // lets Node emit 'end' (and close once both directions are done)
+    let keepOpen: unknown;
+    try {
+      keepOpen = this.#protocol.eofReceived?.();
+    } catch (e) {
+      this.#fatalError(e, "Fatal error: protocol.eofReceived() call failed.");
+      return;
+    }
+    if (keepOpen !== true) this.close();
+  }
+
+  pauseReading(): void {
+    if (this.#closing || this.#paused) return;
+    this.#paused = true;
+    this.#loop._clearReader(this.#sock);
+  }
+
+  resumeReading(): void {
+    if (this.#closing || !this.#paused) return;
+    this.#paused = false;
+    if (!this.#eofSeen) this.#loop._setReader(this.#sock, this);
+  }
+
+  isReading(): boolean {
+    return !this.#paused && !this.#closing;
+  }
+
+  // ── writing ─────────────────────────────────────────────────────────────────────────────
+
+  write(data: Uint8Array | string): void {
+    const bytes = data instanceof Uint8Array ? data : toBytes(data, "write");
+    if (this.#eofWritten) {
+      throw new TransportClosedError(
+        "write() after writeEof(): the write side is shut down; write everything before writeEof()",
+      );
+    }
+    if (bytes.length === 0) return;
+    if (this.#connLost || this.#closing || this.#sock.destroyed) {
+      this.#droppedWrite();
+      return;
+    }
+    this.#bytesOut += bytes.length;
+    this.#sock.write(bytes, this.#onFlushed);
+    if (!this.#protocolPaused && this.#sock.writableLength > this.#high) this.#pauseProtocol();
+  }
+
+  writelines(list: readonly (Uint8Array | string)[]): void {
+    if (!Array.isArray(list)) throw new TypeError("writelines needs an array of byte arrays");
+    const sock = this.#sock;
+    sock.cork();
+    try {
+      for (const d of list) this.write(d);
+    } finally {
+      sock.uncork();
+    }
+  }
+
+  writeEof(): void {
+    if (this.#closing || this.#eofWritten) return;
+    this.#eofWritten = true;
+    this.#sock.end();
+  }
+
+  canWriteEof(): boolean {
+    return true;
+  }
+
+  getWriteBufferSize(): number {
+    return this.#sock.writableLength;
+  }
+
+  getWriteBufferLimits(): [number, number] {
+    return [this.#low, this.#high];
+  }
+
+  setWriteBufferLimits(high?: number, low?: number): void {
+    let h = high;
+    let l = low;
+    if (h === undefined) h = l === undefined ? DEFAULT_HIGH_WATER : 4 * l;
+    if (l === undefined) l = Math.floor(h / 4);
+    if (!(h >= l && l >= 0)) {
+      throw new RangeError(`setWriteBufferLimits: high (${h}) must be >= low (${l}) must be >= 0`);
+    }
+    this.#high = h;
+    this.#low = l;
+    if (!this.#protocolPaused && this.#sock.writableLength > h) this.#pauseProtocol();
+    else if (this.#protocolPaused && this.#sock.writableLength <= l) this.#scheduleResume();
+  }
+
+  #pauseProtocol(): void {
+    this.#protocolPaused = true;
+    try {
+      this.#protocol.pauseWriting?.();
+    } catch (exception) {
+      this.#loop.callExceptionHandler({
+        message: "protocol.pauseWriting() failed",
+        exception,
+        transport: this,
+        protocol: this.#protocol,
+      });
+    }
+  }
+
+  /** Node finished writing a chunk (called by Node, outside the loop's turn). */
+  readonly #onFlushed = (err?: Error | null): void => {
+    if (!this.#protocolPaused || err) return;
+    if (this.#sock.writableLength <= this.#low) this.#scheduleResume();
+  };
+
+  #scheduleResume(): void {
+    if (this.#resumeScheduled || this.#loop.isClosed()) return;
+    this.#resumeScheduled = true;
+    this.#loop.callSoonThreadsafe(this.#resumeProtocol);
+  }
+
+  readonly #resumeProtocol = (): void => {
+    this.#resumeScheduled = false;
+    if (!this.#protocolPaused || this.#connLost) return;
+    if (this.#sock.writableLength > this.#low) return;
+    this.#protocolPaused = false;
+    try {
+      this.#protocol.resumeWriting?.();
+    } catch (exception) {
+      this.#loop.callExceptionHandler({
+        message: "protocol.resumeWriting() failed",
+        exception,
+        transport: this,
+        protocol: this.#protocol,
+      });
+    }
+  };
+
+  #droppedWrite(): void {
+    if (this.#lostWrites++ === LOG_THRESHOLD_FOR_CONNLOST_WRITES) {
+      console.warn(
+        "aioloop: write() on a closed transport: the data is dropped (check isClosing() before writing)",
+      );
+    }
+  }
+
+  // ── closing ─────────────────────────────────────────────────────────────────────────────
+
+  isClosing(): boolean {
+    return this.#closing;
+  }
+
+  close(): void {
+    if (this.#closing) return;
+    this.#closing = true;
+    this.#loop._clearReader(this.#sock);
+    const sock = this.#sock;
+    if (sock.destroyed) this.#scheduleGone();
+    else sock.destroySoon(); // flush what is queued, then close ('close' calls connectionLost)
+  }
+
+  abort(): void {
+    if (this.#connLost) return;
+    this.#closing = true;
+    this.#loop._clearReader(this.#sock);
+    if (this.#sock.destroyed) this.#scheduleGone();
+    else this.#sock.destroy();
+  }
+
+  /** @internal The loop is closing: release the socket without calling back. */
+  forceClose(): void {
+    this.#connLost = true;
+    this.#closing = true;
+    this.#sock.destroy();
+    this.#owner?._detach(this);
+    this.#owner = null;
+  }
+
+  /** Node closed the socket (after our close, an error, or both sides ending). */
+  readonly #onSocketClose = (): void => {
+    this.#scheduleGone();
+  };
+
+  #scheduleGone(): void {
+    if (this.#connLost || this.#loop.isClosed()) return;
+    this.#loop.callSoonThreadsafe(() => this.#connectionGone());
+  }
+
+  /** The socket is closed: hand over what Node still holds, then connectionLost. */
+  #connectionGone(): void {
+    if (this.#connLost) return;
+    const sock = this.#sock;
+    if (!this.#closing) {
+      // Bytes that arrived before the close or reset: nothing received is lost.
+      let b: Buffer | null;
+      while (!this.#connLost && (b = readChunk(sock)) !== null) this.#deliver(b);
+      if (this.#connLost) return;
+    }
+    const err = errorOf(this.#watch);
+    if (err === undefined && !this.#closing && !this.#eofSeen && eofReceived(sock)) {
+      // The peer's EOF came before the close (both sides ended): report it, as it happened.
+      this.#eofSeen = true;
+      try {
+        this.#protocol.eofReceived?.();
+      } catch (e) {
+        this.#fatalError(e, "Fatal error: protocol.eofReceived() call failed.");
+        return;
+      }
+    }
+    this.#callConnectionLost(err === undefined ? null : (toOSError(err) as Error));
+  }
+
+  #fatalError(exc: unknown, message: string | null): void {
+    const isOSError = typeof (exc as { code?: unknown })?.code === "string";
+    if (message !== null && (!isOSError || this.#loop.getDebug())) {
+      this.#loop.callExceptionHandler({
+        message,
+        exception: exc,
+        transport: this,
+        protocol: this.#protocol,
+      });
+    }
+    this.#closing = true;
+    this.#loop._clearReader(this.#sock);
+    this.#callConnectionLost(exc instanceof Error ? exc : new Error(String(exc)));
+  }
+
+  #callConnectionLost(exc: Error | null): void {
+    if (this.#connLost) return;
+    this.#connLost = true;
+    this.#closing = true;
+    this.#loop._clearReader(this.#sock);
+    try {
+      this.#protocol.connectionLost?.(exc);
+    } catch (exception) {
+      this.#loop.callExceptionHandler({
+        message: "protocol.connectionLost() failed",
+        exception,
+        transport: this,
+        protocol: this.#protocol,
+      });
+    } finally {
+      this.#sock.destroy();
+      this.#loop._untrack(this);
+      this.#owner?._detach(this);
+      this.#owner = null;
+    }
+  }
+
+  readonly #connectionMade = (waiter: Future<void> | null): void => {
+    if (this.#connLost) {
+      if (waiter !== null && !waiter.done())
+        waiter.setException(new TransportClosedError("closed"));
+      return;
+    }
+    try {
+      this.#protocol.connectionMade?.(this);
+    } catch (e) {
+      if (waiter !== null && !waiter.done()) waiter.setException(e);
+      this.#fatalError(e, "Fatal error: protocol.connectionMade() call failed.");
+      return;
+    }
+    if (waiter !== null && !waiter.done()) waiter.setResult(undefined);
+  };
+
+  // ── the rest of the Transport interface ─────────────────────────────────────────────────
+
+  getExtraInfo<K extends keyof ExtraInfo>(name: K, dflt?: ExtraInfo[K]): ExtraInfo[K] | undefined {
+    const v = this.#extra[name];
+    return v === undefined ? dflt : v;
+  }
+
+  getProtocol(): ProtocolLike {
+    return this.#protocol as ProtocolLike;
+  }
+
+  setProtocol(protocol: ProtocolLike | BufferedProtocolLike): void {
+    if (typeof protocol !== "object" || protocol === null) {
+      throw new TypeError("setProtocol needs a protocol object");
+    }
+    this.#protocol = protocol;
+    this.#buffered = isBuffered(protocol);
+  }
+
+  /** Counters: bytes in/out, write buffer, states. */
+  statistics(): Record<string, number | boolean> {
+    return {
+      bytesReceived: this.#bytesIn,
+      bytesSent: this.#bytesOut,
+      writeBufferSize: this.#sock.writableLength,
+      readingPaused: this.#paused,
+      writingPaused: this.#protocolPaused,
+      closing: this.#closing,
+    };
+  }
+
+  toString(): string {
+    const state = this.#connLost ? "closed" : this.#closing ? "closing" : "open";
+    return `<SocketTransport ${state}>`;
+  }
+}
+
+function isBuffered(p: object): boolean {
+  return (
+    typeof (p as BufferedProtocolLike).getBuffer === "function" &&
+    typeof (p as BufferedProtocolLike).bufferUpdated === "function"
+  );
+}
+
+/** Copy `data` into the protocol's buffers (as many getBuffer calls as it takes). */
+function feedBuffered(p: BufferedProtocolLike, data: Buffer): void {
+  let off = 0;
+  while (off < data.length) {
+    const buf = p.getBuffer(data.length - off);
+    if (!(buf instanceof Uint8Array) || buf.length === 0) {
+      throw new InvalidStateError("getBuffer() returned an empty buffer: return room for bytes");
+    }
+    const n = Math.min(buf.length, data.length - off);
+    buf.set(data.subarray(off, off + n));
+    off += n;
+    p.bufferUpdated(n);
+  }
+}
