@@ -582,7 +582,7 @@ export class BufferedIO {
     if (this.readOnly && unlinkPath === null) {
       this.rbuf = EMPTY;
       this.rpos = 0;
-      this.pool._submitDetached(OP.CLOSE, [this.fd, null, null, -1]);
+      this.pool._closeDetached(this.fd);
       return;
     }
     const err = yield* this.#settleWrites();

@@ -100,7 +100,8 @@ export class AsyncFile<T extends string | Uint8Array = string | Uint8Array> {
   #closed = false;
   /** Invariant: true while an operation waits for a worker; others queue in #waiters. */
   #busy = false;
-  readonly #waiters: Future<void>[] = [];
+  /** Tasks waiting for their turn (allocated on first contention). */
+  #waiters: Future<void>[] | null = null;
 
   /** @internal Use `open()`. */
   constructor(init: FileInit) {
@@ -368,12 +369,13 @@ export class AsyncFile<T extends string | Uint8Array = string | Uint8Array> {
   *#lock(): Coro<void> {
     while (this.#busy) {
       const f = getRunningLoop().createFuture<void>();
-      this.#waiters.push(f);
+      const waiters = (this.#waiters ??= []);
+      waiters.push(f);
       try {
         yield* f;
       } catch (e) {
-        const i = this.#waiters.indexOf(f);
-        if (i >= 0) this.#waiters.splice(i, 1);
+        const i = waiters.indexOf(f);
+        if (i >= 0) waiters.splice(i, 1);
         if (!this.#busy) this.#wakeNext();
         throw e;
       }
@@ -387,8 +389,9 @@ export class AsyncFile<T extends string | Uint8Array = string | Uint8Array> {
   }
 
   #wakeNext(): void {
-    while (this.#waiters.length > 0) {
-      const f = this.#waiters.shift()!;
+    const waiters = this.#waiters;
+    while (waiters !== null && waiters.length > 0) {
+      const f = waiters.shift()!;
       if (!f.done()) {
         f.setResult(undefined);
         return;
@@ -525,6 +528,24 @@ export function makeFile<T extends string | Uint8Array>(
   });
 }
 
+const NO_OPTIONS: OpenOptions = Object.freeze({});
+/** resolveOpen(mode, {}) by mode, for the default pool it was made with (the common call). */
+const defaults = new Map<string, ResolvedOpen>();
+
+function resolveDefault(mode: string): ResolvedOpen {
+  const r = defaults.get(mode);
+  if (r !== undefined && r.pool === getDefaultPool()) return r;
+  const fresh = resolveOpen(mode, NO_OPTIONS);
+  defaults.set(mode, fresh);
+  return fresh;
+}
+
+/** An open() whose task was cancelled while the worker opened the file: close what it got. */
+const OPEN_OPTIONS = {
+  release: (v: [number], pool: WorkerPool) =>
+    pool._submitDetached(OP.CLOSE, [v[0], null, null, -1]),
+};
+
 /** Types of open()'s result by mode literal: "b" modes give bytes. */
 export type FileFor<M extends string> = M extends `${string}b${string}`
   ? AsyncFile<Uint8Array>
@@ -542,10 +563,10 @@ export type FileFor<M extends string> = M extends `${string}b${string}`
 export function* open<M extends string = "r">(
   path: string | URL,
   mode: M = "r" as M,
-  opts: OpenOptions = {},
+  opts: OpenOptions = NO_OPTIONS,
 ): Coro<FileFor<M>> {
   const p = pathArg(path, "open()");
-  const r = resolveOpen(mode, opts);
+  const r = opts === NO_OPTIONS ? resolveDefault(mode) : resolveOpen(mode, opts);
   const info = r.info;
   const readahead =
     info.readable && !info.truncate && !info.append && r.bufferSize > 0 ? r.bufferSize : 0;
@@ -553,7 +574,7 @@ export function* open<M extends string = "r">(
   const opened = yield* pool._submit<[number, number, Uint8Array | null, number, number]>(
     OP.OPEN,
     [p, info.flags, 0o666, readahead],
-    { release: (v: [number]) => pool._submitDetached(OP.CLOSE, [v[0], null, null, -1]) },
+    OPEN_OPTIONS,
   );
   const [fd, size, ahead, positional, asked] = opened;
   return makeFile(

@@ -34,8 +34,19 @@ export interface ModeInfo {
 
 const MODE_CHARS = "rwxabt+";
 
+/** Parsed modes by mode string (there are only a few dozen valid ones). */
+const parsed = new Map<string, ModeInfo>();
+
 /** Parse a Python mode string; throws ValueError with Python's message for a bad one. */
 export function parseMode(mode: string): ModeInfo {
+  const known = parsed.get(mode);
+  if (known !== undefined) return known;
+  const info = parse(mode);
+  parsed.set(mode, info);
+  return info;
+}
+
+function parse(mode: string): ModeInfo {
   if (typeof mode !== "string") {
     throw new TypeError(`open(): mode must be a string such as "r" or "wb", got ${typeof mode}`);
   }

@@ -36,7 +36,7 @@
  */
 
 import { type Coro, type EventLoop, Future, getRunningLoop } from "@aioloop/core";
-import { existsSync } from "node:fs";
+import { closeSync, existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { isAbsolute } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -143,7 +143,7 @@ export interface SubmitOptions<T> {
   /** Turn the wire value into the result (runs on the loop's thread). */
   decode?: (v: any) => T;
   /** The job finished but its future was cancelled: free what the value holds. */
-  release?: (v: any) => void;
+  release?: (v: any, pool: WorkerPool) => void;
   /**
    * The job must run to the end once submitted (a write, a close): its future refuses
    * cancel(), so a cancelled task waits for it and then sees CancelledError (as with shield()).
@@ -159,6 +159,7 @@ class Job {
   state: JobState = "queued";
   worker: PoolWorker | null = null;
   constructor(
+    readonly pool: WorkerPool,
     readonly op: number,
     readonly args: unknown[],
     readonly link: LoopLink | null,
@@ -278,6 +279,8 @@ export class WorkerPool {
   #closed = false;
   readonly #links = new Map<EventLoop, LoopLink>();
   #exitWaiters: (() => void)[] = [];
+  /** Descriptors to close with the next message (see _closeDetached). */
+  #closes: number[] = [];
   /** A host turn that posts detached jobs in case no loop iteration does. */
   #safetyFlush: ReturnType<typeof setImmediate> | null = null;
   #stats = {
@@ -384,7 +387,7 @@ export class WorkerPool {
     }
     const loop = getRunningLoop();
     const link = this.#linkFor(loop);
-    const job = new Job(op, args, link, opts as SubmitOptions<unknown> | undefined);
+    const job = new Job(this, op, args, link, opts as SubmitOptions<unknown> | undefined);
     const fut = new JobFuture<T>(loop, this, job);
     job.fut = fut as JobFuture<unknown>;
     this.#enqueue(job);
@@ -401,7 +404,22 @@ export class WorkerPool {
    */
   _submitDetached(op: number, args: unknown[], transfer?: ArrayBuffer[]): void {
     if (this.#closed && this.#workers.length === 0) return;
-    this.#enqueue(new Job(op, args, null, transfer === undefined ? undefined : { transfer }));
+    this.#enqueue(new Job(this, op, args, null, transfer === undefined ? undefined : { transfer }));
+    this.#flushSoon();
+  }
+
+  /**
+   * @internal Close a descriptor nobody needs an answer for (a file opened only for reading):
+   * not even a job, just a number in the next message to any worker. Halves the jobs of the
+   * open-read-close pattern.
+   */
+  _closeDetached(fd: number): void {
+    this.#closes.push(fd);
+    this.#flushSoon();
+  }
+
+  /** Post soon: with the running loop's next flush, or on the next host turn (safety). */
+  #flushSoon(): void {
     const loop = runningLoopOrNull();
     if (loop !== null && !this.#closed) {
       const link = this.#linkFor(loop);
@@ -445,6 +463,7 @@ export class WorkerPool {
   /** @internal Post queued jobs to workers (the per-iteration flush). */
   _dispatch(): void {
     if (this.#queued === 0) {
+      if (this.#closes.length > 0) this.#postCloses();
       this.#maybeQuit();
       return;
     }
@@ -486,9 +505,35 @@ export class WorkerPool {
       this.#head = 0;
     }
     for (let i = 0; i < workers.length; i++) {
-      if (batches[i]!.length > 0) this.#post(workers[i]!, batches[i]!);
+      if (batches[i]!.length === 0) continue;
+      // Pending detached closes ride with the first batch (any worker: descriptors are the process's).
+      const closes = this.#closes.length > 0 ? this.#closes : undefined;
+      if (closes !== undefined) this.#closes = [];
+      this.#post(workers[i]!, batches[i]!, closes);
     }
+    if (this.#closes.length > 0) this.#postCloses();
     this.#maybeQuit();
+  }
+
+  /** Hand the pending detached closes to a worker on their own. */
+  #postCloses(): void {
+    const fds = this.#closes;
+    this.#closes = [];
+    let w = this.#workers.find((x) => !x.quitSent);
+    if (w === undefined && !this.#closed) {
+      this.#spawn();
+      w = this.#workers[this.#workers.length - 1]!;
+    }
+    if (w === undefined) {
+      // A closed pool whose workers are leaving: close here (close(2) of a read-only file is quick).
+      for (const fd of fds) {
+        try {
+          closeSync(fd);
+        } catch {}
+      }
+      return;
+    }
+    w.worker.postMessage({ k: MSG.CLOSES, c: fds });
   }
 
   #enqueue(job: Job): void {
@@ -583,7 +628,7 @@ export class WorkerPool {
     }
   }
 
-  #post(w: PoolWorker, jobs: Job[]): void {
+  #post(w: PoolWorker, jobs: Job[], closes?: number[]): void {
     for (const job of jobs) {
       const link = job.link;
       if (link !== null && link.hooks !== null && !w.wakes.has(link.id)) {
@@ -602,10 +647,11 @@ export class WorkerPool {
     }
     this.#stats.batches++;
     try {
-      w.worker.postMessage({ k: MSG.JOBS, j: flat }, transfer);
+      w.worker.postMessage({ k: MSG.JOBS, j: flat, c: closes }, transfer);
       return;
     } catch {
       // Some job's arguments cannot be cloned: post one at a time and fail only those.
+      if (closes !== undefined) w.worker.postMessage({ k: MSG.CLOSES, c: closes });
     }
     for (const job of jobs) {
       const one: unknown[] = [];
@@ -659,7 +705,7 @@ export class WorkerPool {
     const fut = job.fut;
     const loop = job.link?.loop;
     if (fut === null || loop === undefined || wasState !== "sent" || loop.isClosed()) {
-      if (status === STATUS.OK) job.opts?.release?.(value);
+      if (status === STATUS.OK) job.opts?.release?.(value, this);
       return;
     }
     const link = job.link!;
@@ -762,7 +808,7 @@ function pushJob(flat: unknown[], job: Job): void {
 function settle(job: Job, status: number, value: unknown): void {
   const fut = job.fut!;
   if (fut.done()) {
-    if (status === STATUS.OK) job.opts?.release?.(value);
+    if (status === STATUS.OK) job.opts?.release?.(value, job.pool);
     return;
   }
   if (status === STATUS.OK) {

@@ -25,7 +25,7 @@
 
 /** Job opcodes. Arguments follow `[slot, seq, wakeId, op]` in the job tuple. */
 export const OP = Object.freeze({
-  /** (path, flags, mode, readahead) → [fd, size, first bytes | null, positional 0/1, bytes asked] */
+  /** (path, flags, mode, readahead) → [fd, size (-1: not looked up), first bytes | null, positional 0/1, bytes asked] */
   OPEN: 1,
   /** (fd, unlinkPath | null, final bytes | null, their position | -1) → null: write, close, unlink */
   CLOSE: 2,
@@ -99,12 +99,14 @@ export const STATUS = Object.freeze({ OK: 0, ERROR: 1, SKIPPED: 2 });
 
 /** Main → worker message kinds. */
 export const MSG = Object.freeze({
-  /** {k, j: job tuples[]} */
+  /** {k, j: flat job tuples, c?: descriptors to close first (no answer)} */
   JOBS: 0,
   /** {k, id, w: Int32Array}: the wake word of a loop, used for results of jobs with wakeId id */
   WAKE: 1,
   /** {k}: finish the queued jobs, then exit */
   QUIT: 2,
+  /** {k, c: fds[]}: close these descriptors; no answer (files opened only for reading) */
+  CLOSES: 3,
 });
 
 /** PATHTEST kinds (os.path.exists and friends). */

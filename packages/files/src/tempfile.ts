@@ -69,8 +69,8 @@ function* openTemp<M extends string>(
     OP.OPEN_TEMP,
     [dir, prefix, suffix, r.info.flags, unlinkNow],
     {
-      release: (v: [number, string]) =>
-        pool._submitDetached(OP.CLOSE, [v[0], unlinkNow ? null : v[1], null, -1]),
+      release: (v: [number, string], p: WorkerPool) =>
+        p._submitDetached(OP.CLOSE, [v[0], unlinkNow ? null : v[1], null, -1]),
     },
   );
   const opened = { fd, size: 0, ahead: null, aheadAsked: 0, positional: true };
@@ -166,7 +166,7 @@ export function* TemporaryDirectory(
   const [dir, prefix, suffix] = names(opts);
   const pool = opts.pool ?? getDefaultPool();
   const path = yield* pool._submit<string>(OP.MKDTEMP, [dir, prefix, suffix], {
-    release: (p: string) => pool._submitDetached(OP.RMTREE, [p]),
+    release: (p: string, owner: WorkerPool) => owner._submitDetached(OP.RMTREE, [p]),
   });
   return new TemporaryDirectoryHandle(path, pool, opts.delete !== false);
 }

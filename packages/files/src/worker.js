@@ -5,7 +5,7 @@
  * HOW: one plain-JavaScript module (it runs unchanged from src/ under vitest and from dist/),
  * started by the pool with `workerData = { results: MessagePort, shared: SharedArrayBuffer }`.
  *
- *   main ── {k: JOBS, j: [len, slot, seq, wakeId, op, ...args, len, …]} ──► parentPort
+ *   main ── {k: JOBS, j: [len, slot, seq, wakeId, op, ...args, len, …], c?: fds to close} ──► parentPort
  *            │
  *            ▼  for each job: CAS slot SENT→RUNNING (lost: it was cancelled, report SKIPPED)
  *               run it with the synchronous fs calls (one thread hop for the whole batch)
@@ -51,6 +51,8 @@ const RESULT_FLUSH_MS = 1;
 const MAX_RESULTS_PER_MESSAGE = 256;
 /** Read buffers at least this large are transferred; smaller ones are copied (cheaper). */
 const TRANSFER_MIN_BYTES = 64 * 1024;
+/** The reused read buffer: the default readahead, so open() of a small file allocates n bytes. */
+const SCRATCH_BYTES = 64 * 1024;
 /** Attempts at a fresh temporary name before giving up (as Python's tempfile.TMP_MAX is large). */
 const TEMP_ATTEMPTS = 100;
 /** Letters of temporary names (as Python's tempfile). */
@@ -123,6 +125,7 @@ process.on("exit", (code) => {
 function handle(m) {
   switch (m.k) {
     case MSG.JOBS: {
+      if (m.c !== undefined) closeAll(m.c);
       // Flat: [length, slot, seq, wakeId, op, ...args, length, slot, …] (cheaper to clone).
       const flat = m.j;
       if (head === queue.length) {
@@ -142,6 +145,22 @@ function handle(m) {
     case MSG.QUIT:
       quitting = true;
       break;
+    case MSG.CLOSES:
+      closeAll(m.c);
+      break;
+  }
+}
+
+/**
+ * Close descriptors nobody waits for (files opened only for reading: their close cannot fail in
+ * a way that matters).
+ * @param {number[]} fds
+ */
+function closeAll(fds) {
+  for (const fd of fds) {
+    try {
+      fs.closeSync(fd);
+    } catch {}
   }
 }
 
@@ -345,32 +364,43 @@ function run(j) {
 function openFile(path, flags, mode, readahead) {
   const fd = fs.openSync(path, flags, mode);
   try {
+    if (readahead > 0) {
+      // No fstat: the first read itself tells a directory (EISDIR), a pipe or terminal (ESPIPE:
+      // no positions) and, by coming back short, the end of the file.
+      try {
+        return [fd, -1, readAt(fd, readahead, 0), 1, readahead];
+      } catch (e) {
+        const code = /** @type {any} */ (e).code;
+        if (code === "EISDIR") {
+          throw osError("EISDIR", "illegal operation on a directory", "open", path);
+        }
+        if (code !== "ESPIPE") throw e;
+        return [fd, -1, readAt(fd, readahead, -1), 0, readahead];
+      }
+    }
     const st = fs.fstatSync(fd);
     if (st.isDirectory()) throw osError("EISDIR", "illegal operation on a directory", "open", path);
-    const positional = st.isFile() || st.isBlockDevice();
-    let ahead = null;
-    let want = 0;
-    if (readahead > 0) {
-      // size + 1 when the file is smaller than the readahead: the short read proves end of file.
-      want = positional && st.size > 0 && st.size < readahead ? st.size + 1 : readahead;
-      ahead = readAt(fd, want, positional ? 0 : -1);
-    }
-    return [fd, st.size, ahead, positional ? 1 : 0, want];
+    return [fd, st.size, null, st.isFile() || st.isBlockDevice() ? 1 : 0, 0];
   } catch (e) {
     fs.closeSync(fd);
     throw e;
   }
 }
 
+/** Reused read buffer: small reads are copied out of it, large ones take it along. */
+let scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
+
 /**
  * One read of up to `length` bytes at `position` (-1: the descriptor's own position). Regular
  * files give everything up to end of file in one call; the loop covers the rare short read.
+ * A result of TRANSFER_MIN_BYTES or more is a buffer of its own (it will be transferred); a
+ * smaller one is copied out of the scratch buffer at its exact length.
  * @param {number} fd
  * @param {number} length
  * @param {number} position
  */
 function readAt(fd, length, position) {
-  const buf = Buffer.allocUnsafeSlow(length);
+  const buf = length <= scratch.length ? scratch : Buffer.allocUnsafeSlow(length);
   let n = 0;
   if (position < 0) n = fs.readSync(fd, buf, 0, length, null);
   else {
@@ -380,7 +410,13 @@ function readAt(fd, length, position) {
       n += got;
     }
   }
-  return n === length ? buf : buf.subarray(0, n);
+  if (n >= TRANSFER_MIN_BYTES) {
+    if (buf === scratch) scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
+    return n === buf.length ? buf : buf.subarray(0, n);
+  }
+  const out = Buffer.allocUnsafeSlow(n);
+  buf.copy(out, 0, 0, n);
+  return out;
 }
 
 /**
