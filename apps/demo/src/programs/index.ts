@@ -4,6 +4,7 @@ import { chess } from "./chess.js";
 import { count } from "./count.js";
 import { futures } from "./futures.js";
 import { grep } from "./grep.js";
+import { chat, echoClient, echoServer } from "./network.js";
 import { queue } from "./queue.js";
 import { random } from "./random.js";
 import { sleepy } from "./sleepy.js";
@@ -23,5 +24,8 @@ export const PROGRAMS: DemoProgram[] = [
   threads,
   urandom,
   grep,
+  echoServer,
+  echoClient,
+  chat,
   chess,
 ];
