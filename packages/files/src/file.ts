@@ -12,7 +12,8 @@
  * without leaving the calling task: a readline served from the readahead buffer or a write that
  * fits the write buffer never yields, so a loop over 100,000 lines costs a few dozen thread hops.
  * `open()` itself opens the file, checks it is not a directory, and reads the first chunk in a
- * single job; `close()` writes the last buffered bytes and closes in a single job.
+ * single job; `close()` writes the last buffered bytes and closes in a single job, and for a file
+ * opened only for reading does not wait at all (the descriptor is closed with the next batch).
  *
  * Operations on one file run one at a time in call order: while one waits for a worker, the
  * next waits its turn (never a fast path around it), so two tasks sharing a file see Python's

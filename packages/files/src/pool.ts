@@ -32,7 +32,8 @@
  * the jobs it had not started go back to the queue and a new worker takes them.
  *
  * Costs: submitting a job is O(1) with one Future; a batch of n jobs costs one postMessage each
- * way (a structured clone of n small tuples); polling an idle pool is one Atomics.load.
+ * way (a structured clone of n small tuples); polling an idle pool is one Atomics.load. Closing a
+ * file opened only for reading is not even a job: its descriptor rides in the next message.
  */
 
 import { type Coro, type EventLoop, Future, getRunningLoop } from "@aioloop/core";
@@ -411,7 +412,8 @@ export class WorkerPool {
   /**
    * @internal Close a descriptor nobody needs an answer for (a file opened only for reading):
    * not even a job, just a number in the next message to any worker. Halves the jobs of the
-   * open-read-close pattern.
+   * open-read-close pattern. (Should that worker die before reading its message, they stay open
+   * until the process ends: closing them elsewhere could hit a descriptor number reused since.)
    */
   _closeDetached(fd: number): void {
     this.#closes.push(fd);
@@ -721,7 +723,8 @@ export class WorkerPool {
     const posted = Atomics.load(this.#words, HEADER.POSTED);
     if (posted === this.#seenPosted) return;
     this.#seenPosted = posted;
-    for (const w of this.#workers.slice()) {
+    // #exited replaces #workers (never mutates it), so this array stays valid while draining.
+    for (const w of this.#workers) {
       for (
         let r = receiveMessageOnPort(w.port);
         r !== undefined;

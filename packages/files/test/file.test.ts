@@ -14,6 +14,7 @@ import {
   UnsupportedOperation,
   ValueError,
   open,
+  os,
   withFile,
 } from "../src/index.js";
 import { RUNNERS, fixture, rejects, runSync, tmpDir, usePool } from "./support.js";
@@ -220,6 +221,23 @@ describe("reading", () => {
     });
     expect(stats.hops).toBe(1);
     expect(stats.bufferHits).toBeGreaterThanOrEqual(2);
+  });
+
+  it("closing read-only files does not wait, yet their descriptors are closed with the next batch", async () => {
+    const p = fixture(dir, "fds.txt", "x");
+    const fds = () => fs.readdirSync("/proc/self/fd").length;
+    const before = fds();
+    await runSync.run(function* () {
+      const files = [];
+      for (let i = 0; i < 50; i++) files.push(yield* open(p));
+      expect(fds()).toBe(before + 50);
+      for (const f of files) {
+        const c = f.close();
+        expect(c.next().done).toBe(true); // finished without yielding
+      }
+      yield* os.path.exists(p); // the next batch carries the closes
+    });
+    expect(fds()).toBe(before);
   });
 
   it("a growing file: end of file is reported, then new data is seen", async () => {
