@@ -73,6 +73,26 @@ export {
 } from "./selector.js";
 export { Server, type ServerOptions } from "./server.js";
 export {
+  DEFAULT_LIMIT,
+  type ReadPausable,
+  type Separator,
+  StreamReader,
+  type StreamReaderOptions,
+} from "./stream-reader.js";
+export {
+  type ClientConnectedCallback,
+  StreamReaderProtocol,
+  StreamWriter,
+} from "./stream-writer.js";
+export {
+  type OpenConnectionOptions,
+  type StartServerOptions,
+  openConnection,
+  openUnixConnection,
+  startServer,
+  startUnixServer,
+} from "./streams.js";
+export {
   type BufferedProtocolLike,
   DEFAULT_HIGH_WATER,
   DEFAULT_LOW_WATER,

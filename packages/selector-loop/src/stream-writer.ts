@@ -1,0 +1,231 @@
+/**
+ * StreamWriter and StreamReaderProtocol: asyncio's bridge between a transport and the stream
+ * API. The protocol feeds the StreamReader and tracks write flow control; the writer writes
+ * through the transport and waits in `drain()` while the transport's buffer is over its
+ * high-water mark.
+ *
+ * HOW, backpressure:
+ *
+ *   writer.write(b) ─► transport.write(b) ─► buffer > 64 KiB ─► protocol.pauseWriting()
+ *   yield* writer.drain()  ── paused? ─► park on a future ◄── resumeWriting() (≤ 16 KiB)
+ *                                                        ◄── connectionLost(exc): raises exc
+ *
+ * So a writer that drains after each write never holds more than the high-water mark (plus
+ * one write) in memory, however slow the peer reads.
+ *
+ * HOW, serving: for startServer, `connectionMade` makes the StreamWriter and calls the user's
+ * `onClient(reader, writer)`; a coroutine result runs as a task, and when that task fails the
+ * error goes to the loop's exception handler and the connection is closed (asyncio 3.12).
+ */
+
+import { type Coro, type EventLoop, type Future, getRunningLoop, isCoroutine } from "@aioloop/core";
+import { connectionLost } from "./errors.js";
+import type { ProtocolLike } from "./protocols.js";
+import type { StreamReader } from "./stream-reader.js";
+import type { ExtraInfo, Transport } from "./transport.js";
+
+/** What startServer calls for each connection. */
+export type ClientConnectedCallback = (
+  reader: StreamReader,
+  writer: StreamWriter,
+) => Coro<void> | void;
+
+/**
+ * The protocol behind every stream connection (asyncio's StreamReaderProtocol, with
+ * FlowControlMixin's drain logic).
+ */
+export class StreamReaderProtocol implements ProtocolLike {
+  readonly #loop: EventLoop;
+  #reader: StreamReader | null;
+  readonly #onClient: ClientConnectedCallback | null;
+  /** Invariant: true between pauseWriting and resumeWriting. */
+  #paused = false;
+  /** Invariant: true once connectionLost was called. */
+  #lost = false;
+  #drainWaiters: Future<void>[] = [];
+  /** Completes at connectionLost: result for a clean close, the error otherwise. */
+  readonly #closed: Future<void>;
+  #task: ReturnType<EventLoop["createTask"]> | null = null;
+
+  constructor(reader: StreamReader, onClient: ClientConnectedCallback | null = null) {
+    this.#loop = getRunningLoop();
+    this.#reader = reader;
+    this.#onClient = onClient;
+    this.#closed = this.#loop.createFuture<void>();
+  }
+
+  connectionMade(transport: Transport): void {
+    this.#reader?.setTransport(transport);
+    const cb = this.#onClient;
+    if (cb === null) return;
+    const writer = new StreamWriter(transport, this, this.#reader);
+    const res = cb(this.#reader!, writer);
+    if (isCoroutine(res)) {
+      const task = this.#loop.createTask(res as Coro<void>);
+      this.#task = task;
+      task.addDoneCallback((t) => {
+        this.#task = null;
+        if (t.cancelled()) {
+          transport.close();
+          return;
+        }
+        const exc = t.exception();
+        if (exc !== null) {
+          this.#loop.callExceptionHandler({
+            message: "Unhandled exception in client_connected_cb",
+            exception: exc,
+            transport,
+          });
+          transport.close();
+        }
+      });
+    }
+  }
+
+  connectionLost(exc: Error | null): void {
+    const reader = this.#reader;
+    if (reader !== null) {
+      if (exc === null) reader.feedEof();
+      else reader.setException(exc);
+    }
+    if (!this.#closed.done()) {
+      if (exc === null) this.#closed.setResult(undefined);
+      else {
+        this.#closed.setException(exc);
+        this.#closed.exception(); // seen here: waitClosed() re-raises it, nobody must
+      }
+    }
+    this.#lost = true;
+    const waiters = this.#drainWaiters;
+    this.#drainWaiters = [];
+    for (const w of waiters) {
+      if (w.done()) continue;
+      if (exc === null) w.setResult(undefined);
+      else w.setException(exc);
+    }
+    this.#reader = null;
+  }
+
+  dataReceived(data: Uint8Array): void {
+    this.#reader?.feedData(data);
+  }
+
+  eofReceived(): boolean {
+    this.#reader?.feedEof();
+    return true; // keep the write side open: the application closes it
+  }
+
+  pauseWriting(): void {
+    this.#paused = true;
+  }
+
+  resumeWriting(): void {
+    this.#paused = false;
+    const waiters = this.#drainWaiters;
+    this.#drainWaiters = [];
+    for (const w of waiters) if (!w.done()) w.setResult(undefined);
+  }
+
+  /** @internal drain(): wait while writing is paused; raise once the connection is lost. */
+  *_drainHelper(): Coro<void> {
+    if (this.#lost) throw connectionLost();
+    if (!this.#paused) return;
+    const w = this.#loop.createFuture<void>();
+    this.#drainWaiters.push(w);
+    try {
+      yield* w;
+    } finally {
+      const i = this.#drainWaiters.indexOf(w);
+      if (i >= 0) this.#drainWaiters.splice(i, 1);
+    }
+  }
+
+  /** @internal The future waitClosed() awaits. */
+  _closedFuture(): Future<void> {
+    return this.#closed;
+  }
+
+  /** @internal The client_connected_cb task, while it runs. */
+  _clientTask(): ReturnType<EventLoop["createTask"]> | null {
+    return this.#task;
+  }
+}
+
+/**
+ * The writing half of a stream connection.
+ * @example
+ * writer.write("hello\n");
+ * yield* writer.drain();      // waits while the peer is slower than us
+ * writer.close();
+ * yield* writer.waitClosed();
+ */
+export class StreamWriter {
+  readonly #transport: Transport;
+  readonly #protocol: StreamReaderProtocol;
+  readonly #reader: StreamReader | null;
+
+  constructor(transport: Transport, protocol: StreamReaderProtocol, reader: StreamReader | null) {
+    this.#transport = transport;
+    this.#protocol = protocol;
+    this.#reader = reader;
+  }
+
+  /** The underlying transport. */
+  get transport(): Transport {
+    return this.#transport;
+  }
+
+  /** Queue bytes (or a UTF-8 string); follow with `yield* drain()` to respect backpressure. */
+  write(data: Uint8Array | string): void {
+    this.#transport.write(data);
+  }
+
+  writelines(data: readonly (Uint8Array | string)[]): void {
+    this.#transport.writelines(data);
+  }
+
+  /** Close the write side once the queued bytes are sent (the peer sees EOF). */
+  writeEof(): void {
+    this.#transport.writeEof();
+  }
+
+  canWriteEof(): boolean {
+    return this.#transport.canWriteEof();
+  }
+
+  /** Close the connection once the queued bytes are sent. */
+  close(): void {
+    this.#transport.close();
+  }
+
+  isClosing(): boolean {
+    return this.#transport.isClosing();
+  }
+
+  /** Wait until the connection is closed; raises the error it was lost with, if any. */
+  *waitClosed(): Coro<void> {
+    yield* this.#protocol._closedFuture();
+  }
+
+  getExtraInfo<K extends keyof ExtraInfo>(name: K, dflt?: ExtraInfo[K]): ExtraInfo[K] | undefined {
+    return this.#transport.getExtraInfo(name, dflt);
+  }
+
+  /**
+   * Wait until the transport's buffer is back under its low-water mark. Raises the reader's
+   * error (e.g. ConnectionResetError) and, once the connection is gone, ConnectionResetError.
+   */
+  *drain(): Coro<void> {
+    const exc = this.#reader?.exception() ?? null;
+    if (exc !== null) throw exc;
+    if (this.#transport.isClosing()) {
+      // Let connectionLost run first (asyncio's sleep(0)), so drain sees the loss.
+      yield;
+    }
+    yield* this.#protocol._drainHelper();
+  }
+
+  toString(): string {
+    return `<StreamWriter ${this.#transport.isClosing() ? "closing" : "open"}>`;
+  }
+}

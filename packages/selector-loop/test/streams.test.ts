@@ -1,0 +1,327 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import type net from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Coro, Event, gather, sleep } from "@aioloop/core";
+import { describe, expect, it } from "vitest";
+import {
+  AddressInUseError,
+  ConnectionError,
+  ConnectionRefusedError,
+  ConnectionResetError,
+} from "../src/errors.js";
+import { run } from "../src/run.js";
+import { getSelectorLoop } from "../src/selector-loop.js";
+import type { Server } from "../src/server.js";
+import type { StreamReader } from "../src/stream-reader.js";
+import type { StreamWriter } from "../src/stream-writer.js";
+import { openConnection, startServer } from "../src/streams.js";
+import { DEFAULT_HIGH_WATER } from "../src/transport.js";
+import { HOST, dec, pattern, until } from "./support/net.js";
+
+/** An echo handler: lines back until EOF, then close. */
+function* echoLines(reader: StreamReader, writer: StreamWriter): Coro<void> {
+  for (;;) {
+    const line = yield* reader.readline();
+    if (line.length === 0) break;
+    writer.write(line);
+    yield* writer.drain();
+  }
+  writer.close();
+  yield* writer.waitClosed();
+}
+
+function* closeServer(server: Server): Coro<void> {
+  server.close();
+  yield* server.waitClosed();
+}
+
+function errorOf(fn: () => Coro<unknown>): Coro<unknown> {
+  return (function* () {
+    try {
+      yield* fn();
+    } catch (e) {
+      return e;
+    }
+    throw new Error("expected an error");
+  })();
+}
+
+describe("streams", () => {
+  it("openConnection talks to startServer at the address it reports", async () => {
+    await run(function* () {
+      const server = yield* startServer(echoLines, { host: HOST, port: 0 });
+      const addr = server.address()!;
+      expect(addr).toEqual({ host: HOST, port: expect.any(Number) });
+      const [reader, writer] = yield* openConnection(addr);
+      writer.write("hello\n");
+      writer.writelines(["wor", "ld\n"]);
+      yield* writer.drain();
+      expect(dec(yield* reader.readline())).toBe("hello\n");
+      expect(dec(yield* reader.readline())).toBe("world\n");
+      expect(writer.getExtraInfo("peername")).toMatchObject(addr);
+      expect(writer.canWriteEof()).toBe(true);
+      writer.writeEof();
+      expect((yield* reader.read()).length).toBe(0); // the server closed after our EOF
+      writer.close();
+      expect(writer.isClosing()).toBe(true);
+      yield* writer.waitClosed();
+      yield* closeServer(server);
+    });
+  });
+
+  it("works over a Unix socket path", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "aioloop-"));
+    try {
+      await run(function* () {
+        const path = join(dir, "echo.sock");
+        const server = yield* startServer(echoLines, { path });
+        expect(server.address()).toEqual({ path });
+        const [reader, writer] = yield* openConnection({ path });
+        writer.write("over unix\n");
+        expect(dec(yield* reader.readline())).toBe("over unix\n");
+        writer.close();
+        yield* writer.waitClosed();
+        yield* closeServer(server);
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("half-close: the server reads to EOF, then answers on the still-open write side", async () => {
+    await run(function* () {
+      const server = yield* startServer(
+        function* (reader, writer) {
+          const all = yield* reader.read(); // until EOF
+          writer.write(`got ${all.length} bytes`);
+          writer.close();
+        },
+        { host: HOST, port: 0 },
+      );
+      const [reader, writer] = yield* openConnection(server.address()!);
+      writer.write(pattern(100_000));
+      writer.writeEof();
+      expect(dec(yield* reader.read())).toBe("got 100000 bytes");
+      expect(reader.atEof()).toBe(true);
+      writer.close();
+      yield* writer.waitClosed();
+      yield* closeServer(server);
+    });
+  });
+
+  it("a slow reader makes drain() wait (real backpressure)", async () => {
+    await run(function* () {
+      const go = new Event();
+      let received = 0;
+      const server = yield* startServer(
+        function* (reader, writer) {
+          yield* go.wait();
+          for (;;) {
+            const b = yield* reader.read(65536);
+            if (b.length === 0) break;
+            received += b.length;
+          }
+          writer.close();
+        },
+        { host: HOST, port: 0 },
+      );
+      const loop = getSelectorLoop("t");
+      const [, writer] = yield* openConnection(server.address()!);
+      const chunk = pattern(256 * 1024);
+      let sent = 0;
+      const writing = loop.createTask(
+        (function* () {
+          for (;;) {
+            writer.write(chunk);
+            sent += chunk.length;
+            yield* writer.drain();
+          }
+        })(),
+      );
+      // The kernel's buffers absorb a few MiB first; then the writer must stop in drain().
+      let stuckAt = -1;
+      for (let stable = 0; stable < 5; ) {
+        yield* sleep(10);
+        stable = sent === stuckAt ? stable + 1 : 0;
+        stuckAt = sent;
+      }
+      expect(writing.done()).toBe(false);
+      expect(writer.transport.getWriteBufferSize()).toBeGreaterThan(DEFAULT_HIGH_WATER / 4);
+      expect(received).toBe(0); // nobody read, and drain() holds the writer
+      go.set();
+      yield* until(() => sent >= stuckAt + 4 * chunk.length, "drain released");
+      writing.cancel();
+      writer.close();
+      yield* until(() => received >= sent, "all bytes arrive");
+      yield* closeServer(server);
+    });
+  });
+
+  it("64 MiB through a fast writer keeps both buffers bounded", async () => {
+    await run(function* () {
+      const total = 64 * 1024 * 1024;
+      const limit = 64 * 1024;
+      let maxReaderBuffer = 0;
+      let received = 0;
+      const server = yield* startServer(
+        function* (reader, writer) {
+          for (;;) {
+            maxReaderBuffer = Math.max(maxReaderBuffer, reader.bufferedLength);
+            const b = yield* reader.read(16 * 1024); // smaller reads than the writes
+            if (b.length === 0) break;
+            received += b.length;
+          }
+          writer.close();
+        },
+        { host: HOST, port: 0 },
+        { limit },
+      );
+      const [reader, writer] = yield* openConnection(server.address()!);
+      const chunk = pattern(1024 * 1024);
+      let maxWriteBuffer = 0;
+      for (let sent = 0; sent < total; sent += chunk.length) {
+        writer.write(chunk);
+        maxWriteBuffer = Math.max(maxWriteBuffer, writer.transport.getWriteBufferSize());
+        yield* writer.drain();
+      }
+      writer.writeEof();
+      expect((yield* reader.read()).length).toBe(0);
+      expect(received).toBe(total);
+      // Bounded: the writer never holds more than the high-water mark plus one write, and
+      // the reader pauses its transport at twice its limit (plus what Node reads ahead).
+      expect(maxWriteBuffer).toBeLessThanOrEqual(DEFAULT_HIGH_WATER + chunk.length);
+      expect(maxReaderBuffer).toBeLessThanOrEqual(2 * limit + 512 * 1024);
+      writer.close();
+      yield* writer.waitClosed();
+      yield* closeServer(server);
+    });
+  });
+
+  it("peer reset mid-read: every byte received first, then ConnectionResetError", async () => {
+    await run(function* () {
+      const payload = pattern(300_000, 3);
+      const server = yield* startServer(
+        function* (_reader, writer) {
+          writer.write(payload);
+          yield* writer.drain();
+          yield* until(() => writer.transport.getWriteBufferSize() === 0);
+          yield* sleep(20); // let the bytes reach the peer's Node buffer
+          (writer.getExtraInfo("socket") as net.Socket).resetAndDestroy();
+        },
+        { host: HOST, port: 0 },
+      );
+      const [reader, writer] = yield* openConnection(server.address()!);
+      const got: Uint8Array[] = [];
+      const err = yield* errorOf(function* () {
+        for (;;) {
+          const b = yield* reader.read(10_000);
+          if (b.length === 0) return;
+          got.push(b);
+        }
+      });
+      expect(err).toBeInstanceOf(ConnectionResetError);
+      expect((err as ConnectionResetError).code).toBe("ECONNRESET");
+      expect((err as ConnectionResetError).syscall).toBe("read");
+      expect(Buffer.concat(got).equals(Buffer.from(payload))).toBe(true);
+      expect(yield* errorOf(() => writer.waitClosed())).toBe(err);
+      yield* closeServer(server);
+    });
+  });
+
+  it("peer reset mid-drain: drain() raises a named connection error", async () => {
+    await run(function* () {
+      const server = yield* startServer(
+        function* (_reader, writer) {
+          yield* sleep(20); // read nothing: the client's buffers fill up
+          (writer.getExtraInfo("socket") as net.Socket).resetAndDestroy();
+        },
+        { host: HOST, port: 0 },
+      );
+      const [, writer] = yield* openConnection(server.address()!);
+      const chunk = pattern(1024 * 1024);
+      const err = yield* errorOf(function* () {
+        for (;;) {
+          writer.write(chunk);
+          yield* writer.drain();
+        }
+      });
+      expect(err).toBeInstanceOf(ConnectionError);
+      expect(["ECONNRESET", "EPIPE"]).toContain((err as ConnectionError).code);
+      expect(writer.isClosing()).toBe(true);
+      yield* closeServer(server);
+    });
+  });
+
+  it("connection refused and address in use are named errors", async () => {
+    await run(function* () {
+      const server = yield* startServer(echoLines, { host: HOST, port: 0 });
+      const addr = server.address()!;
+      const inUse = yield* errorOf(() => startServer(echoLines, addr));
+      expect(inUse).toBeInstanceOf(AddressInUseError);
+      expect((inUse as AddressInUseError).code).toBe("EADDRINUSE");
+      expect((inUse as AddressInUseError).syscall).toBe("listen");
+      yield* closeServer(server);
+      const refused = yield* errorOf(() => openConnection(addr));
+      expect(refused).toBeInstanceOf(ConnectionRefusedError);
+      expect((refused as ConnectionRefusedError).code).toBe("ECONNREFUSED");
+    });
+  });
+
+  it("a server closed with clients connected serves them until they leave", async () => {
+    await run(function* () {
+      const loop = getSelectorLoop("t");
+      const server = yield* startServer(echoLines, { host: HOST, port: 0 });
+      const addr = server.address()!;
+      const [reader, writer] = yield* openConnection(addr);
+      writer.write("before\n");
+      expect(dec(yield* reader.readline())).toBe("before\n");
+      server.close();
+      const closed = loop.createTask(server.waitClosed());
+      expect(yield* errorOf(() => openConnection(addr))).toBeInstanceOf(ConnectionRefusedError);
+      writer.write("after close\n");
+      expect(dec(yield* reader.readline())).toBe("after close\n");
+      expect(closed.done()).toBe(false);
+      writer.close();
+      yield* writer.waitClosed();
+      yield* closed;
+    });
+  });
+
+  it("an error in a client handler reaches the exception handler and closes the connection", async () => {
+    await run(function* () {
+      const loop = getSelectorLoop("t");
+      const seen: unknown[] = [];
+      loop.setExceptionHandler((_l, ctx) => seen.push(ctx.exception));
+      const server = yield* startServer(
+        function* () {
+          throw new Error("handler bug");
+        },
+        { host: HOST, port: 0 },
+      );
+      const [reader] = yield* openConnection(server.address()!);
+      expect((yield* reader.read()).length).toBe(0);
+      expect((seen[0] as Error).message).toBe("handler bug");
+      yield* closeServer(server);
+    });
+  });
+
+  it("1,000 concurrent connections through one loop", async () => {
+    await run(function* () {
+      const server = yield* startServer(echoLines, { host: HOST, port: 0 }, { backlog: 1024 });
+      const addr = server.address()!;
+      const client = function* (i: number): Coro<string> {
+        const [reader, writer] = yield* openConnection(addr);
+        writer.write(`client ${i}\n`);
+        const line = dec(yield* reader.readline());
+        writer.close();
+        yield* writer.waitClosed();
+        return line;
+      };
+      const lines = yield* gather(Array.from({ length: 1000 }, (_, i) => client(i)));
+      expect(lines.length).toBe(1000);
+      expect(lines).toEqual(Array.from({ length: 1000 }, (_, i) => `client ${i}\n`));
+      yield* closeServer(server);
+    });
+  }, 60_000);
+});
