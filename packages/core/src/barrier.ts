@@ -37,9 +37,11 @@ export type BarrierState = "filling" | "draining" | "resetting" | "broken";
 
 /** What `Barrier.statistics()` reports. */
 export interface BarrierStatistics {
+  /** How many tasks must arrive to release a round (asyncio's `parties`). */
   parties: number;
   /** Tasks waiting for the barrier to fill (asyncio's `n_waiting`). */
   nWaiting: number;
+  /** Where the barrier is in its cycle: see `BarrierState` (`broken` after `abort()`). */
   state: BarrierState;
   /** Tasks parked on the barrier now, for any reason (filling, or the previous round draining). */
   parked: number;
@@ -161,6 +163,7 @@ export class Barrier {
     };
   }
 
+  /** A short description such as `<Barrier [filling, waiters:1/3]>`. */
   toString(): string {
     return `<Barrier [${this.#state}, waiters:${this.nWaiting}/${this.#parties}]>`;
   }

@@ -120,6 +120,7 @@ export class BaseEventLoop implements EventLoop {
   #hostResolve: (() => void) | null = null;
   #hostReject: ((e: unknown) => void) | null = null;
 
+  /** A loop over `backend`, which it attaches to itself (`backend.attach(this)`): one backend per loop. */
   constructor(backend: Backend) {
     this._backend = backend;
     backend.attach(this);

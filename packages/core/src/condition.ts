@@ -178,6 +178,7 @@ export class Condition {
     };
   }
 
+  /** A short description such as `<Condition [locked, waiters:2]>`. */
   toString(): string {
     const n = this.#waiters.pendingCount();
     return `<Condition [${this.locked() ? "locked" : "unlocked"}${n > 0 ? `, waiters:${n}` : ""}]>`;

@@ -19,10 +19,18 @@ import { InvalidStateError } from "./errors.js";
 export type VarMap = ReadonlyMap<ContextVar<unknown>, unknown>;
 const EMPTY: VarMap = new Map();
 
-/** A snapshot of context-variable values; tasks and callbacks run inside one. */
+/**
+ * A snapshot of context-variable values, as Python's `contextvars.Context`; tasks and callbacks
+ * run inside one. Each task gets a copy of its creator's context (or `opts.context`).
+ * @example
+ * const ctx = copyContext();
+ * ctx.run(() => requestId.set("r2")); // changes ctx only, not the current context
+ * ctx.get(requestId);                 // "r2"
+ */
 export class Context {
   /** @internal Invariant: never mutated in place; `set` swaps in a new map. */
   _vars: VarMap;
+  /** An empty context (Python's `contextvars.Context()`); use `copyContext()` to copy the current one. */
   constructor(vars: VarMap = EMPTY) {
     this._vars = vars;
   }
@@ -30,7 +38,11 @@ export class Context {
   copy(): Context {
     return new Context(this._vars);
   }
-  /** Run `fn` with this context current, then restore the previous one. */
+  /**
+   * Run `fn(...args)` with this context current, then restore the previous one (Python's
+   * `Context.run`); `ContextVar.set` calls inside `fn` change this context. Returns what `fn`
+   * returns and lets its errors through.
+   */
   run<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): R {
     const prev = enterContext(this);
     try {
@@ -43,9 +55,11 @@ export class Context {
   get<T>(v: ContextVar<T>, dflt?: T): T | undefined {
     return this._vars.has(v) ? (this._vars.get(v) as T) : dflt;
   }
+  /** True when `v` has a value in this context (Python's `var in ctx`). */
   has(v: ContextVar<unknown>): boolean {
     return this._vars.has(v);
   }
+  /** How many variables have a value in this context (Python's `len(ctx)`). */
   get size(): number {
     return this._vars.size;
   }
@@ -89,7 +103,10 @@ export function exitContext(prev: Context): void {
   current = prev;
 }
 
-/** A copy of the current context (what a new task or callback captures). */
+/**
+ * A copy of the current context (Python's `contextvars.copy_context()`): what a new task or
+ * callback captures. O(1).
+ */
 export function copyContext(): Context {
   return current.copy();
 }
@@ -101,16 +118,22 @@ export function currentContext(): Context {
 
 const MISSING: unique symbol = Symbol("MISSING");
 
-/** Returned by `ContextVar.set`; pass it to `reset` to restore the previous value. */
+/**
+ * Returned by `ContextVar.set`; pass it to `reset` to restore the previous value (Python's
+ * `contextvars.Token`). A token can be used once, in the context that made it.
+ */
 export class Token<T> {
-  /** The value before `set`, or `Token.MISSING` when the variable was unset. */
+  /** The marker `oldValue` holds when the variable had no value before `set` (Python's `Token.MISSING`). */
   static readonly MISSING: typeof MISSING = MISSING;
+  /** The variable whose `set` made this token (Python's `Token.var`). */
   readonly var: ContextVar<T>;
+  /** The value before `set`, or `Token.MISSING` when the variable had none (Python's `Token.old_value`). */
   readonly oldValue: T | typeof MISSING;
   /** @internal */ _context: Context;
   /** @internal Which callback run made the token, when made in the shared callback context. */
   _epoch: number;
   /** @internal */ _used = false;
+  /** Made by `ContextVar.set`; there is no reason to make one yourself. */
   constructor(v: ContextVar<T>, oldValue: T | typeof MISSING, ctx: Context) {
     this.var = v;
     this.oldValue = oldValue;
@@ -125,18 +148,37 @@ Object.defineProperty(LookupError.prototype, "name", { value: "LookupError" });
 
 /**
  * A variable whose value depends on the running task, as Python's `contextvars.ContextVar`.
+ * A value set in a task is seen by that task and by the tasks and callbacks it creates
+ * afterwards, never by its siblings or its parent.
  * @example
  * const requestId = new ContextVar<string>("requestId", { default: "-" });
- * requestId.set("r1"); // seen by this task and the tasks it creates from now on
+ * function* handle(id: string): Coro<void> {
+ *   requestId.set(id);          // this task and the tasks it creates from now on see `id`
+ *   yield* sleep(10);
+ *   log(`[${requestId.get()}] done`);
+ * }
+ * yield* gather([handle("r1"), handle("r2")]); // each task logs its own id
+ * requestId.get();                             // still "-" here
  */
 export class ContextVar<T> {
+  /** The name given to the constructor (Python's `ContextVar.name`), for messages and debugging. */
   readonly name: string;
   readonly #default: T | typeof MISSING;
+  /**
+   * A new variable (Python's `ContextVar(name, default=...)`). Make variables once, at module
+   * level: each instance is a distinct variable.
+   * @param name Shown in error messages (e.g. the LookupError of `get()`).
+   * @param opts `default`: what `get()` returns when the variable has no value in the context.
+   */
   constructor(name: string, opts?: { default: T }) {
     this.name = name;
     this.#default = opts && "default" in opts ? opts.default : MISSING;
   }
-  /** The value in the current context, else `dflt`, else the variable's default; else throws `LookupError`. */
+  /**
+   * The value in the current context, else `dflt` when given, else the variable's default
+   * (Python's `ContextVar.get`).
+   * @throws {@link LookupError} when there is no value, no `dflt` and no default.
+   */
   get(...dflt: [] | [T]): T {
     const vars = current._vars;
     if (vars.has(this)) return vars.get(this) as T;
@@ -146,7 +188,11 @@ export class ContextVar<T> {
       `ContextVar "${this.name}" has no value in this context and no default: set() it first or give a default`,
     );
   }
-  /** Set the value in the current context; returns a Token for `reset`. */
+  /**
+   * Set the value in the current context (Python's `ContextVar.set`). Inside a plain callback
+   * the change lasts until the callback returns.
+   * @returns A Token for `reset`.
+   */
   set(value: T): Token<T> {
     const ctx = current;
     const old = ctx._vars.has(this) ? (ctx._vars.get(this) as T) : MISSING;
@@ -155,7 +201,11 @@ export class ContextVar<T> {
     ctx._vars = next;
     return new Token(this, old, ctx);
   }
-  /** Restore the value from before the `set` that returned `token`. */
+  /**
+   * Restore the value from before the `set` that returned `token` (Python's `ContextVar.reset`).
+   * @throws {@link InvalidStateError} when `token` was made by another variable, was already
+   * used, or was made in a different context.
+   */
   reset(token: Token<T>): void {
     if (token.var !== this) {
       throw new InvalidStateError(

@@ -15,18 +15,34 @@
 
 import type { Future } from "./future.js";
 
-/** A coroutine: what a generator function written for aioloop returns. */
+/**
+ * A coroutine: what a generator function written for aioloop returns (asyncio's coroutine
+ * object). Inside it, `yield* aw` awaits an awaitable and a bare `yield` gives up one loop
+ * iteration (asyncio's `await asyncio.sleep(0)`). Calling the function only creates the
+ * coroutine: it runs when awaited or wrapped in a Task.
+ * @example
+ * function* fetchTwice(url: string): Coro<number> {
+ *   const a = yield* fromPromise(fetch(url));
+ *   yield* sleep(1000); // 1 s
+ *   const b = yield* fromPromise(fetch(url));
+ *   return a.status + b.status;
+ * }
+ */
 export type Coro<T> = Generator<Future<unknown> | undefined, T, unknown>;
 
-/** Anything `yield*` can await: Futures, Tasks and coroutine objects. */
+/** Anything `yield*` can await: Futures, Tasks and coroutine objects (asyncio's awaitable). */
 export interface Awaitable<T> {
+  /**
+   * The iterator `yield*` drives: it yields pending Futures (to suspend the task until they are
+   * done) or `undefined` (to give up one loop iteration), and returns the awaited value.
+   */
   [Symbol.iterator](): Iterator<Future<unknown> | undefined, T, unknown>;
 }
 
 /** The brand every Future carries (on its prototype). */
 export const FUTURE_BRAND: unique symbol = Symbol.for("aioloop.future");
 
-/** True for aioloop Futures and Tasks. */
+/** True for aioloop Futures and Tasks, including those of another copy of this package (asyncio's `isfuture`). */
 export function isFuture(x: unknown): x is Future<unknown> {
   return (
     typeof x === "object" &&
@@ -35,7 +51,7 @@ export function isFuture(x: unknown): x is Future<unknown> {
   );
 }
 
-/** True for generator objects and other coroutine-shaped iterators (next + throw). */
+/** True for generator objects and other coroutine-shaped iterators with `next` and `throw` (asyncio's `iscoroutine`). */
 export function isCoroutine(x: unknown): x is Coro<unknown> {
   return (
     typeof x === "object" &&

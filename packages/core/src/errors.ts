@@ -55,6 +55,7 @@ export class IncompleteReadError extends Error {
   readonly partial: Uint8Array;
   /** How many bytes were expected, or null when reading up to a separator. */
   readonly expected: number | null;
+  /** The error for a stream that ended after `partial`, when `expected` bytes (or a separator, null) were asked for. */
   constructor(partial: Uint8Array, expected: number | null) {
     super(
       `${partial.length} bytes read on a total of ${expected === null ? "undefined" : expected} expected bytes`,
@@ -69,6 +70,7 @@ named(IncompleteReadError, "IncompleteReadError");
 export class LimitOverrunError extends Error {
   /** How many bytes to consume to get past the overrun. */
   readonly consumed: number;
+  /** The error with `message`, where `consumed` bytes must be consumed to get past the overrun. */
   constructor(message: string, consumed: number) {
     super(message);
     this.consumed = consumed;
@@ -81,6 +83,10 @@ named(LimitOverrunError, "LimitOverrunError");
  * child's error. Extends `AggregateError`, so `.errors` lists them.
  */
 export class ExceptionGroup extends AggregateError {
+  /**
+   * A group of `errors` (at least one) with a `message`, as Python's `ExceptionGroup(msg, excs)`.
+   * @throws TypeError when `errors` is not a non-empty array.
+   */
   constructor(message: string, errors: readonly unknown[]) {
     if (!Array.isArray(errors) || errors.length === 0) {
       throw new TypeError("ExceptionGroup needs a non-empty array of errors");

@@ -58,12 +58,20 @@ export interface TaskWaiter {
 }
 
 /**
- * A result that arrives later. Await it with `yield* fut` in a coroutine, or `await fut` in an
- * async function (it is PromiseLike).
+ * A result that arrives later, as asyncio.Future. Await it with `yield* fut` in a coroutine, or
+ * `await fut` in an async function (it is PromiseLike). A future is pending, then finished (with
+ * a result or an exception) or cancelled, exactly once. Done-callbacks always run through the
+ * loop (never inline), in the order they were added. A future that fails and is dropped without
+ * anyone reading its exception is reported to the loop's exception handler.
+ *
+ * Make one with `loop.createFuture()`; `new Future()` binds to the running loop.
  * @example
- * const fut = loop.createFuture<number>();
- * loop.callLater(10, () => fut.setResult(42));
- * const v = yield* fut; // 42
+ * function* main(): Coro<number> {
+ *   const loop = getRunningLoop();
+ *   const fut = loop.createFuture<number>();
+ *   loop.callLater(10, () => fut.setResult(42)); // 10 ms from now
+ *   return yield* fut; // 42
+ * }
  */
 export class Future<T> implements Awaitable<T>, PromiseLike<T> {
   /** @internal */ _state: FutureState = "pending";
@@ -80,6 +88,10 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
   /** @internal Invariant: true while an exception is set that nobody has retrieved. */
   _logTraceback = false;
 
+  /**
+   * A pending future on `loop` (default: the running loop). Prefer `loop.createFuture()`.
+   * @throws {@link NoRunningLoopError} when `loop` is omitted and no loop is running.
+   */
   constructor(loop?: EventLoop) {
     this._loop = loop ?? getRunningLoop();
   }
@@ -89,15 +101,22 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
     return this._loop;
   }
 
+  /** True once the future has a result, an exception, or was cancelled (asyncio's `Future.done()`). */
   done(): boolean {
     return this._state !== "pending";
   }
 
+  /** True when the future was cancelled (asyncio's `Future.cancelled()`). */
   cancelled(): boolean {
     return this._state === "cancelled";
   }
 
-  /** The result; throws the exception, `CancelledError`, or `InvalidStateError` while pending. */
+  /**
+   * The result (asyncio's `Future.result()`).
+   * @throws The future's exception when it finished with one (which then counts as retrieved).
+   * @throws {@link CancelledError} when it was cancelled.
+   * @throws {@link InvalidStateError} while it is still pending.
+   */
   result(): T {
     switch (this._state) {
       case "finished":
@@ -115,7 +134,12 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
     }
   }
 
-  /** The exception, or null when it finished with a result; throws like `result()` otherwise. */
+  /**
+   * The exception, or null when it finished with a result (asyncio's `Future.exception()`).
+   * Reading it marks it retrieved, so it is not reported as "never retrieved".
+   * @throws {@link CancelledError} when the future was cancelled.
+   * @throws {@link InvalidStateError} while it is still pending.
+   */
   exception(): unknown {
     switch (this._state) {
       case "finished":
@@ -133,26 +157,42 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
     }
   }
 
-  /** Finish with a value and schedule the done-callbacks. */
+  /**
+   * Finish with a value and schedule the done-callbacks (asyncio's `Future.set_result()`).
+   * @throws {@link InvalidStateError} when the future is already done (a future completes once).
+   */
   setResult(value: T): void {
     this._checkPending("setResult");
     this._finish(value);
   }
 
-  /** Finish with an error and schedule the done-callbacks. */
+  /**
+   * Finish with an error and schedule the done-callbacks (asyncio's `Future.set_exception()`).
+   * `yield* fut` and `result()` then throw it.
+   * @throws {@link InvalidStateError} when the future is already done (a future completes once).
+   */
   setException(exception: unknown): void {
     this._checkPending("setException");
     this._fail(exception);
   }
 
-  /** Cancel: false when already done; else schedules the callbacks and returns true. */
+  /**
+   * Cancel the future (asyncio's `Future.cancel()`): it becomes cancelled, its done-callbacks
+   * are scheduled, and awaiting it throws `CancelledError` with `msg` as the message.
+   * @returns false when the future was already done (nothing changes), else true.
+   */
   cancel(msg?: string): boolean {
     if (this._state !== "pending") return false;
     this._cancelFuture(msg);
     return true;
   }
 
-  /** Run `cb(fut)` through the loop once the future is done (at once, via callSoon, if it is). */
+  /**
+   * Run `cb(fut)` through the loop once the future is done (asyncio's
+   * `Future.add_done_callback()`). If it is already done, `cb` is scheduled with `callSoon` at
+   * once; it never runs inside this call. `cb` runs in `opts.context`, by default a copy of the
+   * current context.
+   */
   addDoneCallback(cb: DoneCallback<T>, opts?: { context?: Context }): void {
     const ctx: VarMap | Context = opts?.context ?? currentVars();
     if (this._state !== "pending") {
@@ -164,7 +204,10 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
     else cbs.push(cb, ctx);
   }
 
-  /** Remove every registration of `cb`; returns how many were removed. */
+  /**
+   * Remove every registration of `cb` (asyncio's `Future.remove_done_callback()`).
+   * @returns How many registrations were removed (0 when `cb` was not registered).
+   */
   removeDoneCallback(cb: DoneCallback<T>): number {
     const cbs = this._callbacks;
     if (cbs === null) return 0;
@@ -180,10 +223,19 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
     return removed;
   }
 
+  /**
+   * What makes `yield* fut` work (asyncio's `Future.__await__`): the iterator yields the future
+   * once while it is pending, so the running task parks on it, then returns `result()`. Awaiting
+   * a future that is already done takes no loop iteration. Throws like `result()`.
+   */
   [Symbol.iterator](): Iterator<Future<unknown> | undefined, T, unknown> {
     return new FutureIter(this);
   }
 
+  /**
+   * PromiseLike, for `await fut` in an async function: settles with the result or the error
+   * once the future is done. The future's loop must be running for that to happen.
+   */
   // biome-ignore lint/suspicious/noThenProperty: Futures are PromiseLike on purpose (native await).
   then<R1 = T, R2 = never>(
     onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
@@ -192,6 +244,7 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
     return this._asPromise().then(onfulfilled, onrejected);
   }
 
+  /** A short description such as `<Future pending>` or `<Future result=42>`. */
   toString(): string {
     let s: string = this._state;
     if (this._state === "finished") {

@@ -14,7 +14,13 @@ import type { EventLoop, Runnable } from "./events.js";
 
 type Callback = (...args: any[]) => void;
 
-/** A callback scheduled on a loop. */
+/**
+ * A callback scheduled on a loop, as asyncio.Handle: `loop.callSoon` and
+ * `loop.callSoonThreadsafe` return one so the callback can be cancelled before it runs.
+ * @example
+ * const h = loop.callSoon(() => console.log("never printed"));
+ * h.cancel();
+ */
 export class Handle implements Runnable {
   /** @internal Invariant: null exactly when cancelled. */
   _callback: Callback | null;
@@ -27,6 +33,7 @@ export class Handle implements Runnable {
    */
   readonly _vars: VarMap | Context;
 
+  /** Made by the loop (`callSoon`); there is no reason to make one yourself. */
   constructor(callback: Callback, args: unknown[], loop: EventLoop, vars: VarMap | Context) {
     this._callback = callback;
     this._args = args;
@@ -34,7 +41,10 @@ export class Handle implements Runnable {
     this._vars = vars;
   }
 
-  /** Do not run the callback. Idempotent. */
+  /**
+   * Do not run the callback (asyncio's `Handle.cancel()`); it and its arguments are released at
+   * once. Does nothing if the callback already ran or the handle was cancelled before.
+   */
   cancel(): void {
     if (!this._cancelled) {
       this._cancelled = true;
@@ -43,6 +53,7 @@ export class Handle implements Runnable {
     }
   }
 
+  /** True once `cancel()` was called (asyncio's `Handle.cancelled()`). */
   cancelled(): boolean {
     return this._cancelled;
   }
@@ -74,13 +85,21 @@ export class Handle implements Runnable {
     }
   }
 
+  /** A short description such as `<Handle tick>` or `<TimerHandle cancelled>`. */
   toString(): string {
     const name = this._callback?.name || "(anonymous)";
     return `<${this.constructor.name} ${this._cancelled ? "cancelled" : name}>`;
   }
 }
 
-/** A callback scheduled for a time: `callLater`/`callAt` return one. */
+/**
+ * A callback scheduled for a time, as asyncio.TimerHandle: `loop.callLater` and `loop.callAt`
+ * return one. Cancelling it removes the timer from the loop's schedule (lazily: O(1)).
+ * @example
+ * const h = loop.callLater(5000, () => console.log("timed out"));
+ * h.when();   // loop.time() + 5000 at the moment of the call
+ * h.cancel(); // it will not fire
+ */
 export class TimerHandle extends Handle {
   /** @internal */ readonly _when: number;
   /** @internal Invariant: true while the handle is in the loop's timer queue. */
@@ -88,6 +107,7 @@ export class TimerHandle extends Handle {
   /** @internal The timer queue's scheduling order (FIFO among equal deadlines). */
   _seq = 0;
 
+  /** Made by the loop (`callLater`, `callAt`); there is no reason to make one yourself. */
   constructor(when: number, callback: Callback, args: unknown[], loop: EventLoop, vars: VarMap) {
     super(callback, args, loop, vars);
     this._when = when;
@@ -98,6 +118,7 @@ export class TimerHandle extends Handle {
     return this._when;
   }
 
+  /** As `Handle.cancel()`, and tells the loop the timer is gone (asyncio's `TimerHandle.cancel()`). */
   override cancel(): void {
     if (!this._cancelled && this._scheduled) {
       (

@@ -17,22 +17,33 @@
 
 import type { Coro } from "./coro.js";
 
-/** A source of values over time; `next()` resolves `{ done: true }` once it is exhausted. */
+/**
+ * A source of values over time, the aioloop shape of Python's async iterator: `next()` is a
+ * coroutine (asyncio's `__anext__`). Drive one with `forEach`, or by hand.
+ * @example
+ * const it = aiter(queue);
+ * for (let r = yield* it.next(); !r.done; r = yield* it.next()) console.log(r.value);
+ */
 export interface AsyncIter<T> {
+  /**
+   * Wait for the next value: `{ done: false, value }`, or `{ done: true }` once the source is
+   * exhausted (asyncio's `__anext__` raising StopAsyncIteration).
+   */
   next(): Coro<IteratorResult<T, undefined>>;
   /** Release the producer when the consumer stops early (optional). */
   return?(): Coro<void>;
 }
 
-/** Something that can hand out an `AsyncIter`: queues, readers, files. */
+/** Something that can hand out an `AsyncIter`, as Python's async iterable: queues, readers, files. */
 export interface AsyncIterableCo<T> {
+  /** A new iterator over the values (Python's `__aiter__`). */
   aiter(): AsyncIter<T>;
 }
 
 /** Return this from a `forEach` body to stop the loop (asyncio's `break`). */
 export const BREAK: unique symbol = Symbol("aioloop.break");
 
-/** The `AsyncIter` of `src` (itself when it is one already). */
+/** The `AsyncIter` of `src` (itself when it is one already), as Python's `aiter()`. */
 export function aiter<T>(src: AsyncIter<T> | AsyncIterableCo<T>): AsyncIter<T> {
   return typeof (src as AsyncIterableCo<T>).aiter === "function"
     ? (src as AsyncIterableCo<T>).aiter()

@@ -45,6 +45,7 @@ interface Releasable {
 export class Hold implements Disposable {
   /** Invariant: null once released. */
   #owner: Releasable | null;
+  /** Made by `hold()` once `owner` has been acquired. */
   constructor(owner: Releasable) {
     this.#owner = owner;
   }
@@ -59,6 +60,7 @@ export class Hold implements Disposable {
     this.#owner = null;
     owner.release();
   }
+  /** Release what this hold holds (what `using` calls at the end of the block); same as `release()`. */
   [Symbol.dispose](): void {
     this.release();
   }
@@ -148,6 +150,7 @@ export class Lock {
     };
   }
 
+  /** A short description such as `<Lock [locked, waiters:1]>`. */
   toString(): string {
     const n = this._waiters.pendingCount();
     return `<Lock [${this.locked() ? "locked" : "unlocked"}${n > 0 ? `, waiters:${n}` : ""}]>`;
@@ -275,6 +278,7 @@ export class Event {
     };
   }
 
+  /** A short description such as `<Event [unset, waiters:3]>`. */
   toString(): string {
     const n = this._waiters.pendingCount();
     return `<Event [${this.#value ? "set" : "unset"}${n > 0 ? `, waiters:${n}` : ""}]>`;

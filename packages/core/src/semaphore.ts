@@ -108,6 +108,7 @@ export class Semaphore {
     };
   }
 
+  /** A short description such as `<Semaphore [unlocked, value:2]>`. */
   toString(): string {
     const n = this._waiters.pendingCount();
     const state = this.locked() ? "locked" : `unlocked, value:${this._value}`;
@@ -198,6 +199,11 @@ class SemaphoreAcquire<R extends true | Hold> extends Park<true, R> {
 export class BoundedSemaphore extends Semaphore {
   readonly #bound: number;
 
+  /**
+   * Start with `value` free units (a whole number >= 0; default 1), which is also the most
+   * there can ever be.
+   * @throws {@link InvalidArgumentError} when `value` is not a whole number >= 0.
+   */
   constructor(value = 1) {
     super(value);
     this.#bound = value;

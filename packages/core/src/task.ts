@@ -36,11 +36,21 @@ const aborts = new WeakMap<Task<unknown>, AbortController>();
 let taskCounter = 0;
 
 /**
- * A scheduled coroutine. Create one with `createTask(coro)`; await it with `yield* task`.
+ * A coroutine driven by the loop, as asyncio.Task: a Future whose result is the coroutine's
+ * return value (or its error). Create one with `createTask(coro)`; await it with `yield* task`.
+ * The task starts running in a later loop iteration (or at once with `eagerStart`), and runs
+ * concurrently with its creator from then on. `setResult`/`setException` are not supported.
  * @example
- * const t = createTask(fetchUser(1), { name: "user-1" });
- * yield* sleep(10);
- * t.cancel("no longer needed");
+ * function* main(): Coro<void> {
+ *   const t = createTask(fetchUser(1), { name: "user-1" });
+ *   yield* sleep(10); // t runs meanwhile
+ *   if (!t.done()) t.cancel("no longer needed");
+ *   try {
+ *     console.log(yield* t);
+ *   } catch (e) {
+ *     if (!(e instanceof CancelledError)) throw e;
+ *   }
+ * }
  */
 export class Task<T> extends Future<T> implements TaskWaiter {
   /** @internal Brand for Future's callback list (on the prototype, not per instance). */
@@ -86,25 +96,34 @@ export class Task<T> extends Future<T> implements TaskWaiter {
     else l._scheduleRunnable(this);
   }
 
+  /** The task's name (asyncio's `Task.get_name()`): the one given, else `Task-<n>`. */
   getName(): string {
     return this._name ?? `Task-${this._id}`;
   }
+  /** Rename the task (asyncio's `Task.set_name()`); `name` is converted to a string. */
   setName(name: string): void {
     this._name = String(name);
   }
-  /** The coroutine this task drives. */
+  /** The coroutine this task drives (asyncio's `Task.get_coro()`). */
   getCoro(): Coro<T> {
     return this._coro;
   }
-  /** The context the task runs in. */
+  /** The context the task runs in (asyncio's `Task.get_context()`). */
   getContext(): Context {
     return this._context;
   }
-  /** How many cancellation requests are outstanding. */
+  /**
+   * How many cancellation requests are outstanding (asyncio's `Task.cancelling()`): each
+   * `cancel()` adds one, each `uncancel()` takes one back.
+   */
   cancelling(): number {
     return this._numCancelsRequested;
   }
-  /** Take back one cancellation request; returns the count left. */
+  /**
+   * Take back one cancellation request (asyncio's `Task.uncancel()`), for code that caught a
+   * CancelledError it caused itself (as `timeout` and `TaskGroup` do) and goes on.
+   * @returns The number of requests left; at 0 a pending cancellation is dropped too.
+   */
   uncancel(): number {
     if (this._numCancelsRequested > 0) {
       this._numCancelsRequested--;
@@ -119,8 +138,11 @@ export class Task<T> extends Future<T> implements TaskWaiter {
   }
 
   /**
-   * Ask the task to stop: CancelledError is thrown into it at its current `yield*` (or at its
-   * next step). Returns false only when the task is already done.
+   * Ask the task to stop (asyncio's `Task.cancel()`): `CancelledError` (with `msg` as its
+   * message) is thrown into the coroutine at the `yield*` it is suspended on, or at its next
+   * step. It is a request: the coroutine may catch the error and go on (see `cancelling()`).
+   * An AbortSignal the task got from `abortSignal()` aborts too.
+   * @returns false only when the task is already done.
    */
   override cancel(msg?: string): boolean {
     if (this._state !== "pending") return false;
@@ -134,17 +156,26 @@ export class Task<T> extends Future<T> implements TaskWaiter {
     return true;
   }
 
+  /**
+   * Not supported on a Task (as in asyncio).
+   * @throws {@link InvalidStateError} always: a task's result is its coroutine's return value.
+   */
   override setResult(_value: T): never {
     throw new InvalidStateError(
       "a Task's result is its coroutine's return value: Task.setResult() is not supported",
     );
   }
+  /**
+   * Not supported on a Task (as in asyncio).
+   * @throws {@link InvalidStateError} always: a task fails when its coroutine throws.
+   */
   override setException(_exception: unknown): never {
     throw new InvalidStateError(
       "a Task fails when its coroutine throws: Task.setException() is not supported",
     );
   }
 
+  /** A short description such as `<Task main pending>`. */
   override toString(): string {
     return `<Task ${this.getName()} ${super.toString().slice(1 + this.constructor.name.length + 1, -1)}>`;
   }
@@ -300,17 +331,40 @@ export function checkCoroutine(coro: unknown, where: string): void {
   throw new NotACoroutineError(`${where} needs a coroutine, got ${describe(coro)}: ${hint}`);
 }
 
-/** Schedule `coro` as a Task on the running loop. */
+/**
+ * Wrap `coro` in a Task scheduled on the running loop, as `asyncio.create_task`. The task starts
+ * in a later loop iteration and runs concurrently with the caller. Keep the returned Task (or
+ * await it) to get its result; an error nobody retrieves is reported to the loop's exception
+ * handler.
+ * @param opts `name`, `context` and `eagerStart` (see `TaskOptions`).
+ * @throws {@link NoRunningLoopError} when no loop is running (use `run()` or
+ * `loop.createTask()` from outside).
+ * @throws {@link NotACoroutineError} when `coro` is not a coroutine object (pass `work()`, not
+ * `work`).
+ * @example
+ * function* work(n: number): Coro<number> {
+ *   yield* sleep(100); // 100 ms
+ *   return n * 2;
+ * }
+ * function* main(): Coro<void> {
+ *   const a = createTask(work(1), { name: "a" });
+ *   const b = createTask(work(2));
+ *   console.log((yield* a) + (yield* b)); // 6, after about 100 ms (they ran concurrently)
+ * }
+ */
 export function createTask<T>(coro: Coro<T>, opts?: TaskOptions): Task<T> {
   return getRunningLoop().createTask(coro, opts);
 }
 
-/** The task running now, or null (from a plain callback). */
+/** The task running now, or null in a plain callback or outside the loop (asyncio's `asyncio.current_task()`). */
 export function currentTask(): Task<unknown> | null {
   return current;
 }
 
-/** The running loop's tasks that are not done. */
+/**
+ * The tasks of `loop` (default: the running loop) that are not done, as `asyncio.all_tasks`.
+ * @throws {@link NoRunningLoopError} when `loop` is omitted and no loop is running.
+ */
 export function allTasks(loop?: EventLoop): Set<Task<unknown>> {
   return (loop ?? getRunningLoop())._allTasks();
 }

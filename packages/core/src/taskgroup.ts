@@ -36,6 +36,7 @@ export type TaskGroupState = "active" | "exiting" | "finished";
 
 /** What `TaskGroup.statistics()` reports. */
 export interface TaskGroupStatistics {
+  /** Where the group is in its life: see `TaskGroupState`. */
   state: TaskGroupState;
   /** True once an error (or the parent's cancellation) made the group cancel its children. */
   aborting: boolean;
@@ -128,6 +129,7 @@ export class TaskGroup {
     };
   }
 
+  /** A short description such as `<TaskGroup tasks=2 active>`. */
   toString(): string {
     const info: string[] = [];
     if (this.#tasks.size > 0) info.push(`tasks=${this.#tasks.size}`);

@@ -35,6 +35,7 @@ export type TimeoutState = "created" | "active" | "expiring" | "expired" | "fini
 
 /** What `Timeout.statistics()` reports. */
 export interface TimeoutStatistics {
+  /** Where the timeout is in its life: see `TimeoutState`. */
   state: TimeoutState;
   /** The deadline in loop time (ms), or null for none. */
   when: number | null;
@@ -108,6 +109,7 @@ export class Timeout {
     return { state: this.#state, when: this.#when, reschedules: this.#reschedules };
   }
 
+  /** A short description such as `<Timeout [active] when=1500>`. */
   toString(): string {
     const when = this.#state === "active" && this.#when !== null ? ` when=${this.#when}` : "";
     return `<Timeout [${this.#state}]${when}>`;

@@ -14,7 +14,6 @@
  *   task-step     a step ran [start, end], and then the     io-ready   a backend reported readiness
  *                 task was suspended on a future, yielded,
  *                 or finished (result, error, cancelled)
- *   task-woken    the future a task waited on completed
  *
  * WHY: the seed documents explain asyncio by drawing exactly this: which coroutine runs, what it
  * waits on, and when it wakes. The tracer shows it for any program.
@@ -27,9 +26,26 @@ import type { Task } from "./task.js";
 /** How a task step ended. */
 export type StepOutcome = "suspended" | "yielded" | "result" | "error" | "cancelled";
 
-/** Receives loop events; implement the methods you need (all optional). */
+/**
+ * Receives loop events; implement the methods you need (all optional) and install it with
+ * `loop.setTracer(tracer)`. Every `time` is loop time in milliseconds (`loop.time()`). Methods
+ * are called synchronously from the loop's hot paths: keep them cheap, and do not schedule work
+ * on the loop from them. `TraceRecorder` is a ready-made one.
+ * @example
+ * let steps = 0;
+ * loop.setTracer({ taskStep: () => void steps++ });
+ */
 export interface LoopTracer {
+  /**
+   * A task was created. `parent` is the task that was running when it was created, or null
+   * when it was created from a plain callback or from outside the loop.
+   */
   taskCreated?(task: Task<unknown>, parent: Task<unknown> | null, time: number): void;
+  /**
+   * One step of `task` ran from `start` to `end` (loop times in ms; equal on a virtual clock)
+   * and ended as `outcome`. `waitingOn` is the future the task parked on when `outcome` is
+   * "suspended", else null.
+   */
   taskStep?(
     task: Task<unknown>,
     start: number,
@@ -37,37 +53,76 @@ export interface LoopTracer {
     outcome: StepOutcome,
     waitingOn: Future<unknown> | null,
   ): void;
+  /** `callLater`/`callAt` scheduled a timer; `handle.when()` is its due time. */
   timerScheduled?(handle: TimerHandle, time: number): void;
+  /** A timer was due: its callback was queued to run in this iteration. */
   timerFired?(handle: TimerHandle, time: number): void;
+  /** A timer still in the loop's schedule was cancelled. */
   timerCancelled?(handle: TimerHandle, time: number): void;
+  /** For backends: an I/O source became ready; `what` describes it (e.g. a socket and a direction). */
   ioReady?(what: string, time: number): void;
 }
 
-/** One recorded event. */
+/**
+ * One event `TraceRecorder` recorded, discriminated by `kind`. Times are loop times in ms;
+ * tasks are identified by small numbers the recorder assigns (1, 2, ...) in order of first
+ * appearance.
+ */
 export type TraceEvent =
-  | { kind: "task-created"; time: number; task: number; name: string; parent: number | null }
   | {
-      kind: "task-step";
+      /** A task was created. */
+      kind: "task-created";
+      /** When it was created (ms). */
       time: number;
-      end: number;
+      /** The task's number in this recording. */
       task: number;
+      /** The task's name (`getName()`) at creation. */
       name: string;
+      /** The number of the task that created it, or null (a callback or outside the loop). */
+      parent: number | null;
+    }
+  | {
+      /** A task step ran. */
+      kind: "task-step";
+      /** When the step started (ms). */
+      time: number;
+      /** When the step ended (ms). */
+      end: number;
+      /** The task's number in this recording. */
+      task: number;
+      /** The task's name (`getName()`) at the end of the step. */
+      name: string;
+      /** How the step ended. */
       outcome: StepOutcome;
+      /** What the task parked on ("task Task-3", "Future", ...) when suspended, else null. */
       waitingOn: string | null;
     }
   | {
+      /** A timer was scheduled, fired (its callback queued), or cancelled. */
       kind: "timer-scheduled" | "timer-fired" | "timer-cancelled";
+      /** When it happened (ms). */
       time: number;
+      /** The timer's due time (ms, `TimerHandle.when()`). */
       when: number;
+      /** The callback's function name, "(anonymous)", or "(cancelled)". */
       callback: string;
     }
-  | { kind: "io-ready"; time: number; what: string };
+  | {
+      /** A backend reported I/O readiness. */
+      kind: "io-ready";
+      /** When it was reported (ms). */
+      time: number;
+      /** What became ready, as the backend described it. */
+      what: string;
+    };
 
 /** Recording stops at this many events (a trace of a long run stays bounded in memory). */
 export const DEFAULT_TRACE_LIMIT = 1_000_000;
 
 /**
- * A tracer that records events in memory, for `toChromeTrace()` and `timeline()`.
+ * A tracer that records events in memory, for `toChromeTrace()` (Perfetto, chrome://tracing)
+ * and `timeline()` (text). Recording stops after `opts.limit` events (default
+ * `DEFAULT_TRACE_LIMIT`); later events are only counted in `dropped`.
  * @example
  * const rec = new TraceRecorder();
  * loop.setTracer(rec);
@@ -76,6 +131,7 @@ export const DEFAULT_TRACE_LIMIT = 1_000_000;
  * console.log(rec.timeline());
  */
 export class TraceRecorder implements LoopTracer {
+  /** The recorded events, oldest first. */
   readonly events: TraceEvent[] = [];
   /** Events not recorded because the limit was reached. */
   dropped = 0;
@@ -83,10 +139,12 @@ export class TraceRecorder implements LoopTracer {
   readonly #ids = new WeakMap<object, number>();
   #nextId = 1;
 
+  /** @param opts `limit`: record at most this many events (default `DEFAULT_TRACE_LIMIT`). */
   constructor(opts: { limit?: number } = {}) {
     this.#limit = opts.limit ?? DEFAULT_TRACE_LIMIT;
   }
 
+  /** Records a `task-created` event. */
   taskCreated(task: Task<unknown>, parent: Task<unknown> | null, time: number): void {
     this.#push({
       kind: "task-created",
@@ -97,6 +155,7 @@ export class TraceRecorder implements LoopTracer {
     });
   }
 
+  /** Records a `task-step` event. */
   taskStep(
     task: Task<unknown>,
     start: number,
@@ -115,16 +174,20 @@ export class TraceRecorder implements LoopTracer {
     });
   }
 
+  /** Records a `timer-scheduled` event. */
   timerScheduled(h: TimerHandle, time: number): void {
     this.#timer("timer-scheduled", h, time);
   }
+  /** Records a `timer-fired` event. */
   timerFired(h: TimerHandle, time: number): void {
     this.#timer("timer-fired", h, time);
   }
+  /** Records a `timer-cancelled` event. */
   timerCancelled(h: TimerHandle, time: number): void {
     this.#timer("timer-cancelled", h, time);
   }
 
+  /** Records an `io-ready` event. */
   ioReady(what: string, time: number): void {
     this.#push({ kind: "io-ready", time, what });
   }
@@ -132,8 +195,15 @@ export class TraceRecorder implements LoopTracer {
   /**
    * The events as a Chrome Trace Event object (`{ traceEvents: [...] }`): a row (thread) per
    * task named after it, a complete slice per step, instant events for timers and I/O.
+   * Timestamps are in microseconds, as the format requires. Write it as JSON and open it in
+   * Perfetto or chrome://tracing.
    */
-  toChromeTrace(): { traceEvents: Record<string, unknown>[]; displayTimeUnit: "ms" } {
+  toChromeTrace(): {
+    /** The Trace Event Format records (metadata, slices and instants). */
+    traceEvents: Record<string, unknown>[];
+    /** Tells the viewers to display milliseconds. */
+    displayTimeUnit: "ms";
+  } {
     const us = (ms: number) => Math.round(ms * 1000);
     const out: Record<string, unknown>[] = [
       { ph: "M", pid: 1, tid: 0, name: "process_name", args: { name: "aioloop" } },

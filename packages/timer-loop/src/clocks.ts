@@ -21,7 +21,18 @@
 
 import type { Backend, BaseEventLoop } from "@aioloop/core";
 
-/** Something outside the loop that can queue work on it (e.g. a worker pool). */
+/**
+ * Something outside the loop that can queue work on it (e.g. the files package's worker pool),
+ * registered with `TimerLoop.addExternalSource`. The backend polls it after every wait, and
+ * while it reports `pending()`, a virtual clock does not jump and `runSync` waits for it instead
+ * of reporting a deadlock.
+ * @example
+ * const src: ExternalSource = {
+ *   poll: () => { for (const done of drainCompletions()) loop.callSoon(done); },
+ *   pending: () => jobsInFlight > 0,
+ * };
+ * loop.addExternalSource(src);
+ */
 export interface ExternalSource {
   /** Queue the callbacks of whatever completed (without blocking). */
   poll(): void;
@@ -36,10 +47,11 @@ const IDLE = 0;
 const SET = 1;
 
 /**
- * Shared by both clocks: the wake word, external sources and host parking. Extend it (as
- * selector-loop does) to add I/O readiness to a clock.
+ * The `Backend` (see `@aioloop/core`) shared by both clocks: the wake word, external sources and
+ * host parking. Extend it (as selector-loop does) to add I/O readiness to a clock.
  */
 export abstract class ClockBackend implements Backend {
+  /** Which clock this is: "real" (`performance.now()`) or "virtual" (jumps when idle). */
   abstract readonly kind: "real" | "virtual";
   abstract readonly resolution: number;
   readonly canBlock = true;
@@ -65,10 +77,12 @@ export abstract class ClockBackend implements Backend {
   abstract select(timeoutMs: number): void;
   abstract park(timeoutMs: number, resume: () => void): void;
 
+  /** Poll `src` after every wait, and count its `pending()` work as work outside the loop. */
   addSource(src: ExternalSource): void {
     this.sources.push(src);
   }
 
+  /** Stop polling `src`; does nothing if it was not added. */
   removeSource(src: ExternalSource): void {
     const i = this.sources.indexOf(src);
     if (i >= 0) this.sources.splice(i, 1);
@@ -147,7 +161,11 @@ const HOST_TIMER_MIN_MS = 1;
  */
 export const SPIN_BEFORE_DEADLINE_MS = 0.25;
 
-/** The real, monotonic clock. */
+/**
+ * The real, monotonic clock: `time()` is `performance.now()` in milliseconds. `runSync` blocks
+ * the thread between deadlines (sub-millisecond precision); host-driven runs arm one Node timer
+ * for the next deadline.
+ */
 export class RealClockBackend extends ClockBackend {
   readonly kind = "real" as const;
   /** performance.now() resolves microseconds. */
@@ -181,7 +199,11 @@ export class RealClockBackend extends ClockBackend {
   }
 }
 
-/** A clock that jumps to the next deadline whenever the loop is idle. */
+/**
+ * A clock that starts at 0 and jumps to the next deadline whenever the loop is idle, so
+ * `sleep(3_600_000)` ends at once and every run sees the same times. While outside work is
+ * pending (worker jobs, I/O), time stands still and the loop really waits for it.
+ */
 export class VirtualClockBackend extends ClockBackend {
   readonly kind = "virtual" as const;
   /** Virtual time is exact. */
@@ -193,7 +215,10 @@ export class VirtualClockBackend extends ClockBackend {
     return this.#now;
   }
 
-  /** Move the clock forward by `ms` (tests that want to drive time by hand). */
+  /**
+   * Move the clock forward by `ms` milliseconds now (tests that drive time by hand).
+   * @throws RangeError when `ms` is negative, NaN or not finite.
+   */
   advance(ms: number): void {
     if (!(ms >= 0) || !Number.isFinite(ms)) {
       throw new RangeError(`advance(${ms}): pass a finite, non-negative number of milliseconds`);

@@ -22,13 +22,13 @@ import {
 } from "@aioloop/core";
 import { type ClockKind, TimerLoop, type TimerLoopOptions } from "./timer-loop.js";
 
-/** Options for `run`/`runSync`. */
+/** Options for `run`/`runSync`: asyncio.run's `debug`, plus the clock or a loop of your own. */
 export interface RunOptions {
   /** "real" (default) or "virtual". */
   clock?: ClockKind;
   /** Debug mode (slow-callback reports). */
   debug?: boolean;
-  /** The loop to use instead of a new TimerLoop (it is closed at the end). */
+  /** The loop to use instead of a new TimerLoop (it is closed at the end); `clock` and `debug` are then ignored. */
   loop?: TimerLoop;
 }
 
@@ -90,9 +90,27 @@ function* cancelAll(loop: EventLoop): Coro<void> {
 }
 
 /**
- * Run `main` on a new TimerLoop cooperating with Node's event loop; resolves to its result.
+ * Run `main` on a new TimerLoop cooperating with Node's event loop and resolve to its result,
+ * as `asyncio.run`: the loop runs `main` as a task named "main", then cancels the tasks it left
+ * behind and waits for their cleanup, then closes. Node's own I/O, timers and Promises keep
+ * working meanwhile (`fromPromise` works). Ctrl-C cancels `main` (see `KeyboardInterrupt`).
+ *
+ * `main` is a coroutine (`main()`) or a generator function (called with no arguments).
+ * The Promise rejects with `main`'s error; with `KeyboardInterrupt` after Ctrl-C; with
+ * `LoopRunningError` when called from inside a running loop (`yield*` the coroutine there
+ * instead); with `NotACoroutineError` when `main` is neither a coroutine nor a function
+ * returning one. Errors of leftover tasks during the shutdown go to the loop's exception handler.
  * @example
- * const v = await run(function* () { yield* sleep(100); return 42; });
+ * import { sleep } from "@aioloop/core";
+ * import { run } from "@aioloop/timer-loop";
+ *
+ * const v = await run(function* () {
+ *   yield* sleep(100); // 100 ms
+ *   return 42;
+ * });
+ * @example
+ * // A virtual clock: the hour passes at once.
+ * await run(function* () { yield* sleep(3_600_000); }, { clock: "virtual" });
  */
 export async function run<T>(main: Coro<T> | (() => Coro<T>), opts: RunOptions = {}): Promise<T> {
   checkNoRunningLoop("run()");
@@ -124,10 +142,28 @@ export async function run<T>(main: Coro<T> | (() => Coro<T>), opts: RunOptions =
 }
 
 /**
- * Run `main` on a new TimerLoop on the calling thread, returning its result synchronously.
- * With the real clock the thread blocks between deadlines (sub-millisecond precision).
+ * Run `main` on a new TimerLoop on the calling thread and return its result synchronously: an
+ * `asyncio.run` that never returns to Node's event loop until done. Leftover tasks are
+ * cancelled and awaited, and the loop is closed, as with `run`. With the real clock the thread
+ * blocks between deadlines (sub-millisecond precision); with the virtual clock time jumps.
+ * Because Node's event loop does not turn meanwhile, Promises cannot settle: use `run` for
+ * code that awaits Promises.
+ * @throws `main`'s error when it fails.
+ * @throws `DeadlockError` when nothing could ever finish `main` (e.g. it awaits a Promise
+ * through `fromPromise`, or a future nobody completes).
+ * @throws `LoopRunningError` when called from inside a running loop.
+ * @throws `NotACoroutineError` when `main` is neither a coroutine nor a function returning
+ * one.
  * @example
- * const v = runSync(function* () { yield* sleep(0.3); return 42; });
+ * const v = runSync(function* () {
+ *   yield* sleep(0.3); // 0.3 ms
+ *   return 42;
+ * });
+ * @example
+ * const t = runSync(function* () {
+ *   yield* sleep(60_000);
+ *   return getRunningLoop().time();
+ * }, { clock: "virtual" }); // 60000, without waiting a minute
  */
 export function runSync<T>(main: Coro<T> | (() => Coro<T>), opts: RunOptions = {}): T {
   checkNoRunningLoop("runSync()");
