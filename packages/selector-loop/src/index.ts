@@ -93,6 +93,16 @@ export {
   startUnixServer,
 } from "./streams.js";
 export {
+  DEVNULL,
+  PIPE,
+  Process,
+  STDOUT,
+  type StdioSpec,
+  type SubprocessOptions,
+  createSubprocessExec,
+  createSubprocessShell,
+} from "./subprocess.js";
+export {
   type BufferedProtocolLike,
   DEFAULT_HIGH_WATER,
   DEFAULT_LOW_WATER,

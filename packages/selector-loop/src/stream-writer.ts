@@ -47,7 +47,7 @@ export class StreamReaderProtocol implements ProtocolLike {
   readonly #closed: Future<void>;
   #task: ReturnType<EventLoop["createTask"]> | null = null;
 
-  constructor(reader: StreamReader, onClient: ClientConnectedCallback | null = null) {
+  constructor(reader: StreamReader | null, onClient: ClientConnectedCallback | null = null) {
     this.#loop = getRunningLoop();
     this.#reader = reader;
     this.#onClient = onClient;

@@ -1,0 +1,374 @@
+/**
+ * Subprocesses: asyncio's `create_subprocess_exec` / `create_subprocess_shell` and `Process`.
+ *
+ * HOW: `child_process.spawn` starts the program; each piped stdio of the child is a Node pipe
+ * socket, and gets a SocketTransport like any connection, so reading a child's output is
+ * driven by the same selector readiness as a TCP socket:
+ *
+ *   spawn ─► 'spawn' (or 'error': FileNotFoundError...) ─► Process
+ *              stdin  pipe ─► SocketTransport ─► StreamWriter (drain = backpressure)
+ *              stdout pipe ─► SocketTransport ─► PipeReaderProtocol ─► StreamReader
+ *              stderr pipe ─► (its own reader, or into stdout's reader with STDOUT)
+ *   'exit' (code | signal) ─► returncode (a signal is -signum, as Python) ─► wait() returns
+ *
+ * `communicate(input)` writes the input and closes stdin while reading stdout and stderr to
+ * EOF, then waits for the exit. A child that dies early is no error there (a broken stdin pipe
+ * is ignored, as asyncio does); its returncode says what happened.
+ *
+ * Closing the loop kills (SIGKILL) every child still running and closes its pipes.
+ */
+
+import { type ChildProcess, type SpawnOptions, spawn } from "node:child_process";
+import type { Socket } from "node:net";
+import { constants } from "node:os";
+import { type Coro, type Future, fromPromise, gather } from "@aioloop/core";
+import { EMPTY_BYTES } from "./bytes.js";
+import { BrokenPipeError, ConnectionResetError, toOSError } from "./errors.js";
+import type { ProtocolLike } from "./protocols.js";
+import type { Closeable } from "./selector-backend.js";
+import { type SelectorLoop, getSelectorLoop } from "./selector-loop.js";
+import { type ReadPausable, StreamReader } from "./stream-reader.js";
+import { StreamReaderProtocol, StreamWriter } from "./stream-writer.js";
+import { SocketTransport, type Transport } from "./transport.js";
+
+/** A pipe to the child: the Process gets a stream for it (asyncio's subprocess.PIPE). */
+export const PIPE = -1;
+/** For stderr: send it to the same place as stdout (asyncio's subprocess.STDOUT). */
+export const STDOUT = -2;
+/** Connect to the null device (asyncio's subprocess.DEVNULL). */
+export const DEVNULL = -3;
+
+/**
+ * Where a child's stdio goes: PIPE, DEVNULL, STDOUT (stderr only), null/undefined (inherit
+ * ours, asyncio's None), or an open file descriptor.
+ */
+export type StdioSpec = typeof PIPE | typeof STDOUT | typeof DEVNULL | number | null | undefined;
+
+/** Options of createSubprocessExec / createSubprocessShell. */
+export interface SubprocessOptions {
+  stdin?: StdioSpec;
+  stdout?: StdioSpec;
+  stderr?: StdioSpec;
+  /** The StreamReader limit of stdout/stderr (default 64 KiB). */
+  limit?: number;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Passed to Node's spawn (uid, gid, detached, windowsHide, argv0...). */
+  spawnOptions?: Omit<SpawnOptions, "stdio" | "cwd" | "env" | "shell">;
+}
+
+type NodeStdio = "pipe" | "ignore" | "inherit" | number;
+
+function toNodeStdio(spec: StdioSpec, which: "stdin" | "stdout" | "stderr"): NodeStdio {
+  if (spec === undefined || spec === null) return "inherit";
+  switch (spec) {
+    case PIPE:
+      return "pipe";
+    case DEVNULL:
+      return "ignore";
+    case STDOUT:
+      if (which !== "stderr") {
+        throw new RangeError(`STDOUT can only be given for stderr, not ${which}`);
+      }
+      return "pipe";
+    default:
+      if (Number.isInteger(spec) && spec >= 0) return spec;
+      throw new RangeError(
+        `${which}: expected PIPE, DEVNULL, STDOUT, null (inherit) or a file descriptor, got ${String(spec)}`,
+      );
+  }
+}
+
+/**
+ * Feeds one StreamReader from one or more pipes (two when stderr goes to STDOUT); EOF (or the
+ * first error) once every pipe is closed.
+ */
+class PipeReaderProtocol implements ProtocolLike, ReadPausable {
+  readonly #reader: StreamReader;
+  readonly #transports: Transport[] = [];
+  #open: number;
+  #error: Error | null = null;
+
+  constructor(reader: StreamReader, pipes: number) {
+    this.#reader = reader;
+    this.#open = pipes;
+    reader.setTransport(this);
+  }
+
+  connectionMade(t: Transport): void {
+    this.#transports.push(t);
+  }
+  dataReceived(data: Uint8Array): void {
+    this.#reader.feedData(data);
+  }
+  eofReceived(): boolean {
+    return false; // close this pipe; connectionLost counts it
+  }
+  connectionLost(exc: Error | null): void {
+    if (exc !== null && this.#error === null) this.#error = exc;
+    if (--this.#open > 0) return;
+    if (this.#error !== null) this.#reader.setException(this.#error);
+    else this.#reader.feedEof();
+  }
+  pauseReading(): void {
+    for (const t of this.#transports) t.pauseReading();
+  }
+  resumeReading(): void {
+    for (const t of this.#transports) t.resumeReading();
+  }
+}
+
+/**
+ * A running child process, as asyncio's `asyncio.subprocess.Process`.
+ * @example
+ * const proc = yield* createSubprocessExec(process.execPath, ["-e", "console.log(6 * 7)"],
+ *   { stdout: PIPE });
+ * const [out] = yield* proc.communicate();
+ * console.log(new TextDecoder().decode(out!), proc.returncode); // "42\n" 0
+ */
+export class Process implements Closeable {
+  readonly #loop: SelectorLoop;
+  readonly #child: ChildProcess;
+  /** The writer to the child's stdin (with PIPE), else null. */
+  readonly stdin: StreamWriter | null;
+  /** The child's stdout (with PIPE), else null. */
+  readonly stdout: StreamReader | null;
+  /** The child's stderr (with PIPE), else null (also with STDOUT: it is in stdout). */
+  readonly stderr: StreamReader | null;
+  readonly #pipes: SocketTransport[] = [];
+  /** Invariant: null until the child exited; then its code, or -signal when a signal ended it. */
+  #returncode: number | null = null;
+  #exitWaiters: Future<number>[] = [];
+
+  /** @internal Use createSubprocessExec / createSubprocessShell. */
+  constructor(loop: SelectorLoop, child: ChildProcess, opts: SubprocessOptions) {
+    this.#loop = loop;
+    this.#child = child;
+    const limit = opts.limit === undefined ? {} : { limit: opts.limit };
+    child.on("exit", (code, signal) => {
+      if (!loop.isClosed()) loop.callSoonThreadsafe(() => this.#exited(code, signal));
+    });
+
+    let stdout: StreamReader | null = null;
+    let stderr: StreamReader | null = null;
+    const merge = opts.stderr === STDOUT && child.stdout !== null;
+    if (child.stdout !== null) {
+      stdout = new StreamReader({ ...limit, loop });
+      const proto = new PipeReaderProtocol(stdout, merge && child.stderr !== null ? 2 : 1);
+      this.#pipe(child.stdout, proto);
+      if (merge && child.stderr !== null) this.#pipe(child.stderr, proto);
+    }
+    if (child.stderr !== null && !merge) {
+      stderr = new StreamReader({ ...limit, loop });
+      this.#pipe(child.stderr, new PipeReaderProtocol(stderr, 1));
+    }
+    let stdin: StreamWriter | null = null;
+    if (child.stdin !== null) {
+      const proto = new StreamReaderProtocol(null);
+      const t = this.#pipe(child.stdin, proto);
+      stdin = new StreamWriter(t, proto, null);
+    }
+    this.stdin = stdin;
+    this.stdout = stdout;
+    this.stderr = stderr;
+    loop._track(this);
+  }
+
+  /** The child's process id. */
+  get pid(): number {
+    return this.#child.pid!;
+  }
+
+  /** The exit status once the child exited (a signal is -signum, as Python), else null. */
+  get returncode(): number | null {
+    return this.#returncode;
+  }
+
+  /** Wait for the child to exit; returns its returncode. */
+  *wait(): Coro<number> {
+    if (this.#returncode !== null) return this.#returncode;
+    const fut = this.#loop.createFuture<number>();
+    this.#exitWaiters.push(fut);
+    try {
+      return yield* fut;
+    } finally {
+      const i = this.#exitWaiters.indexOf(fut);
+      if (i >= 0) this.#exitWaiters.splice(i, 1);
+    }
+  }
+
+  /**
+   * Send `input` to stdin (then close it), read stdout and stderr to EOF, and wait for the
+   * exit. Returns `[stdout, stderr]` (null for streams that are not PIPE).
+   */
+  *communicate(input?: Uint8Array | string): Coro<[Uint8Array | null, Uint8Array | null]> {
+    const feeding = this.#feedStdin(input);
+    const out = this.stdout === null ? null : this.stdout.read();
+    const err = this.stderr === null ? null : this.stderr.read();
+    const [, o, e] = yield* gather([feeding, out ?? nothing(), err ?? nothing()]);
+    yield* this.wait();
+    return [out === null ? null : o, err === null ? null : e];
+  }
+
+  /** Send `signal` (a name such as "SIGTERM", or a number); no-op once the child exited. */
+  sendSignal(signal: NodeJS.Signals | number): void {
+    if (this.#returncode !== null || this.#child.exitCode !== null) return;
+    if (typeof signal === "string" && !(signal in constants.signals)) {
+      throw new RangeError(`sendSignal: unknown signal ${JSON.stringify(signal)}`);
+    }
+    try {
+      this.#child.kill(signal);
+    } catch (e) {
+      throw toOSError(e, "sendSignal");
+    }
+  }
+
+  /** SIGTERM. */
+  terminate(): void {
+    this.sendSignal("SIGTERM");
+  }
+
+  /** SIGKILL. */
+  kill(): void {
+    this.sendSignal("SIGKILL");
+  }
+
+  /** @internal The loop is closing: kill the child and close its pipes. */
+  forceClose(): void {
+    if (this.#returncode === null && this.#child.exitCode === null) {
+      try {
+        this.#child.kill("SIGKILL");
+      } catch {
+        // gone already
+      }
+    }
+    for (const p of this.#pipes) p.forceClose();
+  }
+
+  statistics(): Record<string, number | boolean | null> {
+    return {
+      pid: this.#child.pid ?? -1,
+      returncode: this.#returncode,
+      openPipes: this.#pipes.filter((p) => !p.isClosing()).length,
+    };
+  }
+
+  toString(): string {
+    return `<Process ${this.#child.pid} ${this.#returncode === null ? "running" : `returncode=${this.#returncode}`}>`;
+  }
+
+  /** `stream` is one of the child's stdio: with "pipe", Node makes each a net.Socket. */
+  #pipe(stream: object, proto: ProtocolLike): SocketTransport {
+    const t = new SocketTransport(this.#loop, stream as Socket, proto, { pipe: true });
+    this.#pipes.push(t);
+    return t;
+  }
+
+  #exited(code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.#returncode !== null) return;
+    this.#returncode = code ?? (signal === null ? 0 : -(constants.signals[signal] ?? 0));
+    const waiters = this.#exitWaiters;
+    this.#exitWaiters = [];
+    for (const w of waiters) if (!w.done()) w.setResult(this.#returncode);
+    this.#loop._untrack(this);
+  }
+
+  *#feedStdin(input: Uint8Array | string | undefined): Coro<void> {
+    const w = this.stdin;
+    if (w === null) return;
+    try {
+      if (input !== undefined && input.length > 0) {
+        w.write(input);
+        yield* w.drain();
+      }
+    } catch (e) {
+      // The child stopped reading (exited): asyncio ignores this in communicate().
+      if (!(e instanceof BrokenPipeError) && !(e instanceof ConnectionResetError)) throw e;
+    }
+    w.close();
+  }
+}
+
+function* nothing(): Coro<Uint8Array> {
+  return EMPTY_BYTES;
+}
+
+/** Node's stdio array for `opts` (validated when the call is made, not when it runs). */
+function stdioOf(opts: SubprocessOptions): NodeStdio[] {
+  const stdio: NodeStdio[] = [
+    toNodeStdio(opts.stdin, "stdin"),
+    toNodeStdio(opts.stdout, "stdout"),
+    toNodeStdio(opts.stderr, "stderr"),
+  ];
+  if (opts.stderr === STDOUT && stdio[1] !== "pipe") stdio[2] = stdio[1]!;
+  return stdio;
+}
+
+function* spawnOn(
+  loop: SelectorLoop,
+  file: string,
+  args: readonly string[],
+  opts: SubprocessOptions,
+  stdio: NodeStdio[],
+  shell: boolean,
+): Coro<Process> {
+  const spawnOpts: SpawnOptions = { ...opts.spawnOptions, stdio, shell };
+  if (opts.cwd !== undefined) spawnOpts.cwd = opts.cwd;
+  if (opts.env !== undefined) spawnOpts.env = opts.env;
+  const child = spawn(file, args as string[], spawnOpts);
+  try {
+    yield* fromPromise(
+      new Promise<void>((resolve, reject) => {
+        child.once("spawn", () => {
+          child.removeListener("error", reject);
+          resolve();
+        });
+        child.once("error", reject);
+      }),
+      loop,
+    );
+  } catch (e) {
+    throw toOSError(e, `cannot run ${JSON.stringify(file)}`);
+  }
+  child.on("error", () => {
+    // After a successful spawn, errors are failed kill()s; sendSignal reports those.
+  });
+  return new Process(loop, child, opts);
+}
+
+/**
+ * Run `program` with `args` (no shell). stdio defaults to inheriting ours; pass PIPE to get
+ * streams. Throws FileNotFoundError when the program does not exist.
+ * @example
+ * const proc = yield* createSubprocessExec("ls", ["-l"], { stdout: PIPE });
+ * for (let line = yield* proc.stdout!.readline(); line.length; line = yield* proc.stdout!.readline()) {}
+ * yield* proc.wait();
+ */
+export function createSubprocessExec(
+  program: string,
+  args: readonly string[] = [],
+  opts: SubprocessOptions = {},
+): Coro<Process> {
+  if (typeof program !== "string" || program.length === 0) {
+    throw new TypeError("createSubprocessExec needs the program to run (a path or a name)");
+  }
+  if (!Array.isArray(args) || args.some((a) => typeof a !== "string")) {
+    throw new TypeError("createSubprocessExec: args must be an array of strings");
+  }
+  return spawnOn(
+    getSelectorLoop("createSubprocessExec"),
+    program,
+    args,
+    opts,
+    stdioOf(opts),
+    false,
+  );
+}
+
+/** Run `cmd` through the shell (/bin/sh -c, or cmd.exe on Windows). */
+export function createSubprocessShell(cmd: string, opts: SubprocessOptions = {}): Coro<Process> {
+  if (typeof cmd !== "string" || cmd.length === 0) {
+    throw new TypeError("createSubprocessShell needs a command line string");
+  }
+  return spawnOn(getSelectorLoop("createSubprocessShell"), cmd, [], opts, stdioOf(opts), true);
+}
