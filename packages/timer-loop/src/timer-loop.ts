@@ -33,9 +33,8 @@ export interface TimerLoopOptions {
   /** Turn debug mode on: report slow callbacks (see `setDebug` and `slowCallbackDuration`). */
   debug?: boolean;
   /**
-   * Meant for subclasses that add I/O: a clock backend to use instead of the built-in one.
-   * Note: this version of the TimerLoop constructor ignores it and always builds the backend
-   * that `clock` names.
+   * Meant for subclasses that add I/O: a clock backend to use instead of the built-in one
+   * (`clock` then defaults to the backend's `kind`).
    */
   backend?: ClockBackend;
 }
@@ -58,20 +57,26 @@ export interface TimerLoopOptions {
 export class TimerLoop extends BaseEventLoop {
   /** The clock this loop runs on ("real" or "virtual"). */
   readonly clock: ClockKind;
-  readonly #clock: RealClockBackend | VirtualClockBackend;
+  readonly #clock: ClockBackend;
 
   /**
    * A new loop, not running yet. Close it with `close()` when done.
    * @throws TypeError when `opts.clock` is neither "real" nor "virtual".
    */
   constructor(opts: TimerLoopOptions = {}) {
-    const clock = opts.clock ?? "real";
+    const clock = opts.clock ?? opts.backend?.kind ?? "real";
     if (clock !== "real" && clock !== "virtual") {
       throw new TypeError(
         `TimerLoop: clock must be "real" or "virtual", got ${JSON.stringify(clock)}`,
       );
     }
-    const backend = clock === "virtual" ? new VirtualClockBackend() : new RealClockBackend();
+    const backend =
+      opts.backend ?? (clock === "virtual" ? new VirtualClockBackend() : new RealClockBackend());
+    if (backend.kind !== clock) {
+      throw new TypeError(
+        `TimerLoop: clock "${clock}" does not match the backend's clock "${backend.kind}"`,
+      );
+    }
     super(backend);
     this.clock = clock;
     this.#clock = backend;

@@ -1,7 +1,7 @@
 import { Worker } from "node:worker_threads";
 import { type Coro, DeadlockError, createTask, getRunningLoop, sleep } from "@aioloop/core";
 import { describe, expect, it } from "vitest";
-import { TimerLoop } from "../src/index.js";
+import { TimerLoop, VirtualClockBackend } from "../src/index.js";
 
 /** Host timers and immediates currently keeping Node alive. */
 function hostTimers(): number {
@@ -168,5 +168,27 @@ describe("external sources (how worker threads complete work on a loop)", () => 
     const loop = new TimerLoop();
     expect(() => loop.runSync(loop.createFuture())).toThrow(DeadlockError);
     loop.close();
+  });
+});
+
+describe("custom clock backends", () => {
+  it("a subclass's backend is used, and its kind sets the clock", () => {
+    class Counting extends VirtualClockBackend {
+      selects = 0;
+      override select(timeoutMs: number): void {
+        this.selects++;
+        super.select(timeoutMs);
+      }
+    }
+    const backend = new Counting();
+    const loop = new TimerLoop({ backend });
+    expect(loop.clock).toBe("virtual");
+    loop.runSync(sleep(1000));
+    expect(loop.time()).toBe(1000);
+    expect(backend.selects).toBeGreaterThan(0);
+    loop.close();
+    expect(() => new TimerLoop({ clock: "real", backend: new Counting() })).toThrow(
+      /does not match/,
+    );
   });
 });
