@@ -340,6 +340,54 @@ describe("writing and modes", () => {
     ]);
   });
 
+  it("every mode, text and binary: what is allowed works, the rest throws, the file ends as Node sees it", async () => {
+    // mode: [content after writing "XY" at open, what read() gives after seek(0)]
+    const table: Record<string, [string, string | null]> = {
+      r: ["hello\n", "hello\n"],
+      "r+": ["XYllo\n", "XYllo\n"],
+      w: ["XY", null],
+      "w+": ["XY", "XY"],
+      x: ["XY", null],
+      "x+": ["XY", "XY"],
+      a: ["hello\nXY", null],
+      "a+": ["hello\nXY", "hello\nXY"],
+    };
+    for (const [base, [after, readBack]] of Object.entries(table)) {
+      for (const binary of [false, true]) {
+        const mode = binary ? `${base}b` : base;
+        const p = path.join(dir, `mode-${base.replace("+", "plus")}-${binary ? "b" : "t"}.txt`);
+        if (!base.startsWith("x")) fs.writeFileSync(p, "hello\n");
+        const out = await runSync.run(function* () {
+          const f = yield* open(p, mode);
+          const errs: string[] = [];
+          const data = binary ? enc.encode("XY") : "XY";
+          try {
+            expect(yield* f.write(data as never)).toBe(2);
+          } catch (e) {
+            errs.push((e as Error).name);
+          }
+          let got: string | null = null;
+          try {
+            yield* f.seek(0);
+            const r = yield* f.read();
+            got = typeof r === "string" ? r : dec.decode(r);
+          } catch (e) {
+            errs.push((e as Error).name);
+          }
+          yield* f.close();
+          return { errs, got };
+        });
+        expect(fs.readFileSync(p, "utf8"), mode).toBe(after);
+        expect(out.got, mode).toBe(readBack);
+        const expectedErrs = [
+          ...(base === "r" ? ["UnsupportedOperation"] : []),
+          ...(readBack === null ? ["UnsupportedOperation"] : []),
+        ];
+        expect(out.errs, mode).toEqual(expectedErrs);
+      }
+    }
+  });
+
   it('"r+" and "w+" read and write at the same position, in text and binary mode', async () => {
     const p = fixture(dir, "rplus.txt", "hello\nworld\n");
     const out = await runSync.run(function* () {
