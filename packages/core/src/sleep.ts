@@ -42,7 +42,12 @@ class YieldOnce<T> implements Coro<T> {
     return this;
   }
   next(): IteratorResult<undefined, T> {
-    if (this._yielded) return { value: this._value, done: true };
+    if (this._yielded) {
+      const v = this._value;
+      return v === undefined
+        ? (DONE_UNDEFINED as IteratorResult<undefined, T>)
+        : { value: v, done: true };
+    }
     this._yielded = true;
     return YIELD_STEP;
   }
@@ -63,6 +68,11 @@ class YieldOnce<T> implements Coro<T> {
 const YIELD_STEP: IteratorResult<undefined, never> = Object.freeze({
   value: undefined,
   done: false,
+});
+/** The end of `sleep(0)` without a value: shared too. */
+const DONE_UNDEFINED: IteratorResult<never, undefined> = Object.freeze({
+  value: undefined,
+  done: true,
 });
 
 function yieldOnce<T>(value: T): Coro<T> {
