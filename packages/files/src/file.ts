@@ -547,10 +547,12 @@ const OPEN_OPTIONS = {
     pool._submitDetached(OP.CLOSE, [v[0], null, null, -1]),
 };
 
-/** Types of open()'s result by mode literal: "b" modes give bytes. */
-export type FileFor<M extends string> = M extends `${string}b${string}`
-  ? AsyncFile<Uint8Array>
-  : AsyncFile<string>;
+/** Types of open()'s result by mode literal: "b" modes give bytes (a mode not known until run time: either). */
+export type FileFor<M extends string> = string extends M
+  ? AsyncFile<string | Uint8Array>
+  : M extends `${string}b${string}`
+    ? AsyncFile<Uint8Array>
+    : AsyncFile<string>;
 
 /**
  * Open a file, as Python's open() (and aiofiles.open): a coroutine that gives an AsyncFile.

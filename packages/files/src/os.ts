@@ -18,6 +18,7 @@ import { pathArg } from "./file.js";
 import { type WorkerPool, getDefaultPool } from "./pool.js";
 import { DIRENT, OP, STAT_FIELDS } from "./protocol.js";
 
+/** os.path: exists, isfile, isdir, islink, getsize, getmtime, getatime, getctime. */
 export * as path from "./ospath.js";
 
 /** Options every `os` function takes. */
@@ -26,10 +27,13 @@ export interface PoolOption {
   pool?: WorkerPool;
 }
 
-/** access() modes, as Python's os.F_OK and friends. */
+/** access() mode: the path exists. */
 export const F_OK: number = constants.F_OK;
+/** access() mode: readable. */
 export const R_OK: number = constants.R_OK;
+/** access() mode: writable. */
 export const W_OK: number = constants.W_OK;
+/** access() mode: executable (or searchable, for a directory). */
 export const X_OK: number = constants.X_OK;
 
 const S_IFMT = 0o170000;

@@ -19,7 +19,7 @@
 
 import { tmpdir } from "node:os";
 import type { Coro } from "@aioloop/core";
-import { type AsyncFile, type FileFor, type OpenOptions, makeFile, resolveOpen } from "./file.js";
+import { type FileFor, type OpenOptions, makeFile, resolveOpen } from "./file.js";
 import { type WorkerPool, getDefaultPool } from "./pool.js";
 import { OP } from "./protocol.js";
 
@@ -176,5 +176,3 @@ export function* mkdtemp(opts: TempNameOptions & { pool?: WorkerPool } = {}): Co
   const [dir, prefix, suffix] = names(opts);
   return yield* (opts.pool ?? getDefaultPool())._submit<string>(OP.MKDTEMP, [dir, prefix, suffix]);
 }
-
-export type { AsyncFile };
