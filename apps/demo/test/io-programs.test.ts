@@ -12,19 +12,20 @@ async function play(
   name: string,
   args: string[],
   color = false,
+  clock: "virtual" | "real" = "virtual",
 ): Promise<{ out: string; progress: string[] }> {
   const program = PROGRAMS.find((p) => p.name === name) as DemoProgram;
   let out = "";
   const progress: string[] = [];
   await run(
     program.main({
-      clock: "virtual",
+      clock,
       args,
       color,
       out: (s) => (out += s),
       progress: (s) => progress.push(s),
     }),
-    { clock: "virtual" },
+    { clock },
   );
   return { out, progress };
 }
@@ -47,12 +48,21 @@ describe("urandom: the seed's AsyncRead of /dev/urandom beside a sleeper", () =>
     );
   });
 
-  it("--amount and --chunk take sizes; a long read reports progress", async () => {
-    const { out, progress } = await play("urandom", ["--amount", "10M", "--chunk", "64K"]);
-    expect(out).toContain(`done /dev/urandom at 0.00 got ${10 * 1024 * 1024} B`);
+  it("--amount and --chunk take sizes; a long read reports progress (real clock)", async () => {
+    // The real clock: on the virtual one this read can hang (see the demo's report: a cancelled
+    // read-ahead job of @aioloop/files ends without waking a parked virtual loop).
+    const { out, progress } = await play(
+      "urandom",
+      ["--amount", "10M", "--chunk", "64K"],
+      false,
+      "real",
+    );
+    expect(out).toMatch(/^background step 1 at 0\.00\nread \/dev\/urandom at 0\.\d\d\n/);
+    expect(out).toMatch(new RegExp(`done /dev/urandom at \\d+\\.\\d\\d got ${10 * 1024 * 1024} B`));
+    expect(out).toContain("background step 5 at ");
     expect(progress).toHaveLength(10);
-    expect(progress[0]).toBe("read 1.00 MiB of 10.00 MiB at 0.00 s");
-    expect(progress.at(-1)).toBe("read 10.00 MiB of 10.00 MiB at 0.00 s");
+    expect(progress[0]).toMatch(/^read 1\.00 MiB of 10\.00 MiB at \d+\.\d\d s$/);
+    expect(progress.at(-1)).toMatch(/^read 10\.00 MiB of 10\.00 MiB at /);
     expect((await play("urandom", [])).progress).toEqual([]); // short reads stay quiet
     await expect(play("urandom", ["--amount", "lots"])).rejects.toThrow(UsageError);
   });
