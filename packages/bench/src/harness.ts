@@ -135,11 +135,11 @@ export const FULL: MeasureOptions = {
   trustNotes: true,
 };
 
-/** Heavy scenarios (batches of 100+ ms): the same number of samples, no time budget to fill. */
+/** Heavy scenarios (batches of 100+ ms): 9 samples per contender, no time budget to fill. */
 export const FULL_HEAVY: MeasureOptions = {
   rounds: 3,
   timeMs: 0,
-  minIterations: 4,
+  minIterations: 3,
   warmupMs: 0,
   warmupIterations: 1,
   trustNotes: true,

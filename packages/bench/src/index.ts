@@ -89,8 +89,11 @@ export interface BenchOptions {
   readonly measure?: { readonly normal: MeasureOptions; readonly heavy: MeasureOptions };
 }
 
-/** Python rounds per scenario: as many samples as a full in-process run gives at least. */
-const PYTHON_ROUNDS_FULL = 5;
+/**
+ * Python rounds per scenario (each after one warm-up). Its batches are long and steady (a few %
+ * of spread), and a million Python timers take seconds: three rounds say enough.
+ */
+const PYTHON_ROUNDS_FULL = 3;
 const PYTHON_ROUNDS_QUICK = 1;
 
 /**
