@@ -15,10 +15,11 @@
  *            which wakes a loop blocked in runSync; host-driven loops get the port's
  *            'message' event instead.
  *
- * Results are posted when the queue runs dry, or every RESULT_FLUSH_MS while a long batch runs,
- * so a slow job does not hold back the answers of the quick ones before it. Before going idle the
- * worker pulls any batch that arrived meanwhile with receiveMessageOnPort, so a busy pool never
- * pays for a trip through the worker's own event loop.
+ * Results are posted when the queue runs dry, every RESULTS_PER_MESSAGE results, or every
+ * RESULT_FLUSH_MS while a long batch runs, so the loop works on the first answers while this
+ * worker works on the rest, and a slow job does not hold back the quick ones before it. Before
+ * going idle the worker pulls any batch that arrived meanwhile with receiveMessageOnPort, so a
+ * busy pool never pays for a trip through the worker's own event loop.
  *
  * A job runs at a time. `CALL` jobs (runInWorker) may return a Promise: the worker awaits it
  * before starting the next job, as a thread would. If user code kills the worker (process.exit,
@@ -47,8 +48,14 @@ import {
 
 /** Post results at least this often (ms) while a batch is still running. */
 const RESULT_FLUSH_MS = 1;
-/** Post results once this many are waiting, whatever the time (keeps messages small). */
-const MAX_RESULTS_PER_MESSAGE = 256;
+/**
+ * Post results once this many are waiting, whatever the time: the loop starts on the first ones
+ * (and sends new jobs) while this worker is still busy with the rest, so neither side sleeps
+ * between rounds. Few enough per message to overlap, enough that a message is worth its cost.
+ */
+const RESULTS_PER_MESSAGE = 16;
+/** Entries per result in the results array: slot, seq, status, value. */
+const RESULT_WORDS = 4;
 /** Read buffers at least this large are transferred; smaller ones are copied (cheaper). */
 const TRANSFER_MIN_BYTES = 64 * 1024;
 /** The reused read buffer: the default readahead, so open() of a small file allocates n bytes. */
@@ -194,7 +201,7 @@ function drain() {
       current = null;
       push(job, status, value);
       if (
-        out.length >= MAX_RESULTS_PER_MESSAGE * 4 ||
+        out.length >= RESULTS_PER_MESSAGE * RESULT_WORDS ||
         performance.now() - firstOutAt > RESULT_FLUSH_MS
       )
         postResults();
@@ -258,8 +265,8 @@ function postResults() {
     results.postMessage(msg, xfer);
   } catch {
     // A value that cannot be cloned (only CALL results can be): send them one by one.
-    for (let i = 0; i < msg.length; i += 4) {
-      const one = msg.slice(i, i + 4);
+    for (let i = 0; i < msg.length; i += RESULT_WORDS) {
+      const one = msg.slice(i, i + RESULT_WORDS);
       try {
         results.postMessage(one);
       } catch (e) {
