@@ -578,13 +578,8 @@ export class BufferedIO {
    * only possible error, EBADF, cannot happen to a descriptor this object owns).
    */
   *close(unlinkPath: string | null): Coro<void> {
+    if (this.closeNow(unlinkPath)) return;
     this.#cancelPrefetch();
-    if (this.readOnly && unlinkPath === null) {
-      this.rbuf = EMPTY;
-      this.rpos = 0;
-      this.pool._closeDetached(this.fd);
-      return;
-    }
     const err = yield* this.#settleWrites();
     const n = this.wlen;
     const data = n > 0 ? this.wbuf!.subarray(0, n) : null;
@@ -601,6 +596,16 @@ export class BufferedIO {
       mustRun: true,
     });
     if (err !== undefined) throw err;
+  }
+
+  /** close() without waiting when that is all it takes (read-only, nothing to unlink): true. */
+  closeNow(unlinkPath: string | null): boolean {
+    if (!this.readOnly || unlinkPath !== null) return false;
+    this.#cancelPrefetch();
+    this.rbuf = EMPTY;
+    this.rpos = 0;
+    this.pool._closeDetached(this.fd);
+    return true;
   }
 
   /** The file object was garbage-collected unclosed: write what is buffered and close. */

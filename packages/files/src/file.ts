@@ -135,7 +135,8 @@ export class AsyncFile<T extends string | Uint8Array = string | Uint8Array> {
         return now as T;
       }
     }
-    yield* this.#lock();
+    if (this.#busy) yield* this.#lock();
+    else this.#busy = true;
     try {
       const t = this.#text;
       if (t !== null) return (n < 0 ? yield* t.readAll() : yield* t.read(n)) as T;
@@ -188,7 +189,8 @@ export class AsyncFile<T extends string | Uint8Array = string | Uint8Array> {
     if (!this.#busy && this.#text === null && this.#raw.writeNow(data as Uint8Array)) {
       return data.length;
     }
-    yield* this.#lock();
+    if (this.#busy) yield* this.#lock();
+    else this.#busy = true;
     try {
       const t = this.#text;
       if (t !== null) return yield* t.write(data as string);
@@ -219,7 +221,8 @@ export class AsyncFile<T extends string | Uint8Array = string | Uint8Array> {
     ) {
       return offset;
     }
-    yield* this.#lock();
+    if (this.#busy) yield* this.#lock();
+    else this.#busy = true;
     try {
       const t = this.#text;
       return t !== null ? yield* t.seek(offset, whence) : yield* this.#raw.seek(offset, whence);
@@ -253,7 +256,8 @@ export class AsyncFile<T extends string | Uint8Array = string | Uint8Array> {
         syscall: "ftruncate",
       });
     }
-    yield* this.#lock();
+    if (this.#busy) yield* this.#lock();
+    else this.#busy = true;
     try {
       if (this.#text !== null) yield* this.#text.syncPosition();
       return yield* this.#raw.truncate(size ?? this.#raw.tell());
@@ -266,7 +270,8 @@ export class AsyncFile<T extends string | Uint8Array = string | Uint8Array> {
   *flush(): Coro<void> {
     this.#checkOpen("flush");
     if (!this.#busy && this.#raw.writesSettled) return;
-    yield* this.#lock();
+    if (this.#busy) yield* this.#lock();
+    else this.#busy = true;
     try {
       yield* this.#raw.flushWrites();
     } finally {
@@ -277,7 +282,8 @@ export class AsyncFile<T extends string | Uint8Array = string | Uint8Array> {
   /** flush(), then fsync(2): the data is on the disk (os.fsync in Python). */
   *sync(): Coro<void> {
     this.#checkOpen("sync");
-    yield* this.#lock();
+    if (this.#busy) yield* this.#lock();
+    else this.#busy = true;
     try {
       yield* this.#raw.sync();
     } finally {
@@ -293,7 +299,9 @@ export class AsyncFile<T extends string | Uint8Array = string | Uint8Array> {
     if (this.#closed) return;
     this.#closed = true;
     leaks.unregister(this);
-    yield* this.#lock();
+    if (!this.#busy && this.#raw.closeNow(this.#unlinkOnClose)) return;
+    if (this.#busy) yield* this.#lock();
+    else this.#busy = true;
     try {
       yield* this.#raw.close(this.#unlinkOnClose);
     } finally {
@@ -357,7 +365,8 @@ export class AsyncFile<T extends string | Uint8Array = string | Uint8Array> {
   }
 
   *#lineSlow(limit: number): Coro<T> {
-    yield* this.#lock();
+    if (this.#busy) yield* this.#lock();
+    else this.#busy = true;
     try {
       const t = this.#text;
       return (t !== null ? yield* t.readline(limit) : yield* this.#raw.readline(limit)) as T;
