@@ -34,8 +34,9 @@ const MAX_LABEL_CHARS = 52;
 /** Scenario titles span the whole chart; skip reasons the plot area. */
 const MAX_TITLE_CHARS = 120;
 const MAX_SKIP_CHARS = 80;
-/** Grid lines, where they fall inside the domain. */
-const GRID = [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30, 100, 300, 1000];
+/** Grid lines, where they fall inside the domain and at least MIN_GRID_GAP apart. */
+const GRID = [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 0.5, 1, 2, 3, 10, 30, 100, 300, 1000];
+const MIN_GRID_GAP = 30;
 
 const COLOURS = {
   met: "#2e7d32",
@@ -98,10 +99,13 @@ export function renderChart(rows: readonly Row[]): string {
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img">`,
   ];
+  let lastGrid = Number.NEGATIVE_INFINITY;
   for (const g of GRID) {
     const gx = x(g);
     if (gx < LABEL_WIDTH - 0.5 || gx > LABEL_WIDTH + PLOT_WIDTH + 0.5) continue;
     const strong = g === 1;
+    if (!strong && (gx - lastGrid < MIN_GRID_GAP || Math.abs(gx - x(1)) < MIN_GRID_GAP)) continue;
+    lastGrid = gx;
     parts.push(
       `<line x1="${gx.toFixed(1)}" y1="0" x2="${gx.toFixed(1)}" y2="${height - AXIS_HEIGHT}" stroke="${strong ? "#333" : "#ddd"}" stroke-width="${strong ? 1.5 : 1}"/>`,
       `<text x="${gx.toFixed(1)}" y="${height - 8}" text-anchor="middle" class="axis">${g}x</text>`,
