@@ -285,8 +285,9 @@ function postResults() {
 
 /** @param {Int32Array} w */
 function wake(w) {
-  Atomics.store(w, WAKE_FLAG, WAKE_SET);
-  Atomics.notify(w, WAKE_FLAG);
+  // Already set: the loop has been woken (or is awake) and has not consumed the flag yet, so it
+  // will drain this post too. Skipping the notify saves a futex wake-up per extra post.
+  if (Atomics.exchange(w, WAKE_FLAG, WAKE_SET) !== WAKE_SET) Atomics.notify(w, WAKE_FLAG);
 }
 
 /**
