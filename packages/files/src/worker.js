@@ -395,28 +395,30 @@ function openFile(path, flags, mode, readahead) {
   }
 }
 
+/** The most bytes Linux reads or writes in one system call (2 GiB - 4 KiB). */
+const MAX_RW_COUNT = 0x7ffff000;
+
 /** Reused read buffer: small reads are copied out of it, large ones take it along. */
 let scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
 
 /**
- * One read of up to `length` bytes at `position` (-1: the descriptor's own position). Regular
- * files give everything up to end of file in one call; the loop covers the rare short read.
- * A result of TRANSFER_MIN_BYTES or more is a buffer of its own (it will be transferred); a
- * smaller one is copied out of the scratch buffer at its exact length.
+ * One read of up to `length` bytes at `position` (-1: the descriptor's own position): a single
+ * system call, as Python's raw read. A regular file answers short only at end of file, which the
+ * main thread takes as end of file (once); a second call just to see 0 would double the cost of
+ * reading a small file. A result of TRANSFER_MIN_BYTES or more is a buffer of its own (it will
+ * be transferred); a smaller one is copied out of the scratch buffer at its exact length.
  * @param {number} fd
  * @param {number} length
  * @param {number} position
  */
 function readAt(fd, length, position) {
   const buf = length <= scratch.length ? scratch : Buffer.allocUnsafeSlow(length);
-  let n = 0;
-  if (position < 0) n = fs.readSync(fd, buf, 0, length, null);
-  else {
-    while (n < length) {
-      const got = fs.readSync(fd, buf, n, length - n, position + n);
-      if (got === 0) break;
-      n += got;
-    }
+  let n = fs.readSync(fd, buf, 0, length, position < 0 ? null : position);
+  // Linux moves at most MAX_RW_COUNT bytes per call: a full one of those is not end of file.
+  while (n < length && n > 0 && n % MAX_RW_COUNT === 0 && position >= 0) {
+    const got = fs.readSync(fd, buf, n, length - n, position + n);
+    if (got === 0) break;
+    n += got;
   }
   if (n >= TRANSFER_MIN_BYTES) {
     if (buf === scratch) scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
