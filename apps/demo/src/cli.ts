@@ -10,7 +10,8 @@
  */
 import { writeFileSync } from "node:fs";
 import { TraceRecorder } from "@aioloop/core";
-import { TimerLoop, run, runSync } from "@aioloop/timer-loop";
+import { SelectorLoop } from "@aioloop/selector-loop";
+import { KeyboardInterrupt, TimerLoop, run, runSync } from "@aioloop/timer-loop";
 import { type DemoProgram, UsageError } from "./program.js";
 import { PROGRAMS } from "./programs/index.js";
 
@@ -50,7 +51,13 @@ export async function main(argv: string[]): Promise<number> {
     : rest.includes("--no-color") || (process.env.NO_COLOR ?? "") !== ""
       ? false
       : process.stdout.isTTY === true;
-  const loop = new TimerLoop({ clock });
+  if (program.loop === "selector" && clock === "virtual") {
+    process.stderr.write(
+      `${program.name} uses real sockets, on a SelectorLoop with the real clock: drop --virtual\n`,
+    );
+    return 2;
+  }
+  const loop = program.loop === "selector" ? new SelectorLoop() : new TimerLoop({ clock });
   const recorder = traceArg === undefined ? null : new TraceRecorder();
   if (recorder !== null) loop.setTracer(recorder);
   let progressShown = false;
@@ -72,6 +79,10 @@ export async function main(argv: string[]): Promise<number> {
     if (program.mode === "sync") runSync(coro, { loop });
     else await run(coro, { loop });
   } catch (e) {
+    if (e instanceof KeyboardInterrupt) {
+      process.stderr.write(`\n${program.name}: interrupted (Ctrl-C)\n`);
+      return 130;
+    }
     if (!(e instanceof UsageError)) throw e;
     process.stderr.write(`${e.message}\n`);
     return 2;

@@ -39,6 +39,11 @@ export interface DemoProgram {
    * for sockets, files and Promises). Default "host".
    */
   mode?: "sync" | "host";
+  /**
+   * The event loop: "timer" (default: TimerLoop, either clock) or "selector" (SelectorLoop:
+   * sockets; real clock and host mode only).
+   */
+  loop?: "timer" | "selector";
 }
 
 /** Parse `--name value` / `--name=value` flags; returns the value or undefined. */

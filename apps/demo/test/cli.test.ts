@@ -49,6 +49,47 @@ describe("the demo command line (built)", () => {
     }
   });
 
+  it("socket programs refuse --virtual (exit code 2) and run on a SelectorLoop", () => {
+    try {
+      demo("echo-client", "--virtual");
+      expect.unreachable();
+    } catch (e) {
+      const err = e as { status: number; stderr: string };
+      expect(err.status).toBe(2);
+      expect(err.stderr).toContain("echo-client uses real sockets");
+    }
+    const out = demo("echo-client", "--requests", "3", "--connections", "1", "--size", "1K");
+    expect(out).toMatch(/1\.0 KiB messages, 1 connections: 3 requests in/);
+  });
+
+  it("Ctrl-C stops a server: exit code 130, nothing left listening", async () => {
+    const { spawn } = await import("node:child_process");
+    const child = spawn(process.execPath, [cli, "echo-server", "--port", "0"]);
+    let out = "";
+    let err = "";
+    child.stderr.on("data", (d: Buffer) => (err += d));
+    await new Promise<void>((resolve) => {
+      child.stdout.on("data", (d: Buffer) => {
+        out += d;
+        if (out.includes("Ctrl-C stops it")) resolve();
+      });
+    });
+    child.kill("SIGINT");
+    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+    expect(code).toBe(130);
+    expect(err).toContain("echo-server: interrupted (Ctrl-C)");
+    const port = Number(/127\.0\.0\.1:(\d+)/.exec(out)![1]);
+    const { connect } = await import("node:net");
+    const refused = await new Promise<string>((resolve) => {
+      const s = connect(port, "127.0.0.1", () => {
+        s.destroy();
+        resolve("connected");
+      });
+      s.on("error", (e: NodeJS.ErrnoException) => resolve(e.code ?? "error"));
+    });
+    expect(refused).toBe("ECONNREFUSED");
+  });
+
   it("runs chess --virtual to the end at once", () => {
     expect(demo("chess", "--virtual")).toContain("Exhibition over after 1:00:55");
   });
