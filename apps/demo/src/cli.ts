@@ -75,6 +75,17 @@ export async function main(argv: string[]): Promise<number> {
     out: (s) => process.stdout.write(s),
     ...(progress === undefined ? {} : { progress }),
   });
+  // A host run whose loop parks with nothing left to wake it would let Node exit silently,
+  // mid-program, with status 0: say so and fail instead.
+  const stranded = () => {
+    process.stderr.write(
+      `\n${program.name}: the event loop is waiting for something that can no longer happen ` +
+        "(no timer, socket or worker left to wake it); the program did not finish. " +
+        "This is a bug in aioloop: please report it with the command line above.\n",
+    );
+    process.exitCode = 1;
+  };
+  process.once("beforeExit", stranded);
   try {
     if (program.mode === "sync") runSync(coro, { loop });
     else await run(coro, { loop });
@@ -87,6 +98,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`${e.message}\n`);
     return 2;
   } finally {
+    process.removeListener("beforeExit", stranded);
     if (progressShown) process.stderr.write("\r\x1b[K");
     if (recorder !== null) {
       const file = traceArg!.startsWith("--trace=")
