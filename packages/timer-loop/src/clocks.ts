@@ -200,6 +200,12 @@ export class RealClockBackend extends ClockBackend {
 }
 
 /**
+ * How often (real ms) a parked virtual clock looks again while outside work is in flight: short
+ * enough that tests do not notice, long enough not to spin.
+ */
+const VIRTUAL_RECHECK_MS = 1;
+
+/**
  * A clock that starts at 0 and jumps to the next deadline whenever the loop is idle, so
  * `sleep(3_600_000)` ends at once and every run sees the same times. While outside work is
  * pending (worker jobs, I/O), time stands still and the loop really waits for it.
@@ -246,9 +252,15 @@ export class VirtualClockBackend extends ClockBackend {
     this.immediate = setImmediate(() => {
       this.immediate = null;
       if (this.resume === null) return;
-      // Nothing to jump to, or outside work in flight: a wakeup will resume us.
+      if (timeoutMs > 0 && this.loop!._hasExternalWork()) {
+        // Outside work in flight: time stands still until it is done. It normally wakes the
+        // loop when it delivers, but work can also end without delivering anything (a
+        // cancelled job): look again shortly rather than trust a wakeup that may never come.
+        this.timer = setTimeout(this.fire, VIRTUAL_RECHECK_MS);
+        return;
+      }
+      // Nothing to jump to: only a wakeup (a host callback) can give the loop work.
       if (timeoutMs === Number.POSITIVE_INFINITY) return;
-      if (timeoutMs > 0 && this.loop!._hasExternalWork()) return;
       if (timeoutMs > 0) this.jump(timeoutMs);
       this.fire();
     });

@@ -192,3 +192,18 @@ describe("custom clock backends", () => {
     );
   });
 });
+
+describe("virtual clock with outside work (host-driven)", () => {
+  it("notices outside work that ends without waking the loop, then lets time move on", async () => {
+    const loop = new TimerLoop({ clock: "virtual" });
+    let busy = true;
+    loop.addExternalSource({ poll: () => {}, pending: () => busy });
+    setTimeout(() => {
+      busy = false; // finished, but delivered nothing and woke nobody
+    }, 5);
+    const v = await loop.runUntilComplete(sleep(60_000, "time moved on"));
+    expect(v).toBe("time moved on");
+    expect(loop.time()).toBe(60_000);
+    loop.close();
+  });
+});
