@@ -35,7 +35,7 @@ async function startAioloop() {
 process.on("message", (m) => {
   if (m === "cpu") {
     const u = process.cpuUsage();
-    process.send({ cpu: u.user + u.system });
+    process.send({ cpu: u.user + u.system, user: u.user, system: u.system });
   } else if (m === "exit") process.exit(0);
 });
 

@@ -1,6 +1,8 @@
 /**
- * Bytes in and out: every read returns a plain `Uint8Array` (a view on Node's Buffer, no copy),
- * and every write takes a `Uint8Array` (Buffers are Uint8Arrays) or a string (sent as UTF-8).
+ * Bytes in and out: reads return `Uint8Array`s (on Node, the Buffers Node read into, which are
+ * Uint8Arrays: handed over as they are, since wrapping each in a new view costs the garbage
+ * collector more than the rest of the read path), and writes take a `Uint8Array` or a string
+ * (sent as UTF-8).
  */
 
 /** What reads return at end of stream (shared: never written to). */
@@ -15,13 +17,6 @@ export function toBytes(data: unknown, where: string): Uint8Array {
   throw new TypeError(
     `${where} needs bytes (a Uint8Array or Buffer) or a string, got ${data === null ? "null" : typeof data}`,
   );
-}
-
-/** A Node Buffer as a plain Uint8Array view (no copy), so every read returns one type. */
-export function asBytes(buf: Uint8Array): Uint8Array {
-  return buf.constructor === Uint8Array
-    ? buf
-    : new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
 }
 
 /** One array holding `chunks` in order (the chunk itself when there is only one). */

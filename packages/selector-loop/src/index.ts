@@ -17,7 +17,7 @@ export {
   createUnixConnection,
   createUnixServer,
 } from "./connection.js";
-export { EMPTY_BYTES, asBytes, concatBytes, toBytes } from "./bytes.js";
+export { EMPTY_BYTES, concatBytes, toBytes } from "./bytes.js";
 export {
   AddressInUseError,
   BrokenPipeError,

@@ -92,7 +92,7 @@ export class SelectorBackend extends RealClockBackend {
 
   override park(timeoutMs: number, resume: () => void): void {
     // A registration may still be ready (level-triggered): look again at once.
-    super.park(this.selector.mayBeReady() ? 0 : timeoutMs, resume);
+    super.park(this.selector.anyReady() ? 0 : timeoutMs, resume);
   }
 
   override hasPendingIO(): boolean {

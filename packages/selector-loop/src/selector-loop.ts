@@ -48,7 +48,7 @@ import {
   OSError,
   toOSError,
 } from "./errors.js";
-import { EMPTY_BYTES, asBytes, toBytes } from "./bytes.js";
+import { EMPTY_BYTES, toBytes } from "./bytes.js";
 import { connectTo } from "./connection.js";
 import { IOHandle } from "./io-handle.js";
 import type { ProtocolFactory, ProtocolLike } from "./protocols.js";
@@ -102,7 +102,7 @@ export function tryRecv(w: Watch, n: number): Uint8Array | null {
   if (first > 0) {
     // At most the oldest chunk: a partial read, as recv(2) gives, with no copying.
     const b = sock.read(Math.min(first, n)) as Uint8Array | null;
-    if (b !== null) return asBytes(b);
+    if (b !== null) return b; // Node's own Buffer (a Uint8Array): no copy, no extra view
   }
   const err = errorOf(w);
   if (err !== undefined) throw toOSError(err, "recv");

@@ -253,9 +253,14 @@ export class NodeSocketSelector<D = unknown> {
   /** Called (from a Node event) when a registered object may have become ready. */
   onReady: (() => void) | null = null;
   readonly #keys = new Map<Selectable, SelectorKey<D>>();
-  /** Invariant: exactly the watches with `hot === true`, each once. */
-  #hot: Watch[] = [];
-  #spare: Watch[] = [];
+  /**
+   * Invariant: #hot[0..#hotCount) are exactly the watches with `hot === true`, each once.
+   * Counted rather than resized: setting an array's length is a slow runtime call, and this
+   * list is rebuilt every loop iteration.
+   */
+  #hot: (Watch | undefined)[] = [];
+  #hotCount = 0;
+  #spare: (Watch | undefined)[] = [];
   #waiters: (() => void)[] = [];
   #closed = false;
   #polls = 0;
@@ -328,9 +333,26 @@ export class NodeSocketSelector<D = unknown> {
     return this.#keys.size;
   }
 
-  /** Whether some registered object may be ready (cheap; `poll()` says for sure). */
-  mayBeReady(): boolean {
-    return this.#hot.length > 0;
+  /**
+   * Whether a registered object is ready now, without reporting it: candidates found not ready
+   * leave the hot list (so a loop about to sleep does not wake once more only to find nothing).
+   */
+  anyReady(): boolean {
+    const list = this.#hot;
+    const n = this.#hotCount;
+    let kept = 0;
+    for (let i = 0; i < n; i++) {
+      const w = list[i]!;
+      list[i] = undefined;
+      const key = w.key;
+      if (key !== null && w.selector === this && (readinessOf(w) & key.events) !== 0) {
+        list[kept++] = w;
+      } else {
+        w.hot = false;
+      }
+    }
+    this.#hotCount = kept;
+    return kept > 0;
   }
 
   /** The ready keys now, without waiting (Python's `select(0)`). */
@@ -348,12 +370,15 @@ export class NodeSocketSelector<D = unknown> {
    */
   pollEach(visit: (key: SelectorKey<D>, events: number) => void): number {
     this.#polls++;
+    const count = this.#hotCount;
+    if (count === 0) return 0;
     const list = this.#hot;
-    if (list.length === 0) return 0;
     this.#hot = this.#spare;
+    this.#hotCount = 0;
     let n = 0;
-    for (let i = 0; i < list.length; i++) {
+    for (let i = 0; i < count; i++) {
       const w = list[i]!;
+      list[i] = undefined;
       w.hot = false;
       const key = w.key;
       if (key === null || w.selector !== this) continue;
@@ -362,11 +387,10 @@ export class NodeSocketSelector<D = unknown> {
       n++;
       if (!w.hot) {
         w.hot = true;
-        this.#hot.push(w);
+        this.#hot[this.#hotCount++] = w;
       }
       visit(key as SelectorKey<D>, ev);
     }
-    list.length = 0;
     this.#spare = list;
     this.#reported += n;
     return n;
@@ -415,8 +439,9 @@ export class NodeSocketSelector<D = unknown> {
       key._watch.selector = null;
     }
     this.#keys.clear();
-    for (const w of this.#hot) w.hot = false;
-    this.#hot.length = 0;
+    for (let i = 0; i < this.#hotCount; i++) this.#hot[i]!.hot = false;
+    this.#hot = [];
+    this.#hotCount = 0;
     const waiters = this.#waiters.splice(0);
     for (const w of waiters) w();
   }
@@ -428,7 +453,7 @@ export class NodeSocketSelector<D = unknown> {
   statistics(): Record<string, number> {
     return {
       registered: this.#keys.size,
-      hot: this.#hot.length,
+      hot: this.#hotCount,
       polls: this.#polls,
       events: this.#events,
       reported: this.#reported,
@@ -440,7 +465,7 @@ export class NodeSocketSelector<D = unknown> {
     this.#events++;
     if (!w.hot) {
       w.hot = true;
-      this.#hot.push(w);
+      this.#hot[this.#hotCount++] = w;
     }
     const cb = this.onReady;
     if (cb !== null) cb();

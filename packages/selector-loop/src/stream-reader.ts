@@ -161,7 +161,12 @@ export class StreamReader implements AsyncIterableCo<Uint8Array> {
     while (this.#buffer.length === 0) {
       if (this.#exception !== null) throw this.#exception;
       if (this.#eof) return EMPTY_BYTES;
-      yield* this.#waitForData("read");
+      const w = this.#prepareWait("read");
+      try {
+        yield* w;
+      } finally {
+        this.#unpark(w);
+      }
     }
     const data = this.#buffer.consume(n);
     this.#maybeResume();
@@ -180,7 +185,12 @@ export class StreamReader implements AsyncIterableCo<Uint8Array> {
         const partial = this.#buffer.takeAll();
         throw new IncompleteReadError(partial, n);
       }
-      yield* this.#waitForData("readexactly");
+      const w = this.#prepareWait("readexactly");
+      try {
+        yield* w;
+      } finally {
+        this.#unpark(w);
+      }
     }
     const data = this.#buffer.consume(n);
     this.#maybeResume();
@@ -229,7 +239,12 @@ export class StreamReader implements AsyncIterableCo<Uint8Array> {
       if (this.#eof) {
         throw new IncompleteReadError(this.#buffer.takeAll(), null);
       }
-      yield* this.#waitForData("readuntil");
+      const w = this.#prepareWait("readuntil");
+      try {
+        yield* w;
+      } finally {
+        this.#unpark(w);
+      }
     }
   }
 
@@ -312,7 +327,12 @@ export class StreamReader implements AsyncIterableCo<Uint8Array> {
     return concatBytes(blocks, total);
   }
 
-  *#waitForData(funcName: string): Coro<void> {
+  /**
+   * The future a read parks on until feedData/feedEof/setException (asyncio's _wait_for_data,
+   * split so the read awaits it directly: one generator less per wait). The caller must clear
+   * `#waiter` if it leaves before the wake (cancellation): see #park.
+   */
+  #prepareWait(funcName: string): Future<void> {
     if (this.#waiter !== null) {
       throw new ConcurrentReadError(
         `${funcName}() called while another coroutine is already waiting for incoming data: read a stream from one task`,
@@ -326,11 +346,12 @@ export class StreamReader implements AsyncIterableCo<Uint8Array> {
     }
     const waiter = this.#loop.createFuture<void>();
     this.#waiter = waiter;
-    try {
-      yield* waiter;
-    } finally {
-      this.#waiter = null;
-    }
+    return waiter;
+  }
+
+  /** Forget `w` if it is still the pending waiter (the read was cancelled). */
+  #unpark(w: Future<void>): void {
+    if (this.#waiter === w) this.#waiter = null;
   }
 
   /** Wake the pending read; it re-checks the buffer, then the exception, then EOF. */

@@ -24,6 +24,23 @@ import type { ProtocolLike } from "./protocols.js";
 import type { StreamReader } from "./stream-reader.js";
 import type { ExtraInfo, Transport } from "./transport.js";
 
+const DONE_RESULT: IteratorReturnResult<void> = Object.freeze({ done: true, value: undefined });
+
+/**
+ * A coroutine that is already finished: `yield* DONE` returns at once. It holds no state, so
+ * one object serves every call (a generator would be allocated per call).
+ */
+const DONE = {
+  next: () => DONE_RESULT,
+  return: () => DONE_RESULT,
+  throw: (e: unknown) => {
+    throw e;
+  },
+  [Symbol.iterator]() {
+    return DONE;
+  },
+} as unknown as Coro<void>;
+
 /** What startServer calls for each connection. */
 export type ClientConnectedCallback = (
   reader: StreamReader,
@@ -126,6 +143,11 @@ export class StreamReaderProtocol implements ProtocolLike {
     for (const w of waiters) if (!w.done()) w.setResult(undefined);
   }
 
+  /** @internal True when drain() has nothing to wait for (the fast path: no coroutine made). */
+  _writable(): boolean {
+    return !this.#paused && !this.#lost;
+  }
+
   /** @internal drain(): wait while writing is paused; raise once the connection is lost. */
   *_drainHelper(): Coro<void> {
     if (this.#lost) throw connectionLost();
@@ -215,7 +237,19 @@ export class StreamWriter {
    * Wait until the transport's buffer is back under its low-water mark. Raises the reader's
    * error (e.g. ConnectionResetError) and, once the connection is gone, ConnectionResetError.
    */
-  *drain(): Coro<void> {
+  drain(): Coro<void> {
+    const reader = this.#reader;
+    if (
+      (reader === null || reader.exception() === null) &&
+      !this.#transport.isClosing() &&
+      this.#protocol._writable()
+    ) {
+      return DONE; // nothing to wait for: the common case allocates nothing
+    }
+    return this.#drainSlow();
+  }
+
+  *#drainSlow(): Coro<void> {
     const exc = this.#reader?.exception() ?? null;
     if (exc !== null) throw exc;
     if (this.#transport.isClosing()) {

@@ -316,24 +316,27 @@ function* spawnOn(
   if (opts.cwd !== undefined) spawnOpts.cwd = opts.cwd;
   if (opts.env !== undefined) spawnOpts.env = opts.env;
   const child = spawn(file, args as string[], spawnOpts);
+  const spawned = new Promise<void>((resolve, reject) => {
+    child.once("spawn", () => {
+      child.removeListener("error", reject);
+      resolve();
+    });
+    child.once("error", reject);
+  });
+  // Take the pipes now, before Node runs anything else: a quick child can exit (and Node then
+  // drains any pipe nobody reads) before the 'spawn' event reaches us.
+  const proc = new Process(loop, child, opts);
   try {
-    yield* fromPromise(
-      new Promise<void>((resolve, reject) => {
-        child.once("spawn", () => {
-          child.removeListener("error", reject);
-          resolve();
-        });
-        child.once("error", reject);
-      }),
-      loop,
-    );
+    yield* fromPromise(spawned, loop);
   } catch (e) {
+    proc.forceClose();
+    loop._untrack(proc);
     throw toOSError(e, `cannot run ${JSON.stringify(file)}`);
   }
   child.on("error", () => {
     // After a successful spawn, errors are failed kill()s; sendSignal reports those.
   });
-  return new Process(loop, child, opts);
+  return proc;
 }
 
 /**

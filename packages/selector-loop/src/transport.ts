@@ -34,10 +34,11 @@ import { type SocketAddress, localAddress, peerAddress } from "./address.js";
 import { TransportClosedError, toOSError } from "./errors.js";
 import type { BaseProtocolLike, ProtocolLike } from "./protocols.js";
 import type { Closeable } from "./selector-backend.js";
-import { asBytes, toBytes } from "./bytes.js";
+import { toBytes } from "./bytes.js";
 import type { SelectorLoop } from "./selector-loop.js";
 import { type Watch, eofReceived, errorOf, readChunk, watchOf } from "./selector.js";
 
+const EXP_NOCB = process.env.EXP_NOCB === "1";
 /** asyncio's default high-water mark of a transport's write buffer. */
 export const DEFAULT_HIGH_WATER = 64 * 1024;
 /** asyncio's default low-water mark: a quarter of the high one. */
@@ -202,7 +203,7 @@ export class SocketTransport implements Transport, Closeable {
     this.#bytesIn += data.length;
     try {
       if (this.#buffered) feedBuffered(this.#protocol as BufferedProtocolLike, data);
-      else (this.#protocol as ProtocolLike).dataReceived?.(asBytes(data));
+      else (this.#protocol as ProtocolLike).dataReceived?.(data);
     } catch (e) {
       this.#fatalError(e, "Fatal error: protocol.dataReceived() call failed.");
     }
@@ -253,7 +254,8 @@ export class SocketTransport implements Transport, Closeable {
       return;
     }
     this.#bytesOut += bytes.length;
-    this.#sock.write(bytes, this.#onFlushed);
+    if (EXP_NOCB) this.#sock.write(bytes);
+    else this.#sock.write(bytes, this.#onFlushed);
     if (!this.#protocolPaused && this.#sock.writableLength > this.#high) this.#pauseProtocol();
   }
 

@@ -153,6 +153,10 @@ describe("subprocesses", () => {
       const err = yield* errorOf(() => createSubprocessExec("/no/such/program-aioloop"));
       expect(err).toBeInstanceOf(FileNotFoundError);
       expect((err as FileNotFoundError).code).toBe("ENOENT");
+      const piped = yield* errorOf(() =>
+        createSubprocessExec("/no/such/program-aioloop", [], { stdin: PIPE, stdout: PIPE }),
+      );
+      expect(piped).toBeInstanceOf(FileNotFoundError);
       expect(() => createSubprocessExec(NODE, ["-e", "1"], { stdin: STDOUT })).toThrow(RangeError);
     });
   });
