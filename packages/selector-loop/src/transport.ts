@@ -38,7 +38,6 @@ import { toBytes } from "./bytes.js";
 import type { SelectorLoop } from "./selector-loop.js";
 import { type Watch, eofReceived, errorOf, readChunk, watchOf } from "./selector.js";
 
-const EXP_NOCB = process.env.EXP_NOCB === "1";
 /** asyncio's default high-water mark of a transport's write buffer. */
 export const DEFAULT_HIGH_WATER = 64 * 1024;
 /** asyncio's default low-water mark: a quarter of the high one. */
@@ -49,7 +48,7 @@ export const DEFAULT_LOW_WATER = DEFAULT_HIGH_WATER / 4;
  * restarts reading (two epoll_ctl calls) for every chunk; 256 KiB is asyncio's largest read
  * per readiness event (`max_size`), and bounds what an unread connection holds in user space.
  */
-export const SOCKET_READ_HIGH_WATER = Number(process.env.AIOLOOP_HWM ?? 256 * 1024);
+export const SOCKET_READ_HIGH_WATER = 256 * 1024;
 /** Writes after the connection was lost are dropped; after this many, warn (asyncio's constant). */
 export const LOG_THRESHOLD_FOR_CONNLOST_WRITES = 5;
 
@@ -254,8 +253,7 @@ export class SocketTransport implements Transport, Closeable {
       return;
     }
     this.#bytesOut += bytes.length;
-    if (EXP_NOCB) this.#sock.write(bytes);
-    else this.#sock.write(bytes, this.#onFlushed);
+    this.#sock.write(bytes, this.#onFlushed);
     if (!this.#protocolPaused && this.#sock.writableLength > this.#high) this.#pauseProtocol();
   }
 
