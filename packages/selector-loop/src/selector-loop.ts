@@ -129,11 +129,6 @@ export class SelectorLoop extends TimerLoop {
   constructor(opts: SelectorLoopOptions = {}) {
     const io = new SelectorBackend();
     super({ clock: "real", backend: io, ...(opts.debug === true ? { debug: true } : {}) });
-    if (this._backend !== io) {
-      // An older TimerLoop ignores `backend`: put ours in place of the clock it made.
-      (this as { _backend: unknown })._backend = io;
-      io.attach(this);
-    }
     this._io = io;
     this.#signals = new SignalHandlers(this);
   }
@@ -145,18 +140,6 @@ export class SelectorLoop extends TimerLoop {
         "Node's event loop, which runSync never does. Use `await loop.runUntilComplete(main())` or " +
         "`await run(main)` from @aioloop/selector-loop.",
     );
-  }
-
-  override get wakeWord(): Int32Array {
-    return this._io.wakeWord;
-  }
-
-  override addExternalSource(src: Parameters<TimerLoop["addExternalSource"]>[0]): void {
-    this._io.addSource(src);
-  }
-
-  override removeExternalSource(src: Parameters<TimerLoop["removeExternalSource"]>[0]): void {
-    this._io.removeSource(src);
   }
 
   override close(): void {

@@ -217,16 +217,24 @@ export function eofReceived(sock: Socket): boolean {
   return rs?.ended === true || sock.readableEnded;
 }
 
-/** The events `w`'s object is ready for now, regardless of interest. */
-export function readinessOf(w: Watch): number {
+/**
+ * The events of `interest` that `w`'s object is ready for now. Checks the common case first
+ * (bytes buffered) and only what was asked: this runs for every candidate in every poll.
+ */
+export function readinessOf(w: Watch, interest: number = ALL_EVENTS): number {
   if (w.isServer) {
     return w.backlog.length > 0 || w.closed || errorOf(w) !== undefined ? EVENT_READ : 0;
   }
   const sock = w.obj as Socket;
-  if (sock.destroyed || errorOf(w) !== undefined) return ALL_EVENTS;
   let ev = 0;
-  if (sock.readableLength > 0 || eofReceived(sock)) ev = EVENT_READ;
-  if (!sock.pending && !sock.writableNeedDrain) ev |= EVENT_WRITE;
+  if ((interest & EVENT_READ) !== 0) {
+    if (sock.readableLength > 0 || eofReceived(sock) || sock.destroyed) ev = EVENT_READ;
+    else if (errorOf(w) !== undefined) ev = EVENT_READ;
+  }
+  if ((interest & EVENT_WRITE) !== 0) {
+    if (sock.destroyed || (!sock.pending && !sock.writableNeedDrain)) ev |= EVENT_WRITE;
+    else if (errorOf(w) !== undefined) ev |= EVENT_WRITE;
+  }
   return ev;
 }
 
@@ -345,7 +353,7 @@ export class NodeSocketSelector<D = unknown> {
       const w = list[i]!;
       list[i] = undefined;
       const key = w.key;
-      if (key !== null && w.selector === this && (readinessOf(w) & key.events) !== 0) {
+      if (key !== null && w.selector === this && readinessOf(w, key.events) !== 0) {
         list[kept++] = w;
       } else {
         w.hot = false;
@@ -382,7 +390,7 @@ export class NodeSocketSelector<D = unknown> {
       w.hot = false;
       const key = w.key;
       if (key === null || w.selector !== this) continue;
-      const ev = readinessOf(w) & key.events;
+      const ev = readinessOf(w, key.events);
       if (ev === 0) continue;
       n++;
       if (!w.hot) {

@@ -275,6 +275,33 @@ describe("SelectorLoop", () => {
     expect(socks[1].destroyed).toBe(true);
   });
 
+  it("reports I/O counters and polls external sources (how @aioloop/files plugs in)", async () => {
+    await run(function* () {
+      const loop = getSelectorLoop("test");
+      let polls = 0;
+      let done = false;
+      const src = {
+        poll: () => {
+          polls++;
+          if (polls === 3) done = true;
+        },
+        pending: () => !done,
+      };
+      loop.addExternalSource(src);
+      yield* until(() => done, "three polls");
+      loop.removeExternalSource(src);
+      const [client, conn, server] = yield* pair(loop);
+      client.write("x");
+      yield* loop.sockRecv(conn, 1);
+      const stats = loop.statistics().backend;
+      expect(stats.clock).toBe("real");
+      expect(stats.ioCallbacks).toBeGreaterThan(0);
+      expect(stats.selectorEvents).toBeGreaterThan(0);
+      expect(stats.registered).toBe(0);
+      yield* teardown(server, client, conn);
+    });
+  });
+
   it("getSelectorLoop names the problem on another kind of loop", async () => {
     const { run: runTimer } = await import("@aioloop/timer-loop");
     await expect(
