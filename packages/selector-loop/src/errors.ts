@@ -109,6 +109,10 @@ named(PermissionError, "PermissionError");
 export class ProcessLookupError extends OSError {}
 named(ProcessLookupError, "ProcessLookupError");
 
+/** A non-blocking call found nothing to do yet (EAGAIN): wait for readiness and try again. */
+export class BlockingIOError extends OSError {}
+named(BlockingIOError, "BlockingIOError");
+
 /** A host name could not be resolved (Python's socket.gaierror). */
 export class GaiError extends OSError {}
 named(GaiError, "GaiError");
@@ -137,6 +141,8 @@ function classify(code: string | undefined): [OSErrorClass, string] {
       return [PermissionError, "permission denied"];
     case "ESRCH":
       return [ProcessLookupError, "no such process"];
+    case "EAGAIN":
+      return [BlockingIOError, "the operation would block"];
     case "ENOTFOUND":
     case "EAI_AGAIN":
     case "EAI_FAIL":

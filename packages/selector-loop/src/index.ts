@@ -20,6 +20,7 @@ export {
 export { EMPTY_BYTES, concatBytes, toBytes } from "./bytes.js";
 export {
   AddressInUseError,
+  BlockingIOError,
   BrokenPipeError,
   ConcurrentReadError,
   ConnectionAbortedError,

@@ -32,7 +32,7 @@
  */
 
 import type { Server, Socket } from "node:net";
-import { SelectorKeyError } from "./errors.js";
+import { BlockingIOError, SelectorKeyError } from "./errors.js";
 
 /** Interest in (and readiness for) reading: data, EOF or an error is waiting. */
 export const EVENT_READ = 1;
@@ -166,13 +166,21 @@ export function watchOf(obj: Selectable): Watch {
 }
 
 /**
- * The next connection a watched server accepted, or null when none waits (would block). The
- * socket is paused. Python's `server_sock.accept()` on a non-blocking socket.
+ * The next connection a watched server accepted (paused: nothing read yet). Python's
+ * `accept()` on a non-blocking socket: throws BlockingIOError when none waits; wait for the
+ * server to be readable (or use `loop.sockAccept`) instead.
  */
-export function acceptNowait(server: Server): Socket | null {
+export function acceptNowait(server: Server): Socket {
   const w = watchOf(server);
   if (!w.isServer) throw new TypeError("acceptNowait needs a net.Server");
-  return w.backlog.shift() ?? null;
+  const sock = w.backlog.shift();
+  if (sock === undefined) {
+    throw new BlockingIOError(
+      "acceptNowait: no connection is waiting: wait until the server is readable (or yield* loop.sockAccept(server))",
+      { code: "EAGAIN", syscall: "accept" },
+    );
+  }
+  return sock;
 }
 
 /** Put a socket in paused mode with our 'readable' listener (once). */

@@ -1,6 +1,6 @@
 import net from "node:net";
 import { describe, expect, it } from "vitest";
-import { SelectorKeyError } from "../src/errors.js";
+import { BlockingIOError, SelectorKeyError } from "../src/errors.js";
 import { EVENT_READ, EVENT_WRITE, NodeSocketSelector, acceptNowait } from "../src/selector.js";
 
 /** A connected pair over loopback: [client, server-side socket] (server side paused). */
@@ -75,8 +75,8 @@ describe("NodeSocketSelector", () => {
     expect(ready[0]![1]).toBe(EVENT_READ);
     sel.close();
     client.destroy();
-    acceptNowait(server)?.destroy();
-    expect(acceptNowait(server)).toBeNull();
+    acceptNowait(server).destroy();
+    expect(() => acceptNowait(server)).toThrow(BlockingIOError);
     await new Promise<void>((r) => server.close(() => r()));
   });
 
