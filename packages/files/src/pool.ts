@@ -237,7 +237,15 @@ class PoolWorker {
   constructor(
     readonly worker: Worker,
     readonly port: MessagePort,
+    /** Rung after each post: an idle worker sleeps on it briefly (worker.js awaitDoorbell). */
+    readonly bell: Int32Array,
   ) {}
+
+  /** Post `msg` and ring the doorbell (a notify only when the bell was not already ringing). */
+  post(msg: unknown, transfer?: readonly ArrayBuffer[]): void {
+    this.worker.postMessage(msg, transfer as ArrayBuffer[] | undefined);
+    if (Atomics.exchange(this.bell, 0, 1) === 0) Atomics.notify(this.bell, 0);
+  }
 }
 
 /** The exit notice a dying worker posts (worker.js). */
@@ -535,7 +543,7 @@ export class WorkerPool {
       }
       return;
     }
-    w.worker.postMessage({ k: MSG.CLOSES, c: fds });
+    w.post({ k: MSG.CLOSES, c: fds });
   }
 
   #enqueue(job: Job): void {
@@ -601,15 +609,16 @@ export class WorkerPool {
       );
     }
     const { port1, port2 } = new MessageChannel();
+    const bell = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
     const worker = new Worker(WORKER_URL, {
-      workerData: { results: port2, shared: this.#shared },
+      workerData: { results: port2, shared: this.#shared, bell },
       transferList: [port2],
       // Descriptors belong to the process, not to the worker that opened them: another worker
       // closes them, and they must outlive a worker that crashes.
       trackUnmanagedFds: false,
     });
     worker.unref();
-    const w = new PoolWorker(worker, port1);
+    const w = new PoolWorker(worker, port1, bell);
     port1.on("message", (m: unknown) => {
       this.#handle(w, m);
       if (this.#queued > 0) this._dispatch();
@@ -634,7 +643,7 @@ export class WorkerPool {
     for (const job of jobs) {
       const link = job.link;
       if (link !== null && link.hooks !== null && !w.wakes.has(link.id)) {
-        w.worker.postMessage({ k: MSG.WAKE, id: link.id, w: link.hooks.wakeWord });
+        w.post({ k: MSG.WAKE, id: link.id, w: link.hooks.wakeWord });
         w.wakes.add(link.id);
       }
     }
@@ -649,17 +658,17 @@ export class WorkerPool {
     }
     this.#stats.batches++;
     try {
-      w.worker.postMessage({ k: MSG.JOBS, j: flat, c: closes }, transfer);
+      w.post({ k: MSG.JOBS, j: flat, c: closes }, transfer);
       return;
     } catch {
       // Some job's arguments cannot be cloned: post one at a time and fail only those.
-      if (closes !== undefined) w.worker.postMessage({ k: MSG.CLOSES, c: closes });
+      if (closes !== undefined) w.post({ k: MSG.CLOSES, c: closes });
     }
     for (const job of jobs) {
       const one: unknown[] = [];
       pushJob(one, job);
       try {
-        w.worker.postMessage({ k: MSG.JOBS, j: one }, job.opts?.transfer);
+        w.post({ k: MSG.JOBS, j: one }, job.opts?.transfer);
       } catch (e) {
         const err = new TypeError(
           `${OP_NAMES[job.op]}: an argument cannot be sent to a worker thread (${(e as Error).message}); pass structured-cloneable values`,
@@ -788,7 +797,7 @@ export class WorkerPool {
     for (const w of this.#workers) {
       if (!w.quitSent) {
         w.quitSent = true;
-        w.worker.postMessage({ k: MSG.QUIT });
+        w.post({ k: MSG.QUIT });
       }
     }
     if (this.#pending === 0) this.#detachLinks();

@@ -3,7 +3,8 @@
  * The file worker: runs batches of blocking file calls for a WorkerPool (pool.ts).
  *
  * HOW: one plain-JavaScript module (it runs unchanged from src/ under vitest and from dist/),
- * started by the pool with `workerData = { results: MessagePort, shared: SharedArrayBuffer }`.
+ * started by the pool with `workerData = { results: MessagePort, shared: SharedArrayBuffer,
+ * bell: Int32Array }`.
  *
  *   main ── {k: JOBS, j: [len, slot, seq, wakeId, op, ...args, len, …], c?: fds to close} ──► parentPort
  *            │
@@ -46,6 +47,12 @@ import {
   WAKE_SET,
 } from "./protocol.js";
 
+/**
+ * How long an idle worker waits on its doorbell for the next batch before returning to its event
+ * loop (where it sleeps at no cost, and timers of user modules run). Longer than a loop takes to
+ * answer a batch; short enough that those timers hardly notice.
+ */
+const IDLE_WAIT_MS = 2;
 /** Post results at least this often (ms) while a batch is still running. */
 const RESULT_FLUSH_MS = 1;
 /**
@@ -69,8 +76,16 @@ const TEMP_RANDOM_LENGTH = 8;
 
 if (parentPort === null) throw new Error("worker.js must run in a worker thread (WorkerPool)");
 const port = parentPort;
-/** @type {{ results: import("node:worker_threads").MessagePort, shared: SharedArrayBuffer }} */
+/**
+ * @type {{
+ *   results: import("node:worker_threads").MessagePort,
+ *   shared: SharedArrayBuffer,
+ *   bell: Int32Array,
+ * }}
+ */
 const data = workerData;
+/** Word 0: set (and notified) by the pool after each post to this worker. */
+const bell = data.bell;
 const results = data.results;
 const header = new Int32Array(data.shared);
 
@@ -210,12 +225,27 @@ function drain() {
     head = 0;
     postResults();
     // Batches that arrived while we were busy: take them now instead of via the event loop.
-    const m = receiveMessageOnPort(port);
+    let m = receiveMessageOnPort(port);
+    if (m === undefined && !quitting) m = awaitDoorbell();
     if (m === undefined) break;
     handle(m.message);
   }
   running = false;
   if (quitting) shutDown();
+}
+
+/**
+ * Idle: sleep on the doorbell (which the pool rings after each post) for up to IDLE_WAIT_MS
+ * before going back to the event loop. A loop answering within that time hands over its next
+ * batch through a futex wake-up instead of the event loop's poll, message event and dispatch.
+ */
+function awaitDoorbell() {
+  Atomics.store(bell, 0, 0);
+  // A post between the last check and clearing the bell rang it before we cleared it: look again.
+  const m = receiveMessageOnPort(port);
+  if (m !== undefined) return m;
+  Atomics.wait(bell, 0, 0, IDLE_WAIT_MS);
+  return receiveMessageOnPort(port);
 }
 
 function afterCall() {
