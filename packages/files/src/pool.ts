@@ -621,6 +621,8 @@ export class WorkerPool {
     const w = new PoolWorker(worker, port1, bell);
     port1.on("message", (m: unknown) => {
       this.#handle(w, m);
+      // Take whatever else has arrived (from any worker) directly, not one event at a time.
+      this.#poll();
       if (this.#queued > 0) this._dispatch();
     });
     if (this.#pending === 0) port1.unref();
