@@ -201,6 +201,13 @@ named(SelectorKeyError, "SelectorKeyError");
 export class NotSelectorLoopError extends TypeError {}
 named(NotSelectorLoopError, "NotSelectorLoopError");
 
+/**
+ * addReader/addWriter/removeReader/removeWriter on a socket that a transport (or a server)
+ * drives: it would steal the transport's readiness (asyncio's "used by transport").
+ */
+export class SocketInUseError extends Error {}
+named(SocketInUseError, "SocketInUseError");
+
 /** A transport or stream was used after close(), or written after writeEof(). */
 export class TransportClosedError extends Error {}
 named(TransportClosedError, "TransportClosedError");

@@ -36,6 +36,7 @@ export {
   PermissionError,
   ProcessLookupError,
   SelectorKeyError,
+  SocketInUseError,
   TransportClosedError,
   toOSError,
 } from "./errors.js";

@@ -46,6 +46,7 @@ import {
   ConcurrentReadError,
   NotSelectorLoopError,
   OSError,
+  SocketInUseError,
   toOSError,
 } from "./errors.js";
 import { EMPTY_BYTES, toBytes } from "./bytes.js";
@@ -158,11 +159,13 @@ export class SelectorLoop extends TimerLoop {
   addReader<A extends unknown[]>(sock: Selectable, cb: (...args: A) => void, ...args: A): void {
     this._checkClosed();
     if (typeof cb !== "function") throw new TypeError("addReader needs a callback function");
+    this.#checkNoTransport(sock, "addReader");
     this._setReader(sock, new IOHandle(cb, args, this));
   }
 
   /** Stop watching `sock` for reading; false when no reader was registered. */
   removeReader(sock: Selectable): boolean {
+    this.#checkNoTransport(sock, "removeReader");
     return this._clearReader(sock);
   }
 
@@ -170,12 +173,29 @@ export class SelectorLoop extends TimerLoop {
   addWriter<A extends unknown[]>(sock: Socket, cb: (...args: A) => void, ...args: A): void {
     this._checkClosed();
     if (typeof cb !== "function") throw new TypeError("addWriter needs a callback function");
+    this.#checkNoTransport(sock, "addWriter");
     this._setWriter(sock, new IOHandle(cb, args, this));
   }
 
   /** Stop watching `sock` for writing; false when no writer was registered. */
   removeWriter(sock: Socket): boolean {
+    this.#checkNoTransport(sock, "removeWriter");
     return this._clearWriter(sock);
+  }
+
+  /** Refuse to touch the registration of a socket a transport or server drives. */
+  #checkNoTransport(sock: Selectable, where: string): void {
+    const key = this._io.selector.getKey(sock);
+    if (key === undefined) return;
+    const { reader, writer } = key.data;
+    if (
+      (reader !== null && !(reader instanceof IOHandle)) ||
+      (writer !== null && !(writer instanceof IOHandle))
+    ) {
+      throw new SocketInUseError(
+        `${where}: this socket is driven by a transport or server: use the transport (pauseReading, write...) instead`,
+      );
+    }
   }
 
   /** @internal Register `r` as the reader of `obj` (transports pass themselves). */
@@ -322,6 +342,11 @@ export class SelectorLoop extends TimerLoop {
   *sockAccept(server: NetServer): Coro<[Socket, SocketAddress | null]> {
     const w = watchOf(server);
     if (!w.isServer) throw new TypeError("sockAccept needs a listening net.Server");
+    if (this._io.selector.getKey(server)?.data.reader) {
+      throw new ConcurrentReadError(
+        "sockAccept: another reader is registered for this server (a Server from createServer, addReader or another sockAccept): accept in one place",
+      );
+    }
     const now = takeConnection(w);
     if (now !== null) return now;
     const fut = this.createFuture<[Socket, SocketAddress | null]>();

@@ -7,6 +7,7 @@ import {
   AddressInUseError,
   ConnectionRefusedError,
   ConnectionResetError,
+  SocketInUseError,
   TransportClosedError,
 } from "../src/errors.js";
 import { Protocol } from "../src/protocols.js";
@@ -143,6 +144,23 @@ describe("transports and protocols", () => {
       yield* until(() => srv.size === sent, "all bytes");
       t.close();
       yield* srv.lost;
+      server.close();
+      yield* server.waitClosed();
+    });
+  });
+
+  it("refuses addReader/removeReader on a socket a transport drives", async () => {
+    await run(function* () {
+      const loop = getSelectorLoop("t");
+      const [server, port, made] = yield* recordingServer();
+      const [t] = yield* createConnection(() => new Recorder(), HOST, port);
+      const sock = t.getExtraInfo("socket") as net.Socket;
+      expect(() => loop.addReader(sock, () => {})).toThrow(SocketInUseError);
+      expect(() => loop.removeReader(sock)).toThrow(SocketInUseError);
+      expect(() => loop.addWriter(sock, () => {})).toThrow(SocketInUseError);
+      t.close();
+      yield* until(() => made.length === 1, "accept");
+      yield* made[0]!.lost;
       server.close();
       yield* server.waitClosed();
     });
