@@ -357,9 +357,14 @@ export class WorkerPool {
     this.#maybeQuit();
   }
 
-  /** A Promise that resolves once the pool is closed and every worker thread has exited. */
+  /**
+   * A Promise that resolves once the pool is closed and every worker thread has exited. While
+   * it waits, the workers keep the process alive (they do not otherwise), so `await
+   * pool.waitClosed()` at the end of a script does complete.
+   */
   waitClosed(): Promise<void> {
     if (this.#closed && this.#workers.length === 0) return Promise.resolve();
+    for (const w of this.#workers) w.worker.ref();
     return new Promise((resolve) => this.#exitWaiters.push(resolve));
   }
 
