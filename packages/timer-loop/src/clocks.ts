@@ -234,15 +234,17 @@ export class VirtualClockBackend extends ClockBackend {
 
   select(timeoutMs: number): void {
     this.pollSources();
-    if (timeoutMs <= 0) return;
+    // Polling may have queued work (the last outside job delivered): then nothing is idle.
+    if (timeoutMs <= 0 || this.loop!._ready.length > 0) return;
     if (this.loop!._hasExternalWork()) {
-      // Time stands still while outside work is in flight: wait for it for real.
-      this.blockingWait(Number.POSITIVE_INFINITY);
+      // Time stands still while outside work is in flight: wait for it for real, looking again
+      // every VIRTUAL_RECHECK_MS in case it ends without waking us (a cancelled job).
+      this.blockingWait(VIRTUAL_RECHECK_MS);
       Atomics.store(this.wakeWord, WAKE_FLAG, IDLE);
       this.pollSources();
       return;
     }
-    this.jump(timeoutMs);
+    if (timeoutMs !== Number.POSITIVE_INFINITY) this.jump(timeoutMs);
   }
 
   park(timeoutMs: number, resume: () => void): void {

@@ -207,3 +207,29 @@ describe("virtual clock with outside work (host-driven)", () => {
     loop.close();
   });
 });
+
+describe("virtual clock with outside work (runSync)", () => {
+  it("when polling completes the last outside job, time does not jump to infinity", () => {
+    const loop = new TimerLoop({ clock: "virtual" });
+    let pending = true;
+    const fut = loop.createFuture<string>();
+    loop.addExternalSource({
+      poll: () => {
+        if (pending) {
+          pending = false;
+          fut.setResult("delivered");
+        }
+      },
+      pending: () => pending,
+    });
+    const v = loop.runSync(
+      (function* () {
+        const r = yield* fut;
+        yield* sleep(10);
+        return `${r} at ${loop.time()}`;
+      })(),
+    );
+    expect(v).toBe("delivered at 10");
+    loop.close();
+  });
+});
