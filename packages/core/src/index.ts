@@ -123,3 +123,23 @@ export {
   type TraceEvent,
   TraceRecorder,
 } from "./tracing.js";
+export {
+  AddressInUseError,
+  BlockingIOError,
+  BrokenPipeError,
+  ConnectionAbortedError,
+  ConnectionError,
+  ConnectionRefusedError,
+  ConnectionResetError,
+  FileExistsError,
+  FileNotFoundError,
+  InterruptedError,
+  IsADirectoryError,
+  NotADirectoryError,
+  OSError,
+  type OSErrorClass,
+  type OSErrorInfo,
+  PermissionError,
+  ProcessLookupError,
+  osErrorClass,
+} from "./os-errors.js";

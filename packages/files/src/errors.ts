@@ -29,57 +29,20 @@ function named<T extends { prototype: Error }>(cls: T, name: string): T {
   return cls;
 }
 
-/** The system-call details an OSError carries (Node's own names). */
-export interface OSErrorInfo {
-  /** Node's error code, e.g. "ENOENT". */
-  code?: string | undefined;
-  /** The negative errno Node reports, e.g. -2. */
-  errno?: number | undefined;
-  /** The system call that failed, e.g. "open". */
-  syscall?: string | undefined;
-  /** The path involved. */
-  path?: string | undefined;
-  /** The second path of a rename or symlink. */
-  dest?: string | undefined;
-}
+import { osErrorClass } from "@aioloop/core";
 
-/** A system call failed (Python's OSError). Keeps Node's `code`, `errno`, `syscall`, `path`. */
-export class OSError extends Error {
-  readonly code: string | undefined;
-  readonly errno: number | undefined;
-  readonly syscall: string | undefined;
-  readonly path: string | undefined;
-  readonly dest: string | undefined;
-  constructor(message: string, info: OSErrorInfo = {}, options?: ErrorOptions) {
-    super(message, options);
-    this.code = info.code;
-    this.errno = info.errno;
-    this.syscall = info.syscall;
-    this.path = info.path;
-    this.dest = info.dest;
-  }
-}
-named(OSError, "OSError");
-
-/** ENOENT: the file or directory does not exist. */
-export class FileNotFoundError extends OSError {}
-named(FileNotFoundError, "FileNotFoundError");
-
-/** EEXIST: the file or directory exists already (mode "x", mkdir, makedirs without existOk). */
-export class FileExistsError extends OSError {}
-named(FileExistsError, "FileExistsError");
-
-/** EACCES or EPERM: the operating system refused access. */
-export class PermissionError extends OSError {}
-named(PermissionError, "PermissionError");
-
-/** EISDIR: a file operation on a directory (e.g. opening a directory as a file). */
-export class IsADirectoryError extends OSError {}
-named(IsADirectoryError, "IsADirectoryError");
-
-/** ENOTDIR: a directory operation on something that is not a directory. */
-export class NotADirectoryError extends OSError {}
-named(NotADirectoryError, "NotADirectoryError");
+// The OSError family lives in @aioloop/core, shared with selector-loop, so one class catches a
+// missing file whichever package raised it; re-exported here so `@aioloop/files` keeps them.
+export {
+  FileExistsError,
+  FileNotFoundError,
+  IsADirectoryError,
+  NotADirectoryError,
+  OSError,
+  type OSErrorInfo,
+  PermissionError,
+  osErrorClass,
+} from "@aioloop/core";
 
 /** A bad value: e.g. an I/O operation on a closed file, an invalid mode (Python's ValueError). */
 export class ValueError extends Error {}
@@ -143,20 +106,6 @@ export interface WireError {
   /** A thrown non-Error primitive, rethrown as itself. */
   thrown?: unknown;
   nonError?: boolean;
-}
-
-const OS_ERROR_CLASSES: Record<string, typeof OSError> = {
-  ENOENT: FileNotFoundError,
-  EEXIST: FileExistsError,
-  EACCES: PermissionError,
-  EPERM: PermissionError,
-  EISDIR: IsADirectoryError,
-  ENOTDIR: NotADirectoryError,
-};
-
-/** The OSError subclass Python raises for Node's error `code`. */
-export function osErrorClass(code: string | undefined): typeof OSError {
-  return (code !== undefined && OS_ERROR_CLASSES[code]) || OSError;
 }
 
 function str(v: unknown): string | undefined {

@@ -18,6 +18,21 @@
  * they would `except ConnectionResetError`, and still see Node's `code` and `syscall`.
  */
 
+import {
+  AddressInUseError,
+  BlockingIOError,
+  BrokenPipeError,
+  ConnectionAbortedError,
+  ConnectionRefusedError,
+  ConnectionResetError,
+  FileNotFoundError,
+  OSError,
+  type OSErrorClass,
+  type OSErrorInfo,
+  PermissionError,
+  ProcessLookupError,
+} from "@aioloop/core";
+
 /** A Node system error, as Node reports it. */
 export interface NodeSystemError extends Error {
   code?: string;
@@ -38,86 +53,29 @@ function named<T extends { prototype: Error }>(cls: T, name: string): T {
   return cls;
 }
 
-/** What `new OSError(...)` takes besides the message. */
-export interface OSErrorFields {
-  code?: string | undefined;
-  errno?: number | undefined;
-  syscall?: string | undefined;
-  address?: string | undefined;
-  port?: number | undefined;
-  path?: string | undefined;
-  cause?: unknown;
-}
+// The OSError family lives in @aioloop/core, shared with @aioloop/files, so one class catches
+// a missing file or a refused connection whichever package raised it; re-exported here so
+// `@aioloop/selector-loop` keeps its names.
+export {
+  AddressInUseError,
+  BlockingIOError,
+  BrokenPipeError,
+  ConnectionAbortedError,
+  ConnectionError,
+  ConnectionRefusedError,
+  ConnectionResetError,
+  FileNotFoundError,
+  OSError,
+  PermissionError,
+  ProcessLookupError,
+} from "@aioloop/core";
 
-/**
- * An operating-system error, as Python's OSError: keeps Node's `code` (e.g. "ECONNRESET"),
- * `errno`, `syscall` and, when Node gave them, `address`, `port` and `path`.
- */
-export class OSError extends Error {
-  /** Node's error code, e.g. "ECONNRESET"; undefined for errors made here. */
-  readonly code: string | undefined;
-  readonly errno: number | undefined;
-  readonly syscall: string | undefined;
-  readonly address: string | undefined;
-  readonly port: number | undefined;
-  readonly path: string | undefined;
-  constructor(message: string, fields: OSErrorFields = {}) {
-    super(message, fields.cause === undefined ? undefined : { cause: fields.cause });
-    this.code = fields.code;
-    this.errno = fields.errno;
-    this.syscall = fields.syscall;
-    this.address = fields.address;
-    this.port = fields.port;
-    this.path = fields.path;
-  }
-}
-named(OSError, "OSError");
-
-/** A connection-related OSError (Python's ConnectionError). */
-export class ConnectionError extends OSError {}
-named(ConnectionError, "ConnectionError");
-
-/** The peer reset the connection (ECONNRESET), or the connection was lost mid-operation. */
-export class ConnectionResetError extends ConnectionError {}
-named(ConnectionResetError, "ConnectionResetError");
-
-/** Nobody listens at the address (ECONNREFUSED). */
-export class ConnectionRefusedError extends ConnectionError {}
-named(ConnectionRefusedError, "ConnectionRefusedError");
-
-/** The connection was aborted locally (ECONNABORTED). */
-export class ConnectionAbortedError extends ConnectionError {}
-named(ConnectionAbortedError, "ConnectionAbortedError");
-
-/** Writing to a connection (or pipe) whose other end is closed (EPIPE). */
-export class BrokenPipeError extends ConnectionError {}
-named(BrokenPipeError, "BrokenPipeError");
-
-/** The address to listen on is taken (EADDRINUSE). */
-export class AddressInUseError extends OSError {}
-named(AddressInUseError, "AddressInUseError");
-
-/** No such file or program (ENOENT), e.g. spawning a command that does not exist. */
-export class FileNotFoundError extends OSError {}
-named(FileNotFoundError, "FileNotFoundError");
-
-/** Not allowed (EACCES, EPERM). */
-export class PermissionError extends OSError {}
-named(PermissionError, "PermissionError");
-
-/** No such process (ESRCH). */
-export class ProcessLookupError extends OSError {}
-named(ProcessLookupError, "ProcessLookupError");
-
-/** A non-blocking call found nothing to do yet (EAGAIN): wait for readiness and try again. */
-export class BlockingIOError extends OSError {}
-named(BlockingIOError, "BlockingIOError");
+/** What `new OSError(...)` takes besides the message (core's OSErrorInfo). */
+export type OSErrorFields = OSErrorInfo;
 
 /** A host name could not be resolved (Python's socket.gaierror). */
 export class GaiError extends OSError {}
 named(GaiError, "GaiError");
-
-type OSErrorClass = new (message: string, fields?: OSErrorFields) => OSError;
 
 /** Which class, and what to say, for each Node code (a switch keeps it exhaustive and fast). */
 function classify(code: string | undefined): [OSErrorClass, string] {
