@@ -30,9 +30,14 @@ const indexOfBytes = Buffer.prototype.indexOf as (
 
 /** A FIFO of bytes made of the chunks that were pushed. */
 export class ChunkBuffer {
-  /** Invariant: live chunks are #chunks[#start..]; none of them is empty. */
+  /**
+   * Invariant: live chunks are #chunks[#start..#end), none of them empty; other slots hold
+   * EMPTY_BYTES. Indices instead of push/length changes: emptying the buffer (every message
+   * of an echo) then costs two stores, not a runtime call to resize the array.
+   */
   #chunks: Uint8Array[] = [];
   #start = 0;
+  #end = 0;
   /** Invariant: 0 <= #offset < #chunks[#start].length while a live chunk exists, else 0. */
   #offset = 0;
   /** Invariant: the number of live bytes. */
@@ -45,15 +50,22 @@ export class ChunkBuffer {
   /** Append `chunk` (kept as is, not copied: do not modify it afterwards). */
   push(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
-    this.#chunks.push(chunk);
+    this.#chunks[this.#end++] = chunk;
     this.#length += chunk.length;
   }
 
   /** Put `chunk` back in front (undoing a consume). */
   unshift(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
-    this.#dropConsumedPrefix();
-    this.#chunks.unshift(chunk);
+    if (this.#offset > 0) {
+      this.#chunks[this.#start] = this.#chunks[this.#start]!.subarray(this.#offset);
+      this.#offset = 0;
+    }
+    if (this.#start > 0) this.#chunks[--this.#start] = chunk;
+    else {
+      this.#chunks.splice(0, 0, chunk);
+      this.#end++;
+    }
     this.#length += chunk.length;
   }
 
@@ -92,6 +104,7 @@ export class ChunkBuffer {
   clear(): void {
     this.#chunks = [];
     this.#start = 0;
+    this.#end = 0;
     this.#offset = 0;
     this.#length = 0;
   }
@@ -100,7 +113,7 @@ export class ChunkBuffer {
   find(sep: Uint8Array, from: number): number {
     if (sep.length === 1) return this.#findByte(sep[0]!, from);
     let base = 0; // the logical position of the current chunk's first live byte
-    const last = this.#chunks.length - 1;
+    const last = this.#end - 1;
     for (let k = this.#start; k <= last; k++) {
       const c = this.#chunks[k]!;
       const off = k === this.#start ? this.#offset : 0;
@@ -122,7 +135,7 @@ export class ChunkBuffer {
 
   #findByte(b: number, from: number): number {
     let base = 0;
-    for (let k = this.#start; k < this.#chunks.length; k++) {
+    for (let k = this.#start; k < this.#end; k++) {
       const c = this.#chunks[k]!;
       const off = k === this.#start ? this.#offset : 0;
       const size = c.length - off;
@@ -181,23 +194,24 @@ export class ChunkBuffer {
       this.#chunks[this.#start] = EMPTY_BYTES; // let the chunk be collected
       this.#start++;
       this.#offset = 0;
-      if (this.#start === this.#chunks.length) {
-        this.#chunks.length = 0;
+      if (this.#start === this.#end) {
         this.#start = 0;
-      } else if (this.#start >= COMPACT_THRESHOLD && this.#start * 2 >= this.#chunks.length) {
-        this.#dropConsumedPrefix();
+        this.#end = 0;
+      } else if (this.#start >= COMPACT_THRESHOLD && this.#start * 2 >= this.#end) {
+        this.#compact();
       }
     }
   }
 
-  #dropConsumedPrefix(): void {
-    if (this.#offset > 0) {
-      this.#chunks[this.#start] = this.#chunks[this.#start]!.subarray(this.#offset);
-      this.#offset = 0;
+  /** Move the live chunks to the front of the array. */
+  #compact(): void {
+    const c = this.#chunks;
+    const live = this.#end - this.#start;
+    for (let i = 0; i < live; i++) {
+      c[i] = c[this.#start + i]!;
+      c[this.#start + i] = EMPTY_BYTES;
     }
-    if (this.#start > 0) {
-      this.#chunks = this.#chunks.slice(this.#start);
-      this.#start = 0;
-    }
+    this.#start = 0;
+    this.#end = live;
   }
 }

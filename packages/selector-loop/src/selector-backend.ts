@@ -85,9 +85,13 @@ export class SelectorBackend extends RealClockBackend {
     };
   }
 
+  /**
+   * Host runs only (canBlock is false), so this never waits, and the wake word (which wakes a
+   * thread blocked in runSync) is not involved: poll the selector, then the external sources.
+   */
   override select(_timeoutMs: number): void {
     this.selector.pollEach(this.#queue);
-    super.select(0); // host runs never block here: canBlock is false
+    this.pollSources();
   }
 
   override park(timeoutMs: number, resume: () => void): void {
