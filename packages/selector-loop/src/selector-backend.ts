@@ -8,10 +8,12 @@
  *   runOnce: ready callbacks │ select(0): I/O callbacks queued here │ due timers │ run snapshot
  *
  * When the loop has nothing to do it parks: a host timer for the next deadline, as
- * RealClockBackend does. A socket event while parked (the selector's `onReady`) replaces that
- * timer with a setImmediate, so the loop resumes in the same Node turn as the I/O that woke
- * it, after every other socket event of that turn has been collected (one loop turn serves a
- * whole batch of ready sockets).
+ * RealClockBackend does. A socket event while parked (the selector's `onReady`) wakes it as
+ * `wakeup()` does, minus the wake word that only a thread blocked in runSync needs: the host
+ * timer is replaced by a setImmediate, so the loop resumes in the same Node turn as the I/O
+ * that woke it, after every other socket event of that turn has been collected (one loop turn
+ * serves a whole batch of ready sockets; resuming inside each event instead was measured
+ * slower: it gives up that batching).
  *
  * It cannot block: Node delivers socket events only when JavaScript returns to Node's event
  * loop, so `runSync` (which holds the thread) could never see one. `canBlock` is false and the
