@@ -315,16 +315,32 @@ export class AsyncFile<T extends string | Uint8Array = string | Uint8Array> {
     return this.#raw.fd;
   }
 
+  /**
+   * Whether the file was opened for reading ("r" or a "+" mode), as Python's
+   * io.IOBase.readable(). Answers at once, without a job.
+   * @throws `ValueError` after close().
+   */
   readable(): boolean {
     this.#checkOpen("readable");
     return this.#info.readable;
   }
 
+  /**
+   * Whether the file was opened for writing ("w", "a", "x" or a "+" mode), as Python's
+   * io.IOBase.writable(). Answers at once, without a job.
+   * @throws `ValueError` after close().
+   */
   writable(): boolean {
     this.#checkOpen("writable");
     return this.#info.writable;
   }
 
+  /**
+   * Whether the file has positions, as Python's io.IOBase.seekable(): true for regular files
+   * and devices, false for a pipe, FIFO, socket or terminal (there seek() and tell() throw
+   * `UnsupportedOperation`). Known since open(), so it answers without a job.
+   * @throws `ValueError` after close().
+   */
   seekable(): boolean {
     this.#checkOpen("seekable");
     return this.#raw.positional;
@@ -334,7 +350,10 @@ export class AsyncFile<T extends string | Uint8Array = string | Uint8Array> {
    * The lines of the file as an AsyncIter (`async for line in f`): use with `forEach` or
    * `yield* it.next()`. Iteration does not close the file.
    * @example
-   * yield* forEach(f, function* (line) { count++; });
+   * let count = 0;
+   * yield* forEach(f, (line) => {
+   *   if (line.trim() !== "") count++;
+   * });
    */
   aiter(): AsyncIter<T> {
     const file = this;
@@ -348,11 +367,25 @@ export class AsyncFile<T extends string | Uint8Array = string | Uint8Array> {
     };
   }
 
-  /** Counters: thread hops, bytes moved, reads answered from the buffer. */
-  statistics(): FileStatistics & { closed: boolean } {
+  /**
+   * Counters of this file, as a fresh object: thread hops (jobs, `open()` included), bytes
+   * read from and written to the operating system, reads answered from the buffer without a
+   * hop, and whether it is closed. Works after close().
+   * @example
+   * const s = f.statistics();
+   * console.log(`${s.bufferHits} reads from the buffer, ${s.hops} thread hops`);
+   */
+  statistics(): FileStatistics & {
+    /** True once close() was called. */
+    closed: boolean;
+  } {
     return { ...this.#raw.stats, closed: this.#closed };
   }
 
+  /**
+   * A short description for logs, like Python's repr of a file object:
+   * `<AsyncFile name="/tmp/x.txt" mode='w'>`, with ` closed` once closed.
+   */
   toString(): string {
     return `<AsyncFile name=${JSON.stringify(this.name)} mode='${this.mode}'${this.#closed ? " closed" : ""}>`;
   }
@@ -567,10 +600,24 @@ export type FileFor<M extends string> = string extends M
  * Open a file, as Python's open() (and aiofiles.open): a coroutine that gives an AsyncFile.
  * Errors are Python's: FileNotFoundError, PermissionError, IsADirectoryError, FileExistsError
  * (mode "x"), each with Node's `code`, `path` and `syscall`.
+ * @throws `ValueError` for a bad mode (e.g. "rw") or option (an encoding in binary mode,
+ * `buffering: 0` in text mode); `LookupError` (@aioloop/core's) for an unknown encoding or
+ * `errors` value: both before touching the disk.
+ * @throws `TypeError` when `path` is neither a string nor a file: URL.
  * @example
- * const f = yield* open("/etc/hosts");          // text, utf-8
- * for (let r = yield* f.aiter().next(); !r.done; r = yield* f.aiter().next()) count++;
- * yield* f.close();
+ * let count = 0;
+ * const f = yield* open("/etc/hosts"); // text mode, utf-8: an AsyncFile<string>
+ * try {
+ *   yield* forEach(f, () => {
+ *     count++; // async for line in f
+ *   });
+ * } finally {
+ *   yield* f.close();
+ * }
+ * @example
+ * const png = yield* open("logo.png", "rb"); // binary: an AsyncFile<Uint8Array>
+ * const magic = yield* png.read(8);
+ * yield* png.close();
  */
 export function* open<M extends string = "r">(
   path: string | URL,
@@ -597,8 +644,17 @@ export function* open<M extends string = "r">(
   ) as FileFor<M>;
 }
 
-/** Anything with a close() coroutine: files, TemporaryDirectory. */
+/**
+ * Anything with a close() coroutine, what {@link withFile} needs (Python's async context
+ * manager, with `close()` as `__aexit__`): {@link AsyncFile}, {@link TemporaryDirectoryHandle},
+ * or a class of your own.
+ */
 export interface Closable {
+  /**
+   * Release the resource: `withFile` calls it once on every exit path of its body (return,
+   * throw, cancellation), and lets its error, if any, replace the body's. The closables of this
+   * package make a second call do nothing.
+   */
   close(): Coro<void>;
 }
 

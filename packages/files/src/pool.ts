@@ -112,8 +112,15 @@ export interface ClosePoolOptions {
   cancelFutures?: boolean;
 }
 
-/** Counters of a pool (`pool.statistics()`). */
+/**
+ * Counters of a pool (`pool.statistics()`): a snapshot, taken when called. Every file
+ * operation (`open()`, a read that misses the buffer, `os.stat()`, …) and every `runInWorker()`
+ * call is one job. Each job ends in exactly one of `completed`, `failed`, or (withdrawn before a
+ * worker started it) `cancelled` alone; a job cancelled while running still finishes, so it
+ * counts in `cancelled` and in `completed` or `failed`.
+ */
 export interface WorkerPoolStatistics {
+  /** Worker threads at most: the pool's `size` option (not the threads alive now: see `workers`). */
   size: number;
   /** Workers alive now. */
   workers: number;
@@ -121,9 +128,22 @@ export interface WorkerPoolStatistics {
   started: number;
   /** Workers that died while not asked to quit. */
   crashed: number;
+  /**
+   * Jobs submitted since the pool was made, including the background ones nobody waits for
+   * (closing a file that was garbage-collected unclosed, removing a leaked TemporaryDirectory).
+   */
   submitted: number;
+  /** Jobs a worker ran to the end and that returned a value (whether or not it was still wanted). */
   completed: number;
+  /**
+   * Jobs that threw on the worker (an `OSError` such as `FileNotFoundError`, or the error of a
+   * `runInWorker` function) or whose worker crashed (`WorkerCrashedError`).
+   */
   failed: number;
+  /**
+   * Jobs whose future was cancelled (the awaiting task was cancelled, or `close({ cancelFutures:
+   * true })`) before the result was delivered.
+   */
   cancelled: number;
   /** Jobs waiting on the main thread. */
   queued: number;
@@ -259,13 +279,29 @@ interface ExitNotice {
 let nextLinkId = 1;
 
 /**
- * A fixed-size pool of worker threads for blocking file calls and `runInWorker` jobs. Workers
- * start as work arrives and never keep the process alive on their own.
+ * A fixed-size pool of worker threads for blocking file calls and `runInWorker` jobs: the
+ * executor behind aiofiles' calls (Python's `concurrent.futures.ThreadPoolExecutor` that
+ * `loop.run_in_executor` and `asyncio.to_thread` use). Workers start as work arrives, up to
+ * `size`, and never keep the process alive on their own. One pool serves any number of event
+ * loops. `open()`, `os.*`, `os.path.*` and `tempfile.*` use {@link getDefaultPool} unless given
+ * `{ pool }`.
+ *
+ * @throws `RangeError` from the constructor when `size` is not a whole number ≥ 1.
+ * @throws `PoolClosedError` from any job (an `open()`, a read, `runInWorker`) submitted after
+ * `close()`.
  * @example
- * const pool = new WorkerPool({ size: 4 });
- * setDefaultPool(pool);                       // open(), os.*, runInWorker() use it
- * const n = loop.runSync(runInWorker(new URL("./jobs.js", import.meta.url), "count", 10));
- * pool.close();
+ * import { WorkerPool, open, os, withFile } from "@aioloop/files";
+ * import { runSync } from "@aioloop/timer-loop";
+ *
+ * const pool = new WorkerPool({ size: 2 });
+ * try {
+ *   const size = runSync(function* () {
+ *     yield* withFile(open("out.txt", "w", { pool }), (f) => f.write("hello\n"));
+ *     return (yield* os.stat("out.txt", { pool })).size; // 6
+ *   });
+ * } finally {
+ *   pool.close(); // or: await pool.terminate()
+ * }
  */
 export class WorkerPool {
   /** Worker threads at most. */
@@ -326,7 +362,18 @@ export class WorkerPool {
   /**
    * Run `exportName` of the module at `moduleUrl` in a worker with `args` (structured-cloned),
    * as asyncio's `to_thread` runs a function in a thread. Awaits a returned Promise. Errors come
-   * back with their name, message, code and stack.
+   * back with their name, message, code and stack. The arguments and the result travel by
+   * structured clone: plain data (functions cannot be sent; class instances arrive as plain
+   * objects, typed arrays and Maps as themselves). Cancelling the awaiting task withdraws
+   * a job that has not started; a running one finishes and its result is dropped.
+   * `moduleUrl` is a URL, an absolute path or a bare package specifier; a relative path has no
+   * base in a worker, so pass `new URL("./m.js", import.meta.url)`.
+   * @throws `TypeError` when `exportName` is empty, `moduleUrl` is a relative path, or the
+   * module has no exported function of that name.
+   * @throws `PoolClosedError` after `close()`.
+   * @throws `WorkerCrashedError` when the function kills its worker (`process.exit`, an error
+   * escaping asynchronously).
+   * @throws whatever the function throws, rebuilt with the same name, message and `code`.
    * @example
    * const digest = yield* pool.runInWorker(new URL("./hash.js", import.meta.url), "sha256", bytes);
    */
@@ -380,6 +427,15 @@ export class WorkerPool {
     this.close();
   }
 
+  /**
+   * Counters and gauges of the pool, as a fresh object (see {@link WorkerPoolStatistics}):
+   * workers alive and started, jobs submitted, completed, failed, cancelled, queued on the main
+   * thread and in flight on workers, and the messages that carried them. Costs O(size ×
+   * {@link MAX_JOBS_PER_WORKER}) for the in-flight count. Works after `close()` too.
+   * @example
+   * const s = pool.statistics();
+   * console.log(`${s.completed}/${s.submitted} jobs in ${s.batches} batches, ${s.workers} workers`);
+   */
   statistics(): WorkerPoolStatistics {
     return {
       size: this.size,
@@ -895,7 +951,13 @@ export function setDefaultPool(pool: WorkerPool | null): WorkerPool | null {
 /**
  * asyncio's `to_thread` for code in a module: import `moduleUrl` in a worker of the default
  * pool and call its export `exportName` with `args`. The result (awaited if it is a Promise)
- * and any error (name, message, code, stack) come back to the task.
+ * and any error (name, message, code, stack) come back to the task. The same as
+ * `getDefaultPool().runInWorker(...)`: see {@link WorkerPool.runInWorker} for the rules on
+ * arguments, cancellation and errors (`TypeError` for a bad module or export name,
+ * `WorkerCrashedError`, and the function's own errors).
+ * @example
+ * // node:os is a module too: any exported function runs this way.
+ * const cpus = yield* runInWorker<number>("node:os", "availableParallelism");
  * @example
  * // primes.js: export function countPrimes(n) { … }
  * const n = yield* runInWorker(new URL("./primes.js", import.meta.url), "countPrimes", 1e6);

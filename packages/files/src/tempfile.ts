@@ -79,11 +79,18 @@ function* openTemp<M extends string>(
 }
 
 /**
- * An anonymous temporary file (mode "w+b" by default): created and unlinked at once, so it
- * vanishes when closed. Its `name` is the descriptor, as in Python.
+ * An anonymous temporary file (Python's tempfile.TemporaryFile; mode "w+b" by default, and
+ * open()'s options): created and unlinked in one job, so nothing else can open it and it
+ * vanishes when closed, even if the process dies. Its `name` is the descriptor, as in Python.
+ * @throws `FileNotFoundError` when `dir` does not exist; `PermissionError` when it is not
+ * writable; `ValueError` for a bad mode or option (as {@link open}).
+ * @throws `TypeError` when `prefix` or `suffix` contains "/".
  * @example
  * const f = yield* tempfile.TemporaryFile();
- * yield* f.write(bytes); yield* f.seek(0); const back = yield* f.read(); yield* f.close();
+ * yield* f.write(new Uint8Array([1, 2, 3]));
+ * yield* f.seek(0);
+ * const back = yield* f.read(); // Uint8Array [1, 2, 3]
+ * yield* f.close();
  */
 export function TemporaryFile<M extends string = "w+b">(
   mode: M = "w+b" as M,
@@ -93,7 +100,13 @@ export function TemporaryFile<M extends string = "w+b">(
 }
 
 /**
- * A temporary file with a name (`file.name`), removed on close unless `delete` is false.
+ * A temporary file with a name (`file.name`) that other code can open (Python's
+ * tempfile.NamedTemporaryFile; mode "w+b" by default). It is created with O_EXCL and mode 0600
+ * as `dir/prefix + 8 random characters + suffix`, and removed on close() unless `delete` is
+ * false.
+ * @throws `FileNotFoundError` when `dir` does not exist; `PermissionError` when it is not
+ * writable; `ValueError` for a bad mode or option (as {@link open}).
+ * @throws `TypeError` when `prefix` or `suffix` contains "/".
  * @example
  * yield* withFile(tempfile.NamedTemporaryFile("w+", { suffix: ".txt" }), function* (f) {
  *   yield* f.write("shared with a child process through f.name");
@@ -115,7 +128,12 @@ const dirLeaks = new FinalizationRegistry<DirRecord>((r) => {
   r.pool._submitDetached(OP.RMTREE, [r.path]);
 });
 
-/** A temporary directory; `close()` (or `cleanup()`) removes it and everything in it. */
+/**
+ * A temporary directory made by {@link TemporaryDirectory} (Python's
+ * tempfile.TemporaryDirectory object): `name` is its path; `close()` (or `cleanup()`) removes
+ * it and everything in it. One left unclosed is removed in the background once it is
+ * garbage-collected (unless made with `delete: false`).
+ */
 export class TemporaryDirectoryHandle {
   /** The directory's path. */
   readonly name: string;
@@ -149,16 +167,26 @@ export class TemporaryDirectoryHandle {
     if (this.#delete) yield* this.cleanup();
   }
 
+  /** `<TemporaryDirectory "/tmp/tmpab12cd34">`, as Python's repr of a TemporaryDirectory. */
   toString(): string {
     return `<TemporaryDirectory ${JSON.stringify(this.name)}>`;
   }
 }
 
 /**
- * Create a temporary directory (mode 0700). Use `.name`; `close()` removes it with its contents.
+ * Create a temporary directory (Python's tempfile.TemporaryDirectory, used as `async with`):
+ * mode 0700, named `dir/prefix + 8 random characters + suffix`. Use `.name`; `close()` removes it
+ * with its contents (unless `delete` is false). Best used with {@link withFile}.
+ * @throws `FileNotFoundError` when `dir` does not exist; `PermissionError` when it is not
+ * writable.
+ * @throws `TypeError` when `prefix` or `suffix` contains "/".
  * @example
  * const d = yield* tempfile.TemporaryDirectory({ prefix: "build-" });
- * try { … d.name … } finally { yield* d.close(); }
+ * try {
+ *   yield* withFile(open(`${d.name}/out.txt`, "w"), (f) => f.write("built\n"));
+ * } finally {
+ *   yield* d.close(); // removes out.txt too
+ * }
  */
 export function* TemporaryDirectory(
   opts: TempNameOptions & { delete?: boolean; pool?: WorkerPool } = {},
@@ -171,7 +199,13 @@ export function* TemporaryDirectory(
   return new TemporaryDirectoryHandle(path, pool, opts.delete !== false);
 }
 
-/** Create a temporary directory and return its path; removing it is up to you (Python's mkdtemp). */
+/**
+ * Create a temporary directory (mode 0700) and return its path; removing it is up to you
+ * (Python's tempfile.mkdtemp).
+ * @throws `FileNotFoundError` when `dir` does not exist; `PermissionError` when it is not
+ * writable.
+ * @throws `TypeError` when `prefix` or `suffix` contains "/".
+ */
 export function* mkdtemp(opts: TempNameOptions & { pool?: WorkerPool } = {}): Coro<string> {
   const [dir, prefix, suffix] = names(opts);
   return yield* (opts.pool ?? getDefaultPool())._submit<string>(OP.MKDTEMP, [dir, prefix, suffix]);
