@@ -13,6 +13,7 @@
  *   cancel 10k       task.cancel()                AbortController.abort()      task.halt() / (none)
  *   deep chain       yield* recurse(d - 1)        await recurse(d - 1)         (the same) / yield gen
  *   events           Queue per listener level     addEventListener chain       on() + each() / (none)
+ *   tracing off      tracer null                  tracer with no hooks         TraceRecorder (scale)
  *
  * The deep chain and events scenarios are the "recursion" and "events" scenarios of Effection's
  * own benchmarks (depth 100, 100 awaits or 100 events), rewritten here. The switch and spawn
@@ -26,7 +27,9 @@ import {
   CancelledError,
   type Coro,
   type Future,
+  type LoopTracer,
   Queue,
+  TraceRecorder,
   createTask,
   gather,
   getRunningLoop,
@@ -630,6 +633,55 @@ function eventsScenario(depth: number, events: number): Scenario {
   };
 }
 
+// ── tracing ────────────────────────────────────────────────────────────────────────────────
+
+/** Switches per task in the tracing scenario (each task is created, switches, and is joined). */
+const TRACING_SWITCHES_PER_TASK = 10;
+
+/**
+ * What tracing costs when it is off. The hooks on the hot paths test `loop._tracer !== null`;
+ * the comparison runs the same program with a tracer whose hooks are all absent (every hook
+ * site then also looks the method up), which can only cost more than "off": a ratio of 1.0
+ * means the off path costs nothing measurable. A recording TraceRecorder is shown for scale.
+ */
+function tracingScenario(n: number): Scenario {
+  const program = (tracer: LoopTracer | null) =>
+    function* (): Coro<void> {
+      const loop = getRunningLoop();
+      loop.setTracer(tracer);
+      const tasks = [];
+      for (let i = 0; i < n / TRACING_SWITCHES_PER_TASK; i++) {
+        tasks.push(
+          createTask(
+            (function* () {
+              for (let k = 0; k < TRACING_SWITCHES_PER_TASK; k++) yield;
+            })(),
+          ),
+        );
+      }
+      for (const t of tasks) yield* t;
+      loop.setTracer(null);
+    };
+  const on = (name: string, make: () => LoopTracer, target: Comparison["target"]): Comparison => ({
+    name,
+    role: "baseline",
+    target,
+    run: () => TIMER_SYNC.run(program(make())),
+  });
+  return {
+    id: "tasks.tracing-off",
+    title: `tracing off: spawn + ${TRACING_SWITCHES_PER_TASK} switches [${TIMER_SYNC.name}]`,
+    unit: "switch",
+    ops: n,
+    metric: "wall",
+    ours: ours(TIMER_SYNC, program(null)),
+    compare: [
+      on("tracer with no hooks", () => ({}), atMost(1.0)),
+      on("TraceRecorder (recording)", () => new TraceRecorder(), null),
+    ],
+  };
+}
+
 /** The tasks suite. */
 export const tasksSuite: Suite = {
   area: "tasks",
@@ -646,6 +698,7 @@ export const tasksSuite: Suite = {
         cancelScenario(z.cancel),
         chainScenario(z),
         eventsScenario(z.eventDepth, z.events),
+        tracingScenario(z.switches),
       ],
       close: async () => {},
     };
