@@ -80,6 +80,11 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
   /** @internal Invariant: true iff finished with setException. */
   _hasException = false;
   /** @internal */ _loop: EventLoop;
+  /**
+   * @internal The first registration when it is a waiting Task (the common case); scheduled
+   * before `_callbacks`. Invariant: when set, it was registered before every `_callbacks` entry.
+   */
+  _waiter0: TaskWaiter | null = null;
   /** @internal Flat (callback | TaskWaiter, context values) pairs; null when none or once scheduled. */
   _callbacks: unknown[] | null = null;
   /** @internal Set by the iterator right before it yields this future (asyncio's `_asyncio_future_blocking`). */
@@ -334,12 +339,20 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
   /** @internal Park a task on this future: it is queued (as itself) when the future is done. */
   _addTaskWaiter(task: TaskWaiter, ctx: VarMap | null): void {
     const cbs = this._callbacks;
-    if (cbs === null) this._callbacks = [task, ctx];
-    else cbs.push(task, ctx);
+    if (cbs === null) {
+      // The common case (one task awaits this future, nothing else): no array at all.
+      if (this._waiter0 === null) this._waiter0 = task;
+      else this._callbacks = [task, ctx];
+    } else cbs.push(task, ctx);
   }
 
   /** @internal Queue each done-callback on the loop, in registration order. */
   _scheduleCallbacks(): void {
+    const w0 = this._waiter0;
+    if (w0 !== null) {
+      this._waiter0 = null;
+      this._loop._scheduleRunnable(w0);
+    }
     const cbs = this._callbacks;
     if (cbs === null) return;
     this._callbacks = null;

@@ -251,7 +251,12 @@ export class Task<T> extends Future<T> implements TaskWaiter {
     }
     if (y === undefined) {
       this._loop._scheduleRunnable(this);
-    } else if (isFuture(y) && y._blocking && y !== this && y._loop === this._loop) {
+    } else if (
+      (y instanceof Future || isFuture(y)) &&
+      y._blocking &&
+      y !== this &&
+      y._loop === this._loop
+    ) {
       y._blocking = false;
       y._addTaskWaiter(this, null);
       this._futWaiter = y;

@@ -56,7 +56,7 @@ export class SelectorBackend extends RealClockBackend {
    * Node delivers socket events only between host turns, so this backend cannot block.
    * (Typed `true` only because ClockBackend declares the literal type; the value is false.)
    */
-  override readonly canBlock = false as boolean as true;
+  override readonly canBlock: boolean = false;
   /** The readiness source; the loop registers sockets and servers here. */
   readonly selector = new NodeSocketSelector<IOCallbacks>();
   /** Invariant: every open transport, server and child process created on this loop. */

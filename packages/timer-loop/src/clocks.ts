@@ -54,7 +54,7 @@ export abstract class ClockBackend implements Backend {
   /** Which clock this is: "real" (`performance.now()`) or "virtual" (jumps when idle). */
   abstract readonly kind: "real" | "virtual";
   abstract readonly resolution: number;
-  readonly canBlock = true;
+  readonly canBlock: boolean = true;
   /**
    * One Int32 on a SharedArrayBuffer: `Atomics.store(w, 0, 1); Atomics.notify(w, 0)` from any
    * thread wakes a loop blocked in runSync.
