@@ -9,14 +9,38 @@
 
 import type { AddressInfo, Server, Socket } from "node:net";
 
-/** A TCP address: host name or IP, and port (0 when listening: pick a free one). */
+/**
+ * A TCP address: host name or IP, and port (0 when listening: pick a free one). Python's
+ * `(host, port)` tuple, as `asyncio.open_connection(host, port)` and `loop.create_server`
+ * take it.
+ * @example
+ * const [reader, writer] = yield* openConnection({ host: "127.0.0.1", port: 8888 });
+ */
 export interface TcpAddress {
+  /**
+   * Host name or IP address ("example.com", "127.0.0.1", "::1"). Connecting resolves a name
+   * with getaddrinfo (GaiError when it does not resolve); listening on "" means every
+   * interface. In a reported address (`server.address()`, `getaddrinfo`, "peername") it is
+   * the numeric IP.
+   */
   host: string;
+  /**
+   * TCP port, an integer 0-65535 (anything else is a TypeError naming the call). 0 when
+   * listening picks a free port: read it back with `server.address()`.
+   */
   port: number;
 }
 
-/** A Unix domain socket (or Windows named pipe) path. */
+/**
+ * A Unix domain socket (or Windows named pipe) path, as asyncio's `open_unix_connection(path)`
+ * and `start_unix_server(path=...)` take it.
+ */
 export interface UnixAddress {
+  /**
+   * File system path of the socket ("/tmp/app.sock"), or a named pipe on Windows
+   * (`\\.\pipe\app`). Must not be empty. Listening on a path that exists already
+   * throws AddressInUseError.
+   */
   path: string;
 }
 

@@ -57,10 +57,25 @@ export function* connectTo<P extends ProtocolLike>(
 }
 
 /**
- * Open a TCP connection and run a protocol on it; returns `[transport, protocol]`.
+ * Open a TCP connection and run a protocol on it (asyncio's `loop.create_connection`); returns
+ * `[transport, protocol]` once the protocol's `connectionMade` has run. Throws
+ * ConnectionRefusedError when nobody listens there, GaiError when `host` does not resolve
+ * (OSErrors: @aioloop/core's classes, re-exported here), TypeError for a bad factory or
+ * address, NotSelectorLoopError when not run on a SelectorLoop; an exception thrown by the
+ * factory or by `connectionMade` propagates (the connection is aborted).
  * @example
- * const [transport, proto] = yield* createConnection(() => new Client(), "127.0.0.1", 8888);
- * transport.write("hello");
+ * import { sleep } from "@aioloop/core";
+ * import { Protocol, type Transport, createConnection, run } from "@aioloop/selector-loop";
+ * class Hello extends Protocol {
+ *   override connectionMade(t: Transport) { t.write("hello\n"); }
+ *   override dataReceived(data: Uint8Array) { console.log(new TextDecoder().decode(data)); }
+ *   override connectionLost(exc: Error | null) { console.log("closed", exc); }
+ * }
+ * await run(function* () {
+ *   const [transport] = yield* createConnection(() => new Hello(), "127.0.0.1", 8888);
+ *   yield* sleep(1000); // let replies arrive (ms)
+ *   transport.close();
+ * });
  */
 export function createConnection<P extends ProtocolLike>(
   protocolFactory: ProtocolFactory<P>,
@@ -70,7 +85,10 @@ export function createConnection<P extends ProtocolLike>(
   return connectTo(getSelectorLoop("createConnection"), protocolFactory, { host, port });
 }
 
-/** As createConnection, over a Unix domain socket (or Windows named pipe). */
+/**
+ * As createConnection, over a Unix domain socket or Windows named pipe (asyncio's
+ * `loop.create_unix_connection`). FileNotFoundError when `path` does not exist.
+ */
 export function createUnixConnection<P extends ProtocolLike>(
   protocolFactory: ProtocolFactory<P>,
   path: string,
@@ -79,11 +97,23 @@ export function createUnixConnection<P extends ProtocolLike>(
 }
 
 /**
- * Listen on `host:port` (all interfaces when host is omitted; port 0 picks a free one) and run
- * a new protocol for each connection. Throws AddressInUseError when the port is taken.
+ * Listen on `host:port` (all interfaces when host is omitted; port 0 or omitted picks a free
+ * one) and run a new protocol for each connection (asyncio's `loop.create_server`). Throws
+ * AddressInUseError when the port is taken, PermissionError for a privileged port (both
+ * OSErrors), TypeError for a bad factory or address. A factory that throws for one connection
+ * closes that connection and reports to the loop's exception handler; the server goes on.
  * @example
- * const server = yield* createServer(() => new Echo(), "127.0.0.1", 0);
- * console.log(server.address()); // { host: "127.0.0.1", port: 40123 }
+ * import { Protocol, type Transport, createServer, run } from "@aioloop/selector-loop";
+ * class Echo extends Protocol {
+ *   transport!: Transport;
+ *   override connectionMade(t: Transport) { this.transport = t; }
+ *   override dataReceived(data: Uint8Array) { this.transport.write(data); }
+ * }
+ * await run(function* () {
+ *   const server = yield* createServer(() => new Echo(), "127.0.0.1", 0);
+ *   console.log(server.address()); // { host: "127.0.0.1", port: 40123 }
+ *   yield* server.serveForever();
+ * });
  */
 export function createServer(
   protocolFactory: ProtocolFactory,
@@ -94,7 +124,10 @@ export function createServer(
   return listenOn(getSelectorLoop("createServer"), protocolFactory, { host, port }, opts);
 }
 
-/** As createServer, on a Unix domain socket path. */
+/**
+ * As createServer, on a Unix domain socket path (asyncio's `loop.create_unix_server`).
+ * AddressInUseError when `path` exists already.
+ */
 export function createUnixServer(
   protocolFactory: ProtocolFactory,
   path: string,

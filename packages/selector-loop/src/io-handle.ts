@@ -12,7 +12,11 @@ import { type Context, type EventLoop, copyContext } from "@aioloop/core";
 
 type Callback = (...args: any[]) => void;
 
-/** A registered reader or writer callback. */
+/**
+ * A registered reader, writer or signal callback: asyncio's `Handle` as `loop.add_reader`,
+ * `loop.add_writer` and `loop.add_signal_handler` keep it. The loop makes these; user code
+ * only sees them in logs and in the loop's exception-handler context.
+ */
 export class IOHandle {
   /** Invariant: null exactly when cancelled. */
   #cb: Callback | null;
@@ -33,6 +37,10 @@ export class IOHandle {
     this.#args = [];
   }
 
+  /**
+   * True once the registration was removed (`removeReader`, `removeWriter`,
+   * `removeSignalHandler`, or replaced by a new one): asyncio's `Handle.cancelled()`.
+   */
   cancelled(): boolean {
     return this.#cb === null;
   }
@@ -51,6 +59,7 @@ export class IOHandle {
     }
   }
 
+  /** For logs: `<IOHandle onReadable>` (the callback's name) or `<IOHandle cancelled>`. */
   toString(): string {
     return `<IOHandle ${this.#cb === null ? "cancelled" : this.#cb.name || "(anonymous)"}>`;
   }

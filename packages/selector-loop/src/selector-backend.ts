@@ -29,6 +29,10 @@ import { EVENT_READ, EVENT_WRITE, NodeSocketSelector, type SelectorKey } from ".
 
 /** A unit of work the loop can queue: a Handle, a Task, or a transport's read/write step. */
 export interface Runnable {
+  /**
+   * Do the work once. Called by the loop's runOnce only, each time the unit was queued (for
+   * an I/O registration: each iteration its object is ready, as asyncio's `_process_events`).
+   */
   _run(): void;
 }
 
@@ -53,8 +57,8 @@ export interface Closeable {
  */
 export class SelectorBackend extends RealClockBackend {
   /**
-   * Node delivers socket events only between host turns, so this backend cannot block.
-   * (Typed `true` only because ClockBackend declares the literal type; the value is false.)
+   * Always false: Node delivers socket events only between host turns, so this backend never
+   * blocks the thread, and `loop.runSync` is refused (use `run` or `runUntilComplete`).
    */
   override readonly canBlock: boolean = false;
   /** The readiness source; the loop registers sockets and servers here. */
@@ -96,11 +100,21 @@ export class SelectorBackend extends RealClockBackend {
     this.pollSources();
   }
 
+  /**
+   * Host runs: call `resume` once, after at most `timeoutMs` ms (the next timer's deadline;
+   * Infinity: none) or as soon as a registered socket or server reports an event. A
+   * registration still ready from the last poll (readiness is level-triggered) resumes at once.
+   */
   override park(timeoutMs: number, resume: () => void): void {
     // A registration may still be ready (level-triggered): look again at once.
     super.park(this.selector.anyReady() ? 0 : timeoutMs, resume);
   }
 
+  /**
+   * True while a socket or server is registered with the selector, or a transport, server or
+   * child process of this loop is open (or an external source is pending): something outside
+   * the loop may still queue work, so waiting with nothing ready is not a deadlock.
+   */
   override hasPendingIO(): boolean {
     return this.selector.size > 0 || this.#resources.size > 0 || super.hasPendingIO();
   }
@@ -110,6 +124,7 @@ export class SelectorBackend extends RealClockBackend {
     this.#resources.add(r);
   }
 
+  /** Forget `r` (it closed by itself), so closing the loop does not release it again. */
   untrack(r: Closeable): void {
     this.#resources.delete(r);
   }
@@ -119,6 +134,11 @@ export class SelectorBackend extends RealClockBackend {
     return this.#resources.size;
   }
 
+  /**
+   * Called by `loop.close()`: drop the host timer, `forceClose()` every tracked transport,
+   * server and child process (children get SIGKILL), destroy every socket (close every server)
+   * still registered, and close the selector. Best effort: one failure does not stop the rest.
+   */
   override close(): void {
     super.close();
     const resources = [...this.#resources];
@@ -141,6 +161,11 @@ export class SelectorBackend extends RealClockBackend {
     this.selector.close();
   }
 
+  /**
+   * RealClockBackend's counters plus: `registered` (objects in the selector), `selectorEvents`
+   * (Node socket events seen), `ioCallbacks` (reader/writer callbacks queued), `ioWakeups`
+   * (parks ended by a socket event) and `openResources` (open transports, servers, processes).
+   */
   override statistics(): Record<string, number | string | boolean> {
     const sel = this.selector.statistics();
     return {

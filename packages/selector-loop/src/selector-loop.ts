@@ -74,7 +74,11 @@ export interface SelectorLoopOptions {
   debug?: boolean;
 }
 
-/** A resolved address, as `getaddrinfo` returns them. */
+/**
+ * A resolved address, as `getaddrinfo` returns them (asyncio's `(family, type, proto,
+ * canonname, sockaddr)` tuples, reduced to what Node reports): `host` is the numeric IP,
+ * `port` the port that was asked for.
+ */
 export interface AddrInfo extends SocketAddress {
   /** 4 or 6. */
   familyNumber: 4 | 6;
@@ -116,12 +120,26 @@ export function tryRecv(w: Watch, n: number): Uint8Array | null {
 }
 
 /**
- * The event loop of this package: a TimerLoop (real clock) with socket readiness, transports,
- * servers, streams, signals and subprocesses.
+ * The event loop of this package (asyncio's `SelectorEventLoop`): a TimerLoop (real clock) with
+ * socket readiness, transports, servers, streams, signals and subprocesses. `run(main)` makes
+ * and closes one for you; make one yourself to keep it across several runs. Only host-driven
+ * runs work (`runUntilComplete`, `runForever`): `runSync` throws InvalidStateError.
  * @example
+ * import { openConnection, SelectorLoop } from "@aioloop/selector-loop";
  * const loop = new SelectorLoop();
- * const [reader, writer] = await loop.runUntilComplete(openConnection({ host, port }));
- * loop.close();
+ * try {
+ *   const line = await loop.runUntilComplete((function* () {
+ *     const [reader, writer] = yield* openConnection({ host: "127.0.0.1", port: 8888 });
+ *     writer.write("ping\n");
+ *     const reply = yield* reader.readline();
+ *     writer.close();
+ *     yield* writer.waitClosed();
+ *     return new TextDecoder().decode(reply);
+ *   })());
+ *   console.log(line);
+ * } finally {
+ *   loop.close(); // closes whatever the run left open
+ * }
  */
 export class SelectorLoop extends TimerLoop {
   /** @internal */ readonly _io: SelectorBackend;
@@ -134,7 +152,11 @@ export class SelectorLoop extends TimerLoop {
     this.#signals = new SignalHandlers(this);
   }
 
-  /** Not available: see the message. */
+  /**
+   * Not available: always throws InvalidStateError. Node delivers socket events only when the
+   * thread returns to Node, which a synchronous run never does; use
+   * `await loop.runUntilComplete(main())` or `await run(main)`.
+   */
   override runSync<T>(_aw: Awaitable<T>): T {
     throw new InvalidStateError(
       "SelectorLoop cannot runSync(): Node delivers socket events only when the thread returns to " +
@@ -143,6 +165,12 @@ export class SelectorLoop extends TimerLoop {
     );
   }
 
+  /**
+   * Close the loop (asyncio's `loop.close()`): remove its signal handlers, drop pending
+   * callbacks and timers, close every transport and server it still holds, destroy every
+   * socket still registered, and SIGKILL child processes still running. Idempotent; throws
+   * LoopRunningError (from @aioloop/core) while the loop runs: stop it first.
+   */
   override close(): void {
     if (!this.isClosed() && !this.isRunning()) this.#signals.close();
     super.close();
@@ -152,9 +180,17 @@ export class SelectorLoop extends TimerLoop {
 
   /**
    * Call `cb(...args)` whenever `sock` is readable (data, EOF or an error waits), until
-   * `removeReader(sock)`. Replaces a reader already registered for `sock`.
+   * `removeReader(sock)`: asyncio's `loop.add_reader`. Level-triggered: the callback runs
+   * again each iteration until it consumes what is there. Pass a `net.Server` to be called
+   * when a connection waits to be accepted. Replaces a reader already registered for `sock`.
+   * Throws SocketInUseError when a transport or server drives `sock`, TypeError when `cb` is
+   * not a function, LoopClosedError once the loop is closed.
    * @example
-   * loop.addReader(sock, () => { const b = sock.read(); if (b) handle(b); });
+   * loop.addReader(sock, () => {
+   *   const b: Buffer | null = sock.read();
+   *   if (b !== null) console.log("got", b.length, "bytes");
+   *   else if (eofReceived(sock) || sock.destroyed) loop.removeReader(sock); // peer done
+   * });
    */
   addReader<A extends unknown[]>(sock: Selectable, cb: (...args: A) => void, ...args: A): void {
     this._checkClosed();
@@ -163,13 +199,20 @@ export class SelectorLoop extends TimerLoop {
     this._setReader(sock, new IOHandle(cb, args, this));
   }
 
-  /** Stop watching `sock` for reading; false when no reader was registered. */
+  /**
+   * Stop watching `sock` for reading (asyncio's `loop.remove_reader`); false when no reader
+   * was registered. Throws SocketInUseError when a transport or server drives `sock`.
+   */
   removeReader(sock: Selectable): boolean {
     this.#checkNoTransport(sock, "removeReader");
     return this._clearReader(sock);
   }
 
-  /** Call `cb(...args)` whenever `sock` is writable, until `removeWriter(sock)`. */
+  /**
+   * Call `cb(...args)` whenever `sock` is writable (connected, and Node's write buffer under
+   * its high-water mark), until `removeWriter(sock)`: asyncio's `loop.add_writer`. Replaces a
+   * writer already registered. Throws as addReader does.
+   */
   addWriter<A extends unknown[]>(sock: Socket, cb: (...args: A) => void, ...args: A): void {
     this._checkClosed();
     if (typeof cb !== "function") throw new TypeError("addWriter needs a callback function");
@@ -177,7 +220,10 @@ export class SelectorLoop extends TimerLoop {
     this._setWriter(sock, new IOHandle(cb, args, this));
   }
 
-  /** Stop watching `sock` for writing; false when no writer was registered. */
+  /**
+   * Stop watching `sock` for writing (asyncio's `loop.remove_writer`); false when no writer
+   * was registered. Throws SocketInUseError when a transport drives `sock`.
+   */
   removeWriter(sock: Socket): boolean {
     this.#checkNoTransport(sock, "removeWriter");
     return this._clearWriter(sock);
@@ -267,9 +313,11 @@ export class SelectorLoop extends TimerLoop {
   // ── socket operations ───────────────────────────────────────────────────────────────────
 
   /**
-   * Receive up to `n` bytes from `sock`: waits until at least one byte (or EOF) is there;
-   * returns an empty array at EOF. Throws the socket's error (e.g. ConnectionResetError) once
-   * the bytes received before it have been returned.
+   * Receive up to `n` bytes from `sock` (asyncio's `loop.sock_recv`): waits until at least one
+   * byte (or EOF) is there; returns an empty array at EOF. Throws the socket's error (e.g.
+   * ConnectionResetError) once the bytes received before it have been returned,
+   * ConcurrentReadError when another reader (a transport, addReader, another sockRecv) is
+   * registered for `sock`, RangeError when `n` is not a non-negative integer.
    * @example
    * const data = yield* loop.sockRecv(sock, 65536);
    * if (data.length === 0) return; // peer closed
@@ -289,7 +337,10 @@ export class SelectorLoop extends TimerLoop {
     }
   }
 
-  /** Receive into `buf` (up to its length); returns how many bytes were written (0 at EOF). */
+  /**
+   * Receive into `buf`, up to `buf.length` bytes (asyncio's `loop.sock_recv_into`); returns how
+   * many bytes were written (0 at EOF). Throws as sockRecv does.
+   */
   *sockRecvInto(sock: Socket, buf: Uint8Array): Coro<number> {
     if (!(buf instanceof Uint8Array)) {
       throw new TypeError("sockRecvInto needs a Uint8Array (or Buffer) to receive into");
@@ -300,8 +351,13 @@ export class SelectorLoop extends TimerLoop {
   }
 
   /**
-   * Send all of `data` on `sock`: hands it to Node and waits while Node's write buffer is over
-   * its high-water mark (the socket is not writable), so a fast sender is held back.
+   * Send all of `data` (bytes, or a string sent as UTF-8) on `sock` (asyncio's
+   * `loop.sock_sendall`): hands it to Node and waits while Node's write buffer is over its
+   * high-water mark (the socket is not writable), so a fast sender is held back. Throws
+   * BrokenPipeError when the socket is closed or its write side shut down, and the socket's
+   * error (e.g. ConnectionResetError) when it failed.
+   * @example
+   * yield* loop.sockSendall(sock, "GET / HTTP/1.0\r\n\r\n");
    */
   *sockSendall(sock: Socket, data: Uint8Array | string): Coro<void> {
     const bytes = toBytes(data, "sockSendall");
@@ -315,8 +371,13 @@ export class SelectorLoop extends TimerLoop {
   }
 
   /**
-   * Connect `sock` to `address` and wait until connected. Throws ConnectionRefusedError when
-   * nobody listens there, GaiError when the host name does not resolve.
+   * Connect `sock` (a new `net.Socket()`) to `address` and wait until connected (asyncio's
+   * `loop.sock_connect`). Throws ConnectionRefusedError when nobody listens there, GaiError
+   * when the host name does not resolve, OSError when `sock` is connected already, TypeError
+   * for a malformed address.
+   * @example
+   * const sock = new net.Socket();
+   * yield* loop.sockConnect(sock, { host: "127.0.0.1", port: 8888 });
    */
   *sockConnect(sock: Socket, address: Address): Coro<void> {
     checkAddress(address, "sockConnect");
@@ -336,8 +397,11 @@ export class SelectorLoop extends TimerLoop {
   }
 
   /**
-   * Accept the next connection of a listening `server`: `[socket, peer address]`. The socket is
-   * paused (nothing is read until you ask).
+   * Accept the next connection of a listening `server` (asyncio's `loop.sock_accept`):
+   * `[socket, peer address]`. The socket is paused (nothing is read until you ask). Call
+   * `watch(server)` before `server.listen()` so no connection arriving before the first
+   * sockAccept is missed. Throws ConcurrentReadError when another reader is registered for the
+   * server, OSError when it is not listening, TypeError when it is not a `net.Server`.
    */
   *sockAccept(server: NetServer): Coro<[Socket, SocketAddress | null]> {
     const w = watchOf(server);
@@ -359,7 +423,9 @@ export class SelectorLoop extends TimerLoop {
   }
 
   /**
-   * Resolve `host` to addresses (Node's dns.lookup, i.e. getaddrinfo(3)).
+   * Resolve `host` to addresses (asyncio's `loop.getaddrinfo`; Node's dns.lookup, i.e.
+   * getaddrinfo(3), run off the loop). Throws GaiError when the name does not resolve,
+   * RangeError when `port` is not a non-negative integer.
    * @example
    * const [first] = yield* loop.getaddrinfo("localhost", 80);
    */
@@ -383,7 +449,10 @@ export class SelectorLoop extends TimerLoop {
 
   // ── transports and servers ──────────────────────────────────────────────────────────────
 
-  /** Open a TCP connection running `protocolFactory()`; see the free function createConnection. */
+  /**
+   * Open a TCP connection running `protocolFactory()` (asyncio's `loop.create_connection`);
+   * returns `[transport, protocol]`. See the free function createConnection.
+   */
   createConnection<P extends ProtocolLike>(
     protocolFactory: ProtocolFactory<P>,
     host: string,
@@ -392,7 +461,7 @@ export class SelectorLoop extends TimerLoop {
     return connectTo(this, protocolFactory, { host, port });
   }
 
-  /** As createConnection, over a Unix domain socket. */
+  /** As createConnection, over a Unix domain socket (`loop.create_unix_connection`). */
   createUnixConnection<P extends ProtocolLike>(
     protocolFactory: ProtocolFactory<P>,
     path: string,
@@ -400,7 +469,10 @@ export class SelectorLoop extends TimerLoop {
     return connectTo(this, protocolFactory, { path });
   }
 
-  /** Listen on `host:port`, one `protocolFactory()` per connection; see createServer. */
+  /**
+   * Listen on `host:port`, one `protocolFactory()` per connection (asyncio's
+   * `loop.create_server`); see the free function createServer.
+   */
   createServer(
     protocolFactory: ProtocolFactory,
     host?: string,
@@ -410,7 +482,7 @@ export class SelectorLoop extends TimerLoop {
     return listenOn(this, protocolFactory, { host, port }, opts);
   }
 
-  /** As createServer, on a Unix domain socket path. */
+  /** As createServer, on a Unix domain socket path (`loop.create_unix_server`). */
   createUnixServer(
     protocolFactory: ProtocolFactory,
     path: string,
@@ -422,8 +494,32 @@ export class SelectorLoop extends TimerLoop {
   // ── signals ─────────────────────────────────────────────────────────────────────────────
 
   /**
-   * Call `cb(...args)` on the loop whenever the process receives `signal` (e.g. "SIGTERM").
-   * Replaces a handler already set for it. SIGKILL and SIGSTOP cannot be handled.
+   * Call `cb(...args)` on the loop whenever the process receives `signal` (e.g. "SIGTERM"), as
+   * asyncio's `loop.add_signal_handler`: the callback runs as a loop callback, never inside
+   * Node's signal delivery. Replaces a handler already set for it; while one is set, Node's
+   * default action (e.g. exit on SIGINT) does not happen. Closing the loop removes them all.
+   * A handler alone does not keep the process alive (for now): with nothing else open (a
+   * server, a connection, a timer), Node ends a run that only waits for a signal (exit code
+   * 13). Throws RangeError for an unknown signal name and for SIGKILL / SIGSTOP (no process can
+   * catch them; asyncio raises RuntimeError), TypeError when `cb` is not a function,
+   * LoopClosedError once the loop is closed.
+   * @example
+   * import { getSelectorLoop, run, startServer } from "@aioloop/selector-loop";
+   * await run(function* () {
+   *   const loop = getSelectorLoop("main");
+   *   const server = yield* startServer(function* (reader, writer) {
+   *     writer.write(yield* reader.readline());
+   *     writer.close();
+   *   }, { host: "127.0.0.1", port: 8888 });
+   *   const stop = loop.createFuture<void>();
+   *   loop.addSignalHandler("SIGTERM", () => {
+   *     if (!stop.done()) stop.setResult(undefined);
+   *   });
+   *   yield* stop; // serve until `kill <pid>`, then shut down cleanly
+   *   loop.removeSignalHandler("SIGTERM");
+   *   server.close();
+   *   yield* server.waitClosed();
+   * });
    */
   addSignalHandler<A extends unknown[]>(
     signal: NodeJS.Signals,
@@ -434,7 +530,10 @@ export class SelectorLoop extends TimerLoop {
     this.#signals.add(signal, cb, args);
   }
 
-  /** Remove the handler for `signal`; false when none was set. */
+  /**
+   * Remove the handler for `signal` (asyncio's `loop.remove_signal_handler`), restoring Node's
+   * default action; false when none was set.
+   */
   removeSignalHandler(signal: NodeJS.Signals): boolean {
     return this.#signals.remove(signal);
   }
@@ -533,8 +632,14 @@ function acceptReady(fut: Future<[Socket, SocketAddress | null]>, w: Watch): voi
 }
 
 /**
- * The running loop as a SelectorLoop; throws NotSelectorLoopError (saying what to do) when no
- * loop or another kind of loop runs.
+ * The running loop as a SelectorLoop (asyncio's `get_running_loop()`, typed for I/O); `where`
+ * names the caller in the error message. Throws NoRunningLoopError (from @aioloop/core) when no
+ * loop runs, NotSelectorLoopError (saying what to do) when another kind of loop runs.
+ * @example
+ * function* resolve(host: string): Coro<string[]> {
+ *   const loop = getSelectorLoop("resolve");
+ *   return (yield* loop.getaddrinfo(host, 0)).map((a) => a.host);
+ * }
  */
 export function getSelectorLoop(where: string): SelectorLoop {
   const loop = getRunningLoop();

@@ -43,11 +43,19 @@ const ALL_EVENTS = EVENT_READ | EVENT_WRITE;
 /** What a selector watches: a socket (read/write) or a listening server (read = accept). */
 export type Selectable = Socket | Server;
 
-/** A registration: the object, the events of interest, and the owner's data. */
+/**
+ * A registration: the object, the events of interest, and the owner's data (Python's
+ * `selectors.SelectorKey`). `register` returns it; `select`/`poll` report it when ready.
+ */
 export class SelectorKey<D = unknown> {
+  /** The registered socket or server (SelectorKey.fileobj). */
   readonly fileobj: Selectable;
   /** Invariant: a non-zero mask of EVENT_READ | EVENT_WRITE while registered. */
   events: number;
+  /**
+   * What the owner passed to `register` / `modify` (SelectorKey.data): SelectorLoop keeps the
+   * registration's reader and writer callbacks here.
+   */
   data: D;
   /** @internal */ readonly _watch: Watch;
   constructor(fileobj: Selectable, events: number, data: D, watch: Watch) {
@@ -219,7 +227,10 @@ export function readChunk(sock: Socket): Buffer | null {
   return n === 0 ? null : (sock.read(n) as Buffer | null);
 }
 
-/** True when EOF was received from the peer (buffered bytes may still precede it). */
+/**
+ * True when EOF was received from the peer (buffered bytes may still precede it): the test a
+ * reader callback uses to tell "nothing yet" (`read()` returned null) from "nothing ever".
+ */
 export function eofReceived(sock: Socket): boolean {
   const rs = (sock as unknown as { _readableState?: ReadableStateView })._readableState;
   return rs?.ended === true || sock.readableEnded;
@@ -283,7 +294,12 @@ export class NodeSocketSelector<D = unknown> {
   #events = 0;
   #reported = 0;
 
-  /** Start watching `obj` for `events`; throws SelectorKeyError when it is registered already. */
+  /**
+   * Start watching `obj` for `events` (EVENT_READ, EVENT_WRITE or both), with `data` for the
+   * owner (Python's `selector.register`). Throws SelectorKeyError when `obj` is registered
+   * already (here or with another selector) or this selector is closed, RangeError for a bad
+   * event mask.
+   */
   register(obj: Selectable, events: number, data?: D): SelectorKey<D> {
     checkEvents(events, "register");
     this.#checkOpen();
@@ -307,7 +323,10 @@ export class NodeSocketSelector<D = unknown> {
     return key;
   }
 
-  /** Change the events (and optionally the data) of a registered object. */
+  /**
+   * Change the events (and optionally the data) of a registered object (`selector.modify`).
+   * Throws SelectorKeyError when `obj` is not registered.
+   */
   modify(obj: Selectable, events: number, data?: D): SelectorKey<D> {
     checkEvents(events, "modify");
     const key = this.#keys.get(obj);
@@ -321,7 +340,10 @@ export class NodeSocketSelector<D = unknown> {
     return key;
   }
 
-  /** Stop watching `obj`; returns its key. Its error listener stays (errors stay recorded). */
+  /**
+   * Stop watching `obj`; returns its key (`selector.unregister`). Its error listener stays
+   * (errors stay recorded). Throws SelectorKeyError when `obj` is not registered.
+   */
   unregister(obj: Selectable): SelectorKey<D> {
     const key = this.#keys.get(obj);
     if (key === undefined) {
@@ -462,10 +484,15 @@ export class NodeSocketSelector<D = unknown> {
     for (const w of waiters) w();
   }
 
+  /** True once `close()` was called; `register` then throws SelectorKeyError. */
   isClosed(): boolean {
     return this.#closed;
   }
 
+  /**
+   * Counters: `registered` (objects), `hot` (candidates for the next poll), `polls`, `events`
+   * (Node events seen for registered objects) and `reported` (ready keys reported so far).
+   */
   statistics(): Record<string, number> {
     return {
       registered: this.#keys.size,

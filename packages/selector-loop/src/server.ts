@@ -41,20 +41,34 @@ import type { SelectorLoop } from "./selector-loop.js";
 import { errorOf, watchOf } from "./selector.js";
 import { SOCKET_READ_HIGH_WATER, SocketTransport, type TransportOwner } from "./transport.js";
 
-/** Options when creating a server. */
+/** Options when creating a server (createServer, startServer and their Unix variants). */
 export interface ServerOptions {
-  /** The listen backlog (Node's default when omitted). */
+  /**
+   * The listen backlog: how many connections the kernel queues before they are accepted
+   * (asyncio's `backlog`, default 100 there; Node's default, 511, when omitted).
+   */
   backlog?: number;
-  /** Start accepting at once (default true, as asyncio). */
+  /**
+   * Start accepting at once (default true, as asyncio's `start_serving`); with false, call
+   * `startServing()` or `serveForever()` later.
+   */
   startServing?: boolean;
 }
 
 /**
- * A listening server. `close()` stops listening; `waitClosed()` also waits for its clients.
+ * A listening server, as asyncio's `Server` (what createServer and startServer return).
+ * `close()` stops listening; `waitClosed()` also waits for its clients; `serveForever()` serves
+ * until its task is cancelled.
  * @example
- * const server = yield* startServer(handle, { host: "127.0.0.1", port: 0 });
- * console.log("serving on", server.address());
- * yield* server.serveForever();
+ * import { run, startServer } from "@aioloop/selector-loop";
+ * await run(function* () {
+ *   const server = yield* startServer(function* (reader, writer) {
+ *     writer.write(yield* reader.readline()); // answer one line, then hang up
+ *     writer.close();
+ *   }, { host: "127.0.0.1", port: 8888 });
+ *   console.log("serving on", server.address()); // { host: "127.0.0.1", port: 8888 }
+ *   yield* server.serveForever(); // until cancelled (Ctrl-C): then closes and waits for clients
+ * });
  */
 export class Server implements Closeable, TransportOwner {
   readonly #loop: SelectorLoop;
@@ -79,34 +93,42 @@ export class Server implements Closeable, TransportOwner {
     loop._track(this);
   }
 
+  /** The loop the server runs on (asyncio's `Server.get_loop()`). */
   getLoop(): SelectorLoop {
     return this.#loop;
   }
 
-  /** Whether the server accepts connections now. */
+  /** Whether the server accepts connections now (asyncio's `Server.is_serving()`). */
   isServing(): boolean {
     return this.#serving;
   }
 
-  /** The listening Node servers (empty once closed). */
+  /** The listening Node servers (asyncio's `Server.sockets`); empty once closed. */
   get sockets(): readonly NetServer[] {
     return this.#sockets ?? [];
   }
 
-  /** Where it listens, in the shape openConnection takes: `{ host, port }` or `{ path }`. */
+  /**
+   * Where it listens, in the shape openConnection takes: `{ host, port }` (the real port when
+   * 0 was asked for) or `{ path }`; null when it listens nowhere. Stays readable after close.
+   */
   address(): Address | null {
     return this.#address;
   }
 
-  /** Start accepting connections (no-op when serving already). */
+  /**
+   * Start accepting connections (asyncio's `Server.start_serving()`); no-op when serving
+   * already or closed.
+   */
   *startServing(): Coro<void> {
     this._startServingNow();
     yield;
   }
 
   /**
-   * Accept connections until cancelled; the cancellation closes the server and waits until its
-   * clients are gone, then propagates.
+   * Accept connections until cancelled (asyncio's `Server.serve_forever()`); the cancellation
+   * closes the server and waits until its clients are gone, then propagates (CancelledError).
+   * Throws InvalidStateError when another task already serves it or it is closed.
    */
   *serveForever(): Coro<void> {
     if (this.#serveForeverFut !== null) {
@@ -133,7 +155,10 @@ export class Server implements Closeable, TransportOwner {
     }
   }
 
-  /** Stop listening (the port is released at once); connected clients are left alone. */
+  /**
+   * Stop listening (asyncio's `Server.close()`): the port is released at once and connections
+   * not yet accepted are dropped; connected clients are left alone. Idempotent.
+   */
   close(): void {
     const socks = this.#sockets;
     if (socks === null) return;
@@ -145,17 +170,23 @@ export class Server implements Closeable, TransportOwner {
     if (this.#clients.size === 0) this.#wakeup();
   }
 
-  /** Close every client transport (each flushes what it has queued first). */
+  /**
+   * Close every client transport, each after flushing what it has queued (asyncio 3.13's
+   * `Server.close_clients()`).
+   */
   closeClients(): void {
     for (const t of [...this.#clients]) t.close();
   }
 
-  /** Abort every client transport (queued bytes are dropped). */
+  /** Abort every client transport, dropping queued bytes (`Server.abort_clients()`). */
   abortClients(): void {
     for (const t of [...this.#clients]) t.abort();
   }
 
-  /** Wait until the server is closed and all its client connections are gone. */
+  /**
+   * Wait until the server is closed and all its client connections are gone (asyncio 3.12+
+   * `Server.wait_closed()`); returns at once when that happened already.
+   */
   *waitClosed(): Coro<void> {
     if (this.#waiters === null) return;
     const fut = this.#loop.createFuture<void>();
@@ -163,10 +194,15 @@ export class Server implements Closeable, TransportOwner {
     yield* fut;
   }
 
+  /**
+   * Counters: `serving` (accepting now), `clients` (open client connections) and `accepted`
+   * (connections accepted since it was created).
+   */
   statistics(): Record<string, number | boolean> {
     return { serving: this.#serving, clients: this.#clients.size, accepted: this.#accepted };
   }
 
+  /** For logs: `<Server 127.0.0.1:8888 serving>` or `... closed>`. */
   toString(): string {
     const a = this.#address;
     return `<Server ${a === null ? "" : describeAddress(a)} ${this.#serving ? "serving" : "closed"}>`;

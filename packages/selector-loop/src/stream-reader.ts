@@ -43,28 +43,53 @@ const NEWLINE = new Uint8Array([0x0a]);
 
 /** What a StreamReader needs from its transport: flow control. */
 export interface ReadPausable {
+  /**
+   * Stop delivering data (asyncio's `ReadTransport.pause_reading`): called once more than
+   * twice the reader's limit is buffered unread.
+   */
   pauseReading(): void;
+  /**
+   * Deliver data again (`ReadTransport.resume_reading`): called once the buffer is back at
+   * or under the limit, or when a read has to wait while reading is paused.
+   */
   resumeReading(): void;
 }
 
 /** Options of `new StreamReader()`. */
 export interface StreamReaderOptions {
-  /** Buffer limit in bytes (default 64 KiB): see the class comment. */
+  /**
+   * Buffer limit in bytes, a positive integer (default 64 KiB, asyncio's `limit`): the longest
+   * line readuntil/readline accept; reading pauses above twice this many bytes.
+   */
   limit?: number;
   /** The loop (default: the running one). */
   loop?: EventLoop;
 }
 
-/** A separator for readuntil: bytes or a string (UTF-8), or several of them. */
+/** A separator for readuntil: bytes or a string (UTF-8); readuntil also takes an array of them. */
 export type Separator = Uint8Array | string;
 
 /**
- * Bytes arriving over time, read with coroutines.
+ * Bytes arriving over time, read with coroutines: asyncio's `StreamReader`, as openConnection,
+ * startServer and the `stdout`/`stderr` of a Process give them. Bytes are Uint8Arrays; an empty
+ * one means EOF. One task reads a stream at a time (ConcurrentReadError otherwise).
  * @example
- * const [reader, writer] = yield* openConnection({ host, port });
- * const header = yield* reader.readuntil("\r\n\r\n");
- * const body = yield* reader.readexactly(length);
- * yield* forEach(reader.lines(), function* (line) { console.log(line); });
+ * import { openConnection, run } from "@aioloop/selector-loop";
+ * await run(function* () {
+ *   const [reader, writer] = yield* openConnection({ host: "example.com", port: 80 });
+ *   writer.write("GET / HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n");
+ *   const head = new TextDecoder().decode(yield* reader.readuntil("\r\n\r\n"));
+ *   const length = Number(/content-length: *(\d+)/i.exec(head)?.[1] ?? 0);
+ *   const body = yield* reader.readexactly(length); // IncompleteReadError if it ends first
+ *   console.log(head, body.length);
+ *   writer.close();
+ *   yield* writer.waitClosed();
+ * });
+ * @example
+ * // Line by line until EOF (asyncio's `async for line in reader`); forEach is @aioloop/core's.
+ * yield* forEach(reader.lines(), function* (line) {
+ *   console.log(new TextDecoder().decode(line));
+ * });
  */
 export class StreamReader implements AsyncIterableCo<Uint8Array> {
   readonly #limit: number;
@@ -90,7 +115,7 @@ export class StreamReader implements AsyncIterableCo<Uint8Array> {
     this.#loop = opts.loop ?? getRunningLoop();
   }
 
-  /** The buffer limit in bytes. */
+  /** The buffer limit in bytes (asyncio's `_limit`). */
   get limit(): number {
     return this.#limit;
   }
@@ -100,18 +125,28 @@ export class StreamReader implements AsyncIterableCo<Uint8Array> {
     return this.#buffer.length;
   }
 
-  /** The error set by setException (e.g. the connection's reset), or null. */
+  /**
+   * The error set by setException (e.g. the connection's ConnectionResetError), or null
+   * (asyncio's `StreamReader.exception()`).
+   */
   exception(): Error | null {
     return this.#exception;
   }
 
-  /** Fail the pending and later reads (once the buffered bytes are consumed). */
+  /**
+   * Fail the pending and later reads with `exc` once the buffered bytes are consumed
+   * (asyncio's `set_exception`; asyncio fails them at once). Called by the protocol when the
+   * connection is lost with an error.
+   */
   setException(exc: Error): void {
     this.#exception = exc;
     this.#wakeWaiter();
   }
 
-  /** Called by the protocol: the transport whose reading this reader pauses and resumes. */
+  /**
+   * Called by the protocol: the transport whose reading this reader pauses and resumes
+   * (asyncio's `set_transport`). Throws InvalidStateError when one is set already.
+   */
   setTransport(transport: ReadPausable): void {
     if (this.#transport !== null) {
       throw new InvalidStateError("StreamReader.setTransport: a transport is set already");
@@ -119,7 +154,11 @@ export class StreamReader implements AsyncIterableCo<Uint8Array> {
     this.#transport = transport;
   }
 
-  /** Add bytes (or a UTF-8 string) at the end of the buffer. */
+  /**
+   * Add bytes (or a UTF-8 string) at the end of the buffer and wake the pending read
+   * (asyncio's `feed_data`, called by the protocol's dataReceived). The bytes are kept, not
+   * copied: do not reuse the array. Throws InvalidStateError after feedEof.
+   */
   feedData(data: Uint8Array | string): void {
     if (this.#eof) {
       throw new InvalidStateError("feedData() after feedEof(): the stream has ended");
@@ -137,20 +176,27 @@ export class StreamReader implements AsyncIterableCo<Uint8Array> {
     }
   }
 
-  /** Mark the end of the stream. */
+  /** Mark the end of the stream and wake the pending read (asyncio's `feed_eof`). */
   feedEof(): void {
     this.#eof = true;
     this.#wakeWaiter();
   }
 
-  /** True when feedEof was called and the buffer is empty. */
+  /** True when feedEof was called and the buffer is empty (asyncio's `at_eof()`). */
   atEof(): boolean {
     return this.#eof && this.#buffer.length === 0;
   }
 
   /**
-   * Up to `n` bytes as soon as any are there (`n` < 0: everything until EOF); an empty array
-   * at EOF.
+   * Up to `n` bytes as soon as any are there (asyncio's `StreamReader.read`); `n` < 0 (the
+   * default): everything until EOF; an empty array at EOF. Throws the stream's error (e.g.
+   * ConnectionResetError) once the bytes before it are read, ConcurrentReadError while
+   * another task waits on this reader, RangeError when `n` is not a number.
+   * @example
+   * const chunks: Uint8Array[] = [];
+   * for (let b = yield* reader.read(65536); b.length > 0; b = yield* reader.read(65536)) {
+   *   chunks.push(b); // each as it arrives, at most 64 KiB
+   * }
    */
   *read(n = -1): Coro<Uint8Array> {
     if (n === 0) return EMPTY_BYTES;
@@ -179,7 +225,14 @@ export class StreamReader implements AsyncIterableCo<Uint8Array> {
     return data;
   }
 
-  /** Exactly `n` bytes; IncompleteReadError (with `.partial`) when the stream ends first. */
+  /**
+   * Exactly `n` bytes (asyncio's `readexactly`). Throws IncompleteReadError (with the bytes
+   * read in `.partial` and `n` in `.expected`) when the stream ends first, RangeError when `n`
+   * is not a non-negative integer; the stream's error and ConcurrentReadError as read does.
+   * @example
+   * const h = yield* reader.readexactly(4); // a 32-bit big-endian length prefix
+   * const body = yield* reader.readexactly(new DataView(h.buffer, h.byteOffset, 4).getUint32(0));
+   */
   *readexactly(n: number): Coro<Uint8Array> {
     if (typeof n !== "number" || !Number.isInteger(n) || n < 0) {
       throw new RangeError(`readexactly(${String(n)}): the size must be a non-negative integer`);
@@ -210,9 +263,15 @@ export class StreamReader implements AsyncIterableCo<Uint8Array> {
   }
 
   /**
-   * Bytes up to and including a separator (`"\n"` by default; or the first of several, the
-   * shortest result winning, as asyncio 3.13). LimitOverrunError when more than `limit` bytes
-   * come before the separator (the data stays buffered); IncompleteReadError at EOF.
+   * Bytes up to and including a separator (asyncio's `StreamReader.readuntil`): `"\n"` by
+   * default; or the first of several, the shortest result winning, as asyncio 3.13. Throws
+   * LimitOverrunError (`.consumed`: where to cut) when more than `limit` bytes come before the
+   * separator (the data stays buffered), IncompleteReadError (`.partial`: all that was left)
+   * at EOF, RangeError for an empty separator or list; the stream's error and
+   * ConcurrentReadError as read does.
+   * @example
+   * const head = yield* reader.readuntil("\r\n\r\n");
+   * const word = yield* reader.readuntil([" ", "\n"]); // whichever comes first
    */
   *readuntil(separator: Separator | readonly Separator[] = NEWLINE): Coro<Uint8Array> {
     const seps = toSeparators(separator);
@@ -267,9 +326,13 @@ export class StreamReader implements AsyncIterableCo<Uint8Array> {
   }
 
   /**
-   * One line, ending with "\n" (the last one may lack it); an empty array at EOF. A line
-   * longer than the limit throws LineTooLongError (cause: the LimitOverrunError) and drops
-   * that line (or the whole buffer when its end is not there yet), as asyncio does.
+   * One line, ending with "\n" (the last one may lack it); an empty array at EOF (asyncio's
+   * `readline`). A line longer than the limit throws LineTooLongError (a RangeError, asyncio's
+   * ValueError; cause: the LimitOverrunError) and drops that line (or the whole buffer when
+   * its end is not there yet), as asyncio does. The stream's error and ConcurrentReadError as
+   * read does.
+   * @example
+   * const line = new TextDecoder().decode(yield* reader.readline());
    */
   *readline(): Coro<Uint8Array> {
     try {
@@ -289,7 +352,12 @@ export class StreamReader implements AsyncIterableCo<Uint8Array> {
     }
   }
 
-  /** The lines until EOF, as an AsyncIter (asyncio's `async for line in reader`). */
+  /**
+   * The lines until EOF, as an AsyncIter (asyncio's `async for line in reader`): each `next()`
+   * is a readline, done at EOF. Throws as readline does.
+   * @example
+   * yield* forEach(reader.lines(), function* (line) { writer.write(line); });
+   */
   lines(): AsyncIter<Uint8Array> {
     const next = (): Coro<IteratorResult<Uint8Array, undefined>> => this.#nextLine();
     return { next };
@@ -300,7 +368,10 @@ export class StreamReader implements AsyncIterableCo<Uint8Array> {
     return this.lines();
   }
 
-  /** Counters for monitoring. */
+  /**
+   * Counters for monitoring: `buffered` (bytes unread), `bytesFed` (bytes received in all),
+   * `eof`, `readingPaused` (flow control holds the transport now) and `pauses` (how often).
+   */
   statistics(): Record<string, number | boolean> {
     return {
       buffered: this.#buffer.length,
@@ -311,6 +382,7 @@ export class StreamReader implements AsyncIterableCo<Uint8Array> {
     };
   }
 
+  /** For logs: `<StreamReader 12 bytes eof waiting ...>`, as asyncio's repr. */
   toString(): string {
     const parts = [`${this.#buffer.length} bytes`];
     if (this.#eof) parts.push("eof");

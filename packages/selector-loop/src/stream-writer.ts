@@ -41,7 +41,10 @@ const DONE = {
   },
 } as unknown as Coro<void>;
 
-/** What startServer calls for each connection. */
+/**
+ * What startServer calls for each connection (asyncio's `client_connected_cb`): a generator
+ * function runs as a task; a plain function just runs.
+ */
 export type ClientConnectedCallback = (
   reader: StreamReader,
   writer: StreamWriter,
@@ -49,7 +52,8 @@ export type ClientConnectedCallback = (
 
 /**
  * The protocol behind every stream connection (asyncio's StreamReaderProtocol, with
- * FlowControlMixin's drain logic).
+ * FlowControlMixin's drain logic). openConnection and startServer make it; make one yourself
+ * only to put streams over a transport of your own (`createConnection(() => protocol, ...)`).
  */
 export class StreamReaderProtocol implements ProtocolLike {
   readonly #loop: EventLoop;
@@ -174,12 +178,21 @@ export class StreamReaderProtocol implements ProtocolLike {
 }
 
 /**
- * The writing half of a stream connection.
+ * The writing half of a stream connection: asyncio's `StreamWriter`, as openConnection,
+ * startServer and a Process's `stdin` give it. `write` never waits; follow it with
+ * `yield* drain()` so a slow peer holds the writer back (the transport pauses it above 64 KiB
+ * queued and resumes it at 16 KiB).
  * @example
- * writer.write("hello\n");
- * yield* writer.drain();      // waits while the peer is slower than us
- * writer.close();
- * yield* writer.waitClosed();
+ * import { openConnection, run } from "@aioloop/selector-loop";
+ * await run(function* () {
+ *   const [, writer] = yield* openConnection({ host: "127.0.0.1", port: 8888 });
+ *   for (let i = 0; i < 1000; i++) {
+ *     writer.write(`line ${i}\n`);
+ *     yield* writer.drain(); // waits while the peer is slower than us
+ *   }
+ *   writer.close(); // after the queued bytes are sent
+ *   yield* writer.waitClosed();
+ * });
  */
 export class StreamWriter {
   readonly #transport: Transport;
@@ -192,50 +205,82 @@ export class StreamWriter {
     this.#reader = reader;
   }
 
-  /** The underlying transport. */
+  /** The underlying transport (asyncio's `StreamWriter.transport`). */
   get transport(): Transport {
     return this.#transport;
   }
 
-  /** Queue bytes (or a UTF-8 string); follow with `yield* drain()` to respect backpressure. */
+  /**
+   * Queue bytes (or a string, sent as UTF-8); never waits (asyncio's `StreamWriter.write`).
+   * Follow with `yield* drain()` to respect backpressure. Throws TransportClosedError after
+   * writeEof(); after close() or the connection's loss the bytes are dropped (and a drain()
+   * after the loss raises ConnectionResetError).
+   */
   write(data: Uint8Array | string): void {
     this.#transport.write(data);
   }
 
+  /**
+   * Queue several chunks at once, as one write each but sent together (asyncio's
+   * `StreamWriter.writelines`; no separators are added). Throws as write does, and TypeError
+   * when `data` is not an array.
+   */
   writelines(data: readonly (Uint8Array | string)[]): void {
     this.#transport.writelines(data);
   }
 
-  /** Close the write side once the queued bytes are sent (the peer sees EOF). */
+  /**
+   * Close the write side once the queued bytes are sent: the peer sees EOF, and reading goes
+   * on (asyncio's `write_eof`, a TCP half-close). No-op when closing or done already.
+   */
   writeEof(): void {
     this.#transport.writeEof();
   }
 
+  /** Whether writeEof() is supported (asyncio's `can_write_eof()`): true for sockets and pipes. */
   canWriteEof(): boolean {
     return this.#transport.canWriteEof();
   }
 
-  /** Close the connection once the queued bytes are sent. */
+  /**
+   * Close the connection once the queued bytes are sent (asyncio's `StreamWriter.close`);
+   * follow with `yield* waitClosed()`. Idempotent.
+   */
   close(): void {
     this.#transport.close();
   }
 
+  /**
+   * True once close() was called or the connection was lost (asyncio's `is_closing()`):
+   * writes are dropped from then on.
+   */
   isClosing(): boolean {
     return this.#transport.isClosing();
   }
 
-  /** Wait until the connection is closed; raises the error it was lost with, if any. */
+  /**
+   * Wait until the connection is closed (asyncio's `wait_closed`); raises the error it was lost
+   * with (e.g. ConnectionResetError), if any.
+   */
   *waitClosed(): Coro<void> {
     yield* this.#protocol._closedFuture();
   }
 
+  /**
+   * Information about the connection (asyncio's `get_extra_info`): "peername" and "sockname"
+   * (`{ host, port, family }`), "socket" (the Node socket) or "pipe" (a subprocess pipe);
+   * `dflt` (or undefined) when the transport does not have it.
+   * @example
+   * const peer = writer.getExtraInfo("peername"); // { host: "127.0.0.1", port: 52144, family: "IPv4" }
+   */
   getExtraInfo<K extends keyof ExtraInfo>(name: K, dflt?: ExtraInfo[K]): ExtraInfo[K] | undefined {
     return this.#transport.getExtraInfo(name, dflt);
   }
 
   /**
-   * Wait until the transport's buffer is back under its low-water mark. Raises the reader's
-   * error (e.g. ConnectionResetError) and, once the connection is gone, ConnectionResetError.
+   * Wait until the transport's buffer is back under its low-water mark (asyncio's `drain`);
+   * returns at once when it is not over the high-water mark. Raises the reader's error (e.g.
+   * ConnectionResetError) and, once the connection is gone, ConnectionResetError.
    */
   drain(): Coro<void> {
     const reader = this.#reader;
@@ -259,6 +304,7 @@ export class StreamWriter {
     yield* this.#protocol._drainHelper();
   }
 
+  /** For logs: `<StreamWriter open>` or `<StreamWriter closing>`. */
   toString(): string {
     return `<StreamWriter ${this.#transport.isClosing() ? "closing" : "open"}>`;
   }

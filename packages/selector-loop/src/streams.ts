@@ -24,13 +24,16 @@ import {
 
 /** Options of openConnection. */
 export interface OpenConnectionOptions {
-  /** The StreamReader's buffer limit (default 64 KiB). */
+  /**
+   * The StreamReader's buffer limit in bytes (asyncio's `limit`, default 64 KiB): the longest
+   * line readline accepts; reading pauses once more than twice this many bytes wait unread.
+   */
   limit?: number;
 }
 
 /** Options of startServer. */
 export interface StartServerOptions extends ServerOptions {
-  /** Each connection's StreamReader buffer limit (default 64 KiB). */
+  /** Each connection's StreamReader buffer limit in bytes (default 64 KiB): see OpenConnectionOptions. */
   limit?: number;
 }
 
@@ -39,15 +42,23 @@ function readerOptions(limit: number | undefined): { limit?: number } {
 }
 
 /**
- * Connect to `{ host, port }` (TCP) or `{ path }` (Unix socket); returns `[reader, writer]`.
- * Throws ConnectionRefusedError when nobody listens there.
+ * Connect to `{ host, port }` (TCP) or `{ path }` (Unix socket); returns `[reader, writer]`
+ * (asyncio's `open_connection`, and `open_unix_connection` for a path). Throws
+ * ConnectionRefusedError when nobody listens there, GaiError when the host name does not
+ * resolve, FileNotFoundError for a Unix socket path that does not exist (all OSErrors: the
+ * classes of @aioloop/core, re-exported here), TypeError for a malformed address,
+ * NotSelectorLoopError when not run on a SelectorLoop.
  * @example
- * const [reader, writer] = yield* openConnection({ host: "127.0.0.1", port: 8888 });
- * writer.write("hello\n");
- * yield* writer.drain();
- * const reply = yield* reader.readline();
- * writer.close();
- * yield* writer.waitClosed();
+ * import { openConnection, run } from "@aioloop/selector-loop";
+ * await run(function* () {
+ *   const [reader, writer] = yield* openConnection({ host: "127.0.0.1", port: 8888 });
+ *   writer.write("hello\n");
+ *   yield* writer.drain();
+ *   const reply = yield* reader.readline(); // empty at EOF
+ *   console.log(new TextDecoder().decode(reply));
+ *   writer.close();
+ *   yield* writer.waitClosed();
+ * });
  */
 export function* openConnection(
   address: Address,
@@ -63,16 +74,25 @@ export function* openConnection(
 
 /**
  * Listen on `{ host, port }` (port 0: any free port) or `{ path }`, calling
- * `onClient(reader, writer)` for each connection.
+ * `onClient(reader, writer)` for each connection (asyncio's `start_server`, and
+ * `start_unix_server` for a path). A generator function runs as a task per connection; when
+ * it throws, the error goes to the loop's exception handler and the connection is closed.
+ * Throws AddressInUseError when the address is taken, PermissionError for a privileged port,
+ * TypeError when `onClient` is not a function or the address is malformed.
  * @example
- * const server = yield* startServer(function* (reader, writer) {
- *   for (let line = yield* reader.readline(); line.length > 0; line = yield* reader.readline()) {
- *     writer.write(line);
- *     yield* writer.drain();
- *   }
- *   writer.close();
- * }, { host: "127.0.0.1", port: 0 });
- * const { port } = server.address();
+ * import { type TcpAddress, run, startServer } from "@aioloop/selector-loop";
+ * await run(function* () {
+ *   const server = yield* startServer(function* (reader, writer) {
+ *     for (let line = yield* reader.readline(); line.length > 0; line = yield* reader.readline()) {
+ *       writer.write(line); // echo each line
+ *       yield* writer.drain();
+ *     }
+ *     writer.close();
+ *   }, { host: "127.0.0.1", port: 0 });
+ *   const { port } = server.address() as TcpAddress; // the free port picked
+ *   console.log(`echoing lines on port ${port}`);
+ *   yield* server.serveForever();
+ * });
  */
 export function* startServer(
   onClient: ClientConnectedCallback,
@@ -96,7 +116,7 @@ export function* startServer(
   );
 }
 
-/** openConnection over a Unix domain socket path. */
+/** openConnection over a Unix domain socket path (asyncio's `open_unix_connection`). */
 export function openUnixConnection(
   path: string,
   opts: OpenConnectionOptions = {},
@@ -104,7 +124,7 @@ export function openUnixConnection(
   return openConnection({ path }, opts);
 }
 
-/** startServer on a Unix domain socket path. */
+/** startServer on a Unix domain socket path (asyncio's `start_unix_server`). */
 export function startUnixServer(
   onClient: ClientConnectedCallback,
   path: string,

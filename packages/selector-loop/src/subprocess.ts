@@ -44,14 +44,34 @@ export const DEVNULL = -3;
  */
 export type StdioSpec = typeof PIPE | typeof STDOUT | typeof DEVNULL | number | null | undefined;
 
-/** Options of createSubprocessExec / createSubprocessShell. */
+/**
+ * Options of createSubprocessExec / createSubprocessShell (asyncio's keyword arguments of
+ * `create_subprocess_exec`). A bad stdio value throws RangeError when the call is made.
+ */
 export interface SubprocessOptions {
+  /**
+   * The child's stdin: PIPE (write to it with `proc.stdin`), DEVNULL, an open file descriptor,
+   * or null/undefined (the default: inherit ours).
+   */
   stdin?: StdioSpec;
+  /**
+   * The child's stdout: PIPE (read it from `proc.stdout`), DEVNULL, an open file descriptor,
+   * or null/undefined (the default: inherit ours).
+   */
   stdout?: StdioSpec;
+  /**
+   * The child's stderr: as stdout (`proc.stderr` with PIPE), or STDOUT to send it where
+   * stdout goes (with stdout PIPE, both arrive interleaved in `proc.stdout`).
+   */
   stderr?: StdioSpec;
-  /** The StreamReader limit of stdout/stderr (default 64 KiB). */
+  /** The StreamReader limit of stdout/stderr in bytes (default 64 KiB). */
   limit?: number;
+  /** The child's working directory (default: ours). */
   cwd?: string;
+  /**
+   * The child's whole environment (default: ours, `process.env`); to add a variable, pass
+   * `{ ...process.env, NAME: "value" }`.
+   */
   env?: NodeJS.ProcessEnv;
   /** Passed to Node's spawn (uid, gid, detached, windowsHide, argv0...). */
   spawnOptions?: Omit<SpawnOptions, "stdio" | "cwd" | "env" | "shell">;
@@ -119,12 +139,19 @@ class PipeReaderProtocol implements ProtocolLike, ReadPausable {
 }
 
 /**
- * A running child process, as asyncio's `asyncio.subprocess.Process`.
+ * A running child process, as asyncio's `asyncio.subprocess.Process`: its streams (`stdin`,
+ * `stdout`, `stderr` for the ones given PIPE), `pid`, `returncode` once it exited, `wait()`,
+ * `communicate()` and signals. Made by createSubprocessExec / createSubprocessShell; closing
+ * the loop kills a child still running.
  * @example
- * const proc = yield* createSubprocessExec(process.execPath, ["-e", "console.log(6 * 7)"],
- *   { stdout: PIPE });
- * const [out] = yield* proc.communicate();
- * console.log(new TextDecoder().decode(out!), proc.returncode); // "42\n" 0
+ * import { PIPE, createSubprocessExec, run } from "@aioloop/selector-loop";
+ * await run(function* () {
+ *   const proc = yield* createSubprocessExec(process.execPath, ["-e", "console.log(6 * 7)"], {
+ *     stdout: PIPE,
+ *   });
+ *   const [out] = yield* proc.communicate();
+ *   console.log(new TextDecoder().decode(out!), proc.returncode); // "42\n" 0
+ * });
  */
 export class Process implements Closeable {
   readonly #loop: SelectorLoop;
@@ -184,7 +211,11 @@ export class Process implements Closeable {
     return this.#returncode;
   }
 
-  /** Wait for the child to exit; returns its returncode. */
+  /**
+   * Wait for the child to exit; returns its returncode (asyncio's `Process.wait`). With
+   * stdout/stderr PIPE, read them (or use communicate): a child blocked on a full pipe never
+   * exits.
+   */
   *wait(): Coro<number> {
     if (this.#returncode !== null) return this.#returncode;
     const fut = this.#loop.createFuture<number>();
@@ -198,8 +229,13 @@ export class Process implements Closeable {
   }
 
   /**
-   * Send `input` to stdin (then close it), read stdout and stderr to EOF, and wait for the
-   * exit. Returns `[stdout, stderr]` (null for streams that are not PIPE).
+   * Send `input` (bytes, or a string sent as UTF-8) to stdin and close it, read stdout and
+   * stderr to EOF, and wait for the exit (asyncio's `Process.communicate`). Returns
+   * `[stdout, stderr]`, null for streams that are not PIPE. A child that exits without reading
+   * all its input is no error here: check `returncode`. Cancelling leaves the child running.
+   * @example
+   * const proc = yield* createSubprocessExec("sort", [], { stdin: PIPE, stdout: PIPE });
+   * const [out] = yield* proc.communicate("b\na\n"); // "a\nb\n"
    */
   *communicate(input?: Uint8Array | string): Coro<[Uint8Array | null, Uint8Array | null]> {
     const feeding = this.#feedStdin(input);
@@ -210,7 +246,11 @@ export class Process implements Closeable {
     return [out === null ? null : o, err === null ? null : e];
   }
 
-  /** Send `signal` (a name such as "SIGTERM", or a number); no-op once the child exited. */
+  /**
+   * Send `signal` (a name such as "SIGTERM", or a number) to the child (asyncio's
+   * `send_signal`); no-op once the child exited. Throws RangeError for an unknown signal name,
+   * TypeError (Node's ERR_UNKNOWN_SIGNAL) for an unknown signal number.
+   */
   sendSignal(signal: NodeJS.Signals | number): void {
     if (this.#returncode !== null || this.#child.exitCode !== null) return;
     if (typeof signal === "string" && !(signal in constants.signals)) {
@@ -223,12 +263,12 @@ export class Process implements Closeable {
     }
   }
 
-  /** SIGTERM. */
+  /** Ask the child to stop: SIGTERM (asyncio's `terminate`); no-op once it exited. */
   terminate(): void {
     this.sendSignal("SIGTERM");
   }
 
-  /** SIGKILL. */
+  /** Stop the child at once: SIGKILL (asyncio's `kill`); no-op once it exited. */
   kill(): void {
     this.sendSignal("SIGKILL");
   }
@@ -245,6 +285,10 @@ export class Process implements Closeable {
     for (const p of this.#pipes) p.forceClose();
   }
 
+  /**
+   * Counters: `pid` (-1 if none), `returncode` (null while running) and `openPipes` (pipe
+   * transports to the child not yet closing).
+   */
   statistics(): Record<string, number | boolean | null> {
     return {
       pid: this.#child.pid ?? -1,
@@ -253,6 +297,7 @@ export class Process implements Closeable {
     };
   }
 
+  /** For logs: `<Process 1234 running>` or `<Process 1234 returncode=0>`. */
   toString(): string {
     return `<Process ${this.#child.pid} ${this.#returncode === null ? "running" : `returncode=${this.#returncode}`}>`;
   }
@@ -340,12 +385,22 @@ function* spawnOn(
 }
 
 /**
- * Run `program` with `args` (no shell). stdio defaults to inheriting ours; pass PIPE to get
- * streams. Throws FileNotFoundError when the program does not exist.
+ * Run `program` with `args`, no shell (asyncio's `create_subprocess_exec`); returns the Process
+ * once it started. `program` is a path, or a name looked up in PATH. stdio defaults to
+ * inheriting ours; pass PIPE to get streams. Throws FileNotFoundError when the program does
+ * not exist, PermissionError when it is not executable (OSErrors: @aioloop/core's classes,
+ * re-exported here), TypeError for a missing program or non-string args, RangeError for a
+ * bad stdio value, NotSelectorLoopError when not run on a SelectorLoop.
  * @example
- * const proc = yield* createSubprocessExec("ls", ["-l"], { stdout: PIPE });
- * for (let line = yield* proc.stdout!.readline(); line.length; line = yield* proc.stdout!.readline()) {}
- * yield* proc.wait();
+ * import { forEach } from "@aioloop/core";
+ * import { PIPE, createSubprocessExec, run } from "@aioloop/selector-loop";
+ * const code = await run(function* () {
+ *   const proc = yield* createSubprocessExec("ls", ["-l"], { stdout: PIPE });
+ *   yield* forEach(proc.stdout!.lines(), function* (line) {
+ *     process.stdout.write(line);
+ *   });
+ *   return yield* proc.wait(); // 0
+ * });
  */
 export function createSubprocessExec(
   program: string,
@@ -368,7 +423,14 @@ export function createSubprocessExec(
   );
 }
 
-/** Run `cmd` through the shell (/bin/sh -c, or cmd.exe on Windows). */
+/**
+ * Run `cmd` through the shell, /bin/sh -c (cmd.exe on Windows): asyncio's
+ * `create_subprocess_shell`. Quote what you put in `cmd`; a missing command is no error here
+ * (the shell exits with 127). Throws as createSubprocessExec does.
+ * @example
+ * const proc = yield* createSubprocessShell("echo $HOME", { stdout: PIPE });
+ * const [out] = yield* proc.communicate();
+ */
 export function createSubprocessShell(cmd: string, opts: SubprocessOptions = {}): Coro<Process> {
   if (typeof cmd !== "string" || cmd.length === 0) {
     throw new TypeError("createSubprocessShell needs a command line string");

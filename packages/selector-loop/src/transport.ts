@@ -65,30 +65,92 @@ export interface ExtraInfo {
   [name: string]: unknown;
 }
 
-/** A streaming transport, as asyncio's Transport (a ReadTransport and a WriteTransport). */
+/**
+ * A streaming transport, as asyncio's Transport (a ReadTransport and a WriteTransport): what a
+ * protocol gets in `connectionMade` to write, close and control the flow of its connection.
+ * @example
+ * class Upper extends Protocol {
+ *   transport!: Transport;
+ *   override connectionMade(t: Transport) { this.transport = t; }
+ *   override dataReceived(data: Uint8Array) {
+ *     this.transport.write(new TextDecoder().decode(data).toUpperCase());
+ *   }
+ * }
+ */
 export interface Transport {
-  /** Queue bytes (or a UTF-8 string) to send; never blocks. */
+  /**
+   * Queue bytes (or a string, sent as UTF-8) to send; never blocks (asyncio's
+   * `WriteTransport.write`). Over the high-water mark the protocol's pauseWriting is called.
+   * Throws TransportClosedError after writeEof(); after close() or the connection's loss the
+   * bytes are dropped (a warning is logged after a few such writes).
+   */
   write(data: Uint8Array | string): void;
+  /**
+   * Queue several chunks, sent together (asyncio's `WriteTransport.writelines`; no
+   * separators are added). Throws as write does, and TypeError when `list` is not an array.
+   */
   writelines(list: readonly (Uint8Array | string)[]): void;
-  /** Close the write side after what is queued (the peer sees EOF). */
+  /**
+   * Close the write side after what is queued: the peer sees EOF, reading goes on (asyncio's
+   * `WriteTransport.write_eof`). No-op when closing or done already.
+   */
   writeEof(): void;
+  /** Whether writeEof() is supported (asyncio's `can_write_eof()`): true for sockets and pipes. */
   canWriteEof(): boolean;
-  /** Close after the queued bytes are sent; connectionLost(null) follows. */
+  /**
+   * Close after the queued bytes are sent (asyncio's `BaseTransport.close`): reading stops at
+   * once, then connectionLost(null) follows. Idempotent.
+   */
   close(): void;
-  /** Close now, dropping queued bytes; connectionLost(null) follows. */
+  /**
+   * Close now, dropping queued bytes (asyncio's `WriteTransport.abort`); connectionLost(null)
+   * follows.
+   */
   abort(): void;
+  /** True once close() or abort() was called or the connection was lost (`is_closing()`). */
   isClosing(): boolean;
-  /** "peername", "sockname", "socket" (or "pipe"): see ExtraInfo. */
+  /**
+   * Information about the connection (asyncio's `get_extra_info`): "peername", "sockname",
+   * "socket" (or "pipe"): see ExtraInfo. `dflt` (or undefined) when not known.
+   */
   getExtraInfo<K extends keyof ExtraInfo>(name: K, dflt?: ExtraInfo[K]): ExtraInfo[K] | undefined;
+  /**
+   * Stop calling dataReceived until resumeReading (asyncio's `ReadTransport.pause_reading`).
+   * Node then stops reading from the kernel once SOCKET_READ_HIGH_WATER bytes (256 KiB) wait,
+   * so TCP flow control holds the peer back. No-op when paused already or closing.
+   */
   pauseReading(): void;
+  /**
+   * Deliver data again, starting with what arrived while paused (asyncio's
+   * `ReadTransport.resume_reading`). No-op when not paused or closing.
+   */
   resumeReading(): void;
+  /** True unless reading is paused or the transport is closing (`is_reading()`). */
   isReading(): boolean;
-  /** asyncio's rules: high defaults to 64 KiB (4 × low when only low is given), low to high / 4. */
+  /**
+   * Set the write buffer's water marks in bytes (asyncio's
+   * `WriteTransport.set_write_buffer_limits`): the protocol's pauseWriting is called when
+   * more than `high` bytes are queued, resumeWriting once they drain to `low`. Defaults:
+   * high 64 KiB (4 × low when only low is given), low high / 4. Throws RangeError unless
+   * high >= low >= 0.
+   * @example
+   * transport.setWriteBufferLimits(1024 * 1024); // pause the writer above 1 MiB, resume at 256 KiB
+   */
   setWriteBufferLimits(high?: number, low?: number): void;
-  /** `[low, high]`. */
+  /** The water marks in bytes, `[low, high]` (asyncio's `get_write_buffer_limits()`). */
   getWriteBufferLimits(): [number, number];
+  /**
+   * Bytes queued and not yet handed to the kernel (asyncio's `get_write_buffer_size()`;
+   * Node's `writableLength`).
+   */
   getWriteBufferSize(): number;
+  /** The protocol whose callbacks this transport calls (asyncio's `get_protocol()`). */
   getProtocol(): ProtocolLike;
+  /**
+   * Call another protocol's callbacks from now on (asyncio's `set_protocol`), e.g. to switch
+   * a connection to another wire protocol after a handshake. A protocol with getBuffer and
+   * bufferUpdated is fed as a BufferedProtocolLike. Throws TypeError for a non-object.
+   */
   setProtocol(protocol: ProtocolLike): void;
 }
 
@@ -98,6 +160,10 @@ export interface BufferedProtocolLike extends BaseProtocolLike {
   getBuffer(sizeHint: number): Uint8Array;
   /** `n` bytes were written at the start of the last buffer returned by getBuffer. */
   bufferUpdated(n: number): void;
+  /**
+   * The peer will send no more (asyncio's `BufferedProtocol.eof_received`). Return true to
+   * keep the transport open for writing; anything else closes it.
+   */
   eofReceived?(): boolean | undefined | void;
 }
 
@@ -107,8 +173,9 @@ export interface TransportOwner {
 }
 
 /**
- * A transport over a Node socket; made by createConnection, createServer, openConnection,
- * startServer and the subprocess functions.
+ * A transport over a Node socket (asyncio's `_SelectorSocketTransport`); made by
+ * createConnection, createServer, openConnection, startServer and the subprocess functions,
+ * never by user code. Its methods are the Transport interface's; `statistics()` adds counters.
  */
 export class SocketTransport implements Transport, Closeable {
   readonly #loop: SelectorLoop;
