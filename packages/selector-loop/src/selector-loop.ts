@@ -498,9 +498,8 @@ export class SelectorLoop extends TimerLoop {
    * asyncio's `loop.add_signal_handler`: the callback runs as a loop callback, never inside
    * Node's signal delivery. Replaces a handler already set for it; while one is set, Node's
    * default action (e.g. exit on SIGINT) does not happen. Closing the loop removes them all.
-   * A handler alone does not keep the process alive (for now): with nothing else open (a
-   * server, a connection, a timer), Node ends a run that only waits for a signal (exit code
-   * 13). Throws RangeError for an unknown signal name and for SIGKILL / SIGSTOP (no process can
+   * While a handler is set the process stays alive, so a program that only waits for a signal
+   * waits, as in asyncio. Throws RangeError for an unknown signal name and for SIGKILL / SIGSTOP (no process can
    * catch them; asyncio raises RuntimeError), TypeError when `cb` is not a function,
    * LoopClosedError once the loop is closed.
    * @example

@@ -12,6 +12,13 @@ import { constants } from "node:os";
 import { IOHandle } from "./io-handle.js";
 import type { SelectorLoop } from "./selector-loop.js";
 
+/**
+ * While any handler is set, one ref'd host timer with this period keeps Node alive: a program
+ * that only waits for a signal must not end (Node's signal listeners do not hold the process).
+ * The longest period Node accepts, so it practically never fires.
+ */
+const KEEP_ALIVE_PERIOD_MS = 2 ** 31 - 1;
+
 /** Signals no process can catch (asyncio raises RuntimeError for them). */
 const UNCATCHABLE = new Set(["SIGKILL", "SIGSTOP"]);
 
@@ -25,6 +32,8 @@ export class SignalHandlers {
   readonly #loop: SelectorLoop;
   /** Invariant: one Node listener installed per entry. */
   readonly #handlers = new Map<NodeJS.Signals, Registration>();
+  /** Invariant: set exactly while #handlers is not empty. */
+  #keepAlive: ReturnType<typeof setInterval> | null = null;
 
   constructor(loop: SelectorLoop) {
     this.#loop = loop;
@@ -50,6 +59,7 @@ export class SignalHandlers {
     };
     process.on(signal, listener);
     this.#handlers.set(signal, { handle, listener });
+    this.#keepAlive ??= setInterval(() => {}, KEEP_ALIVE_PERIOD_MS);
   }
 
   remove(signal: NodeJS.Signals): boolean {
@@ -58,6 +68,10 @@ export class SignalHandlers {
     this.#handlers.delete(signal);
     process.removeListener(signal, r.listener);
     r.handle.cancel();
+    if (this.#handlers.size === 0 && this.#keepAlive !== null) {
+      clearInterval(this.#keepAlive);
+      this.#keepAlive = null;
+    }
     return true;
   }
 

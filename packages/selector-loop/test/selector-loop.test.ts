@@ -260,6 +260,51 @@ describe("SelectorLoop", () => {
     expect(process.listenerCount("SIGUSR2")).toBe(0); // closing the loop removed it
   });
 
+  it("a program that only waits for a signal stays alive until it arrives (as asyncio)", async () => {
+    const { spawn } = await import("node:child_process");
+    const dist = new URL("../dist/index.js", import.meta.url).href;
+    const child = spawn(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        `import { run, getSelectorLoop } from ${JSON.stringify(dist)};
+         await run(function* () {
+           const loop = getSelectorLoop("child");
+           const stop = loop.createFuture();
+           loop.addSignalHandler("SIGTERM", () => stop.setResult("stopped"));
+           console.log("ready");
+           console.log(yield* stop);
+         });`,
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    let out = "";
+    child.stdout.on("data", (b: Buffer) => {
+      out += b.toString();
+      if (out.includes("ready") && !out.includes("sent")) {
+        out += "sent\n";
+        setTimeout(() => child.kill("SIGTERM"), 50);
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+    expect(out).toBe("ready\nsent\nstopped\n");
+    expect(code).toBe(0);
+  });
+
+  it("removing the last signal handler leaves no host timer behind", async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+    const before = timers();
+    await run(function* () {
+      const loop = getSelectorLoop("test");
+      loop.addSignalHandler("SIGUSR2", () => {});
+      expect(timers()).toBe(before + 1);
+      loop.removeSignalHandler("SIGUSR2");
+      expect(timers()).toBe(before);
+      yield* sleep(0);
+    });
+  });
+
   it("closing the loop destroys the sockets still registered", async () => {
     const loop = new SelectorLoop();
     const socks = await loop.runUntilComplete(
