@@ -1,6 +1,5 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
 import {
-  allTasks,
   CancelledError,
   type Coro,
   Future,
@@ -12,34 +11,8 @@ import {
   sleep,
 } from "../src/index.js";
 import { GatheringFuture, gather, shield } from "../src/gather.js";
-import { LOOPS, type LoopKind, runOn } from "./support/loops.js";
-
-/** `runOn`, failing the test if `main` leaves any other task running. */
-function run<T>(kind: LoopKind, main: () => Coro<T>): T {
-  return runOn(kind, function* () {
-    const v = yield* main();
-    const me = currentTask();
-    const left = [...allTasks()].filter((t) => t !== me);
-    if (left.length > 0) throw new Error(`tasks left running: ${left.join(", ")}`);
-    return v;
-  });
-}
-
-function* after<T>(ms: number, value: T, log?: string[]): Coro<T> {
-  try {
-    yield* sleep(ms);
-  } catch (e) {
-    log?.push(`cancelled ${String(value)}`);
-    throw e;
-  }
-  log?.push(`done ${String(value)}`);
-  return value;
-}
-
-function* failAfter(ms: number, err: unknown): Coro<never> {
-  yield* sleep(ms);
-  throw err;
-}
+import { LOOPS } from "./support/loops.js";
+import { after, failAfter, run } from "./support/combinators.js";
 
 function* num(): Coro<number> {
   yield* sleep(5);

@@ -1,7 +1,5 @@
 import { describe, expect, it } from "vitest";
 import {
-  allTasks,
-  type Awaitable,
   CancelledError,
   type Coro,
   ExceptionGroup,
@@ -17,42 +15,8 @@ import {
 import { type TaskGroup, taskGroup } from "../src/taskgroup.js";
 import { timeout } from "../src/timeouts.js";
 import { waitFor } from "../src/wait.js";
-import { LOOPS, type LoopKind, runOn } from "./support/loops.js";
-
-/** `runOn`, failing the test if `main` leaves any other task running. */
-function run<T>(kind: LoopKind, main: () => Coro<T>): T {
-  return runOn(kind, function* () {
-    const v = yield* main();
-    const me = currentTask();
-    const left = [...allTasks()].filter((t) => t !== me);
-    if (left.length > 0) throw new Error(`tasks left running: ${left.join(", ")}`);
-    return v;
-  });
-}
-
-function now(): number {
-  return getRunningLoop().time();
-}
-
-function cancelling(): number {
-  return currentTask()!.cancelling();
-}
-
-function* after<T>(ms: number, value: T, log?: string[]): Coro<T> {
-  try {
-    yield* sleep(ms);
-  } catch (e) {
-    log?.push(`cancelled ${String(value)}`);
-    throw e;
-  }
-  log?.push(`done ${String(value)}`);
-  return value;
-}
-
-function* failAfter(ms: number, err: unknown): Coro<never> {
-  yield* sleep(ms);
-  throw err;
-}
+import { LOOPS } from "./support/loops.js";
+import { after, cancelling, failAfter, now, run, settle } from "./support/combinators.js";
 
 /** A child that, when cancelled, fails with `err` instead of stopping quietly. */
 function* failsOnCancel(err: unknown): Coro<void> {
@@ -60,15 +24,6 @@ function* failsOnCancel(err: unknown): Coro<void> {
     yield* sleep(10_000);
   } catch {
     throw err;
-  }
-}
-
-/** Run `c`, returning its value or the error it threw. */
-function* settle<T>(c: Awaitable<T>): Coro<T | { error: unknown }> {
-  try {
-    return yield* c;
-  } catch (error) {
-    return { error };
   }
 }
 

@@ -1,46 +1,15 @@
 import { describe, expect, it } from "vitest";
 import {
-  allTasks,
-  type Awaitable,
   CancelledError,
-  type Coro,
   InvalidStateError,
   TimeoutError,
   createTask,
-  currentTask,
   getRunningLoop,
   sleep,
 } from "../src/index.js";
 import { type Timeout, timeout, timeoutAt } from "../src/timeouts.js";
-import { LOOPS, type LoopKind, runOn } from "./support/loops.js";
-
-/** `runOn`, failing the test if `main` leaves any other task running. */
-function run<T>(kind: LoopKind, main: () => Coro<T>): T {
-  return runOn(kind, function* () {
-    const v = yield* main();
-    const me = currentTask();
-    const left = [...allTasks()].filter((t) => t !== me);
-    if (left.length > 0) throw new Error(`tasks left running: ${left.join(", ")}`);
-    return v;
-  });
-}
-
-function now(): number {
-  return getRunningLoop().time();
-}
-
-function cancelling(): number {
-  return currentTask()!.cancelling();
-}
-
-/** Run `c`, returning its value or the error it threw. */
-function* settle<T>(c: Awaitable<T>): Coro<T | { error: unknown }> {
-  try {
-    return yield* c;
-  } catch (error) {
-    return { error };
-  }
-}
+import { LOOPS } from "./support/loops.js";
+import { cancelling, now, run, settle } from "./support/combinators.js";
 
 describe.each(LOOPS)("timeout on $name", (kind) => {
   it("fact 15: timeout(0) expires at the body's first suspension with TimeoutError", () => {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import {
-  allTasks,
   BREAK,
   CancelledError,
   type Coro,
@@ -22,34 +21,8 @@ import {
   wait,
   waitFor,
 } from "../src/wait.js";
-import { LOOPS, type LoopKind, runOn } from "./support/loops.js";
-
-/** `runOn`, failing the test if `main` leaves any other task running. */
-function run<T>(kind: LoopKind, main: () => Coro<T>): T {
-  return runOn(kind, function* () {
-    const v = yield* main();
-    const me = currentTask();
-    const left = [...allTasks()].filter((t) => t !== me);
-    if (left.length > 0) throw new Error(`tasks left running: ${left.join(", ")}`);
-    return v;
-  });
-}
-
-function* after<T>(ms: number, value: T, log?: string[]): Coro<T> {
-  try {
-    yield* sleep(ms);
-  } catch (e) {
-    log?.push(`cancelled ${String(value)}`);
-    throw e;
-  }
-  log?.push(`done ${String(value)}`);
-  return value;
-}
-
-function* failAfter(ms: number, err: unknown): Coro<never> {
-  yield* sleep(ms);
-  throw err;
-}
+import { LOOPS } from "./support/loops.js";
+import { after, failAfter, now, run } from "./support/combinators.js";
 
 /** Cancel `tasks` and wait until they are done (so a test leaves nothing running). */
 function* stop(...tasks: Task<unknown>[]): Coro<void> {
@@ -59,10 +32,6 @@ function* stop(...tasks: Task<unknown>[]): Coro<void> {
       yield* t;
     } catch {}
   }
-}
-
-function now(): number {
-  return getRunningLoop().time();
 }
 
 describe.each(LOOPS)("wait on $name", (kind) => {
