@@ -471,21 +471,14 @@ export class BaseEventLoop implements EventLoop {
       heap.filter(keepLiveTimer);
       this._cancelledTimers = 0;
     } else {
-      while (heap.size > 0 && heap.peek()!._cancelled) {
-        heap.pop()!._scheduled = false;
-        this._cancelledTimers--;
-      }
+      this.#dropCancelledHead();
     }
 
     let timeout = 0;
     if (blocking && this._ready.length === 0 && !this._stopping) {
       timeout =
         heap.size === 0 ? Number.POSITIVE_INFINITY : Math.max(0, heap.peekWhen() - backend.time());
-      if (
-        timeout === Number.POSITIVE_INFINITY &&
-        this._keepAlive === 0 &&
-        !backend.hasPendingIO()
-      ) {
+      if (timeout === Number.POSITIVE_INFINITY && !this._hasExternalWork()) {
         throw new DeadlockError(
           this._pendingPromises > 0
             ? "runSync would wait forever: a task awaits a Promise (fromPromise), and Promises cannot settle while " +
@@ -532,14 +525,20 @@ export class BaseEventLoop implements EventLoop {
     console.warn(`Executing ${String(r)} took ${ms.toFixed(3)} ms`);
   }
 
-  /** The earliest time the loop has work: 0 when something is ready now. */
-  #nextTimeout(): number {
-    if (this._ready.length > 0 || this._stopping) return 0;
+  /** Pop cancelled timers off the head of the queue (asyncio's lazy purge, head side). */
+  #dropCancelledHead(): void {
     const heap = this._timers;
     while (heap.size > 0 && heap.peek()!._cancelled) {
       heap.pop()!._scheduled = false;
       this._cancelledTimers--;
     }
+  }
+
+  /** The earliest time the loop has work: 0 when something is ready now. */
+  #nextTimeout(): number {
+    if (this._ready.length > 0 || this._stopping) return 0;
+    const heap = this._timers;
+    this.#dropCancelledHead();
     if (heap.size === 0) return Number.POSITIVE_INFINITY;
     return Math.max(0, heap.peekWhen() - this._backend.time() - this._backend.resolution);
   }

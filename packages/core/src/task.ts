@@ -374,13 +374,6 @@ export function allTasks(loop?: EventLoop): Set<Task<unknown>> {
   return (loop ?? getRunningLoop())._allTasks();
 }
 
-/** @internal Swap the current task (for loops that step tasks outside Task._run). */
-export function _swapCurrentTask(t: Task<unknown> | null): Task<unknown> | null {
-  const prev = current;
-  current = t;
-  return prev;
-}
-
 /**
  * A task factory whose tasks run their first step inside `createTask` (asyncio 3.12's
  * `eager_task_factory`): a coroutine that finishes without suspending never touches the loop.

@@ -186,11 +186,6 @@ export class TimerHeap<T> {
     return this.count === 0 ? Number.POSITIVE_INFINITY : this.when[0];
   }
 
-  /** The slot of the earliest entry, or -1 when the heap is empty. */
-  peekSlot(): number {
-    return this.count === 0 ? NOT_IN_HEAP : this.heap[0];
-  }
-
   /**
    * Payload of the earliest entry, or undefined when the heap is empty (check `size` if your
    * payloads can themselves be undefined).
