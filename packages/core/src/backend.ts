@@ -1,30 +1,37 @@
 /**
  * The backend contract: what a loop needs from the outside world (time and waiting).
  *
- * HOW: `BaseEventLoop` owns the ready queue, the timer heap, tasks and callbacks; a backend
- * supplies only the clock and the waiting, in two shapes because JavaScript hosts differ:
+ * HOW: `BaseEventLoop` owns the ready queue, the timers, tasks, callbacks and the outside
+ * sources; a backend supplies only the clock and the waiting, in two shapes because JavaScript
+ * hosts differ:
  *
  *   runSync (blocking)        runUntilComplete / runForever (host-driven)
  *   ──────────────────        ───────────────────────────────────────────
  *   select(timeout) blocks    park(timeout, resume) returns at once; the backend calls
- *   the thread (Atomics.wait, resume() later, from the host's event loop (a host timer, an
- *   a poll) and queues I/O    I/O callback, a wakeup); the loop then runs its iterations
- *   callbacks                 with select(0), which collects what arrived meanwhile
+ *   the thread (Atomics.wait  resume() later, from the host's event loop (a host timer, an
+ *   on host.wakeWord, a       I/O callback, a wakeup); the loop then runs its iterations
+ *   poll) and queues I/O      with select(0), which collects what arrived meanwhile
+ *   callbacks
  *
  * Trio's I/O manager has five methods (wait for events, process them, wake up, close,
  * statistics); this has those plus the clock. A backend that cannot block declares
  * `canBlock = false` and its loop refuses `runSync` with a clear error.
  *
+ * The loop gives the backend one object, the `LoopHost` (host.ts), in `attach`: it queues work
+ * with `host.schedule`/`host.loop.callSoon`, registers what may still deliver work with
+ * `host.addSource` (that is how the loop tells waiting from deadlock), and waits on
+ * `host.wakeWord`. A backend uses nothing else of the loop.
+ *
  * Invariants the loop relies on: `time()` never goes backwards; `select` and `park` queue
- * callbacks only through the loop (`callSoon`/`_scheduleRunnable`), never run them.
+ * callbacks only through the host, never run them.
  */
 
-import type { BaseEventLoop } from "./base-loop.js";
+import type { LoopHost } from "./host.js";
 
 /** A loop backend: the clock and the waiting. See `docs/write-a-backend.md`. */
 export interface Backend {
   /** Called once by the loop that owns this backend, before any other method. */
-  attach(loop: BaseEventLoop): void;
+  attach(host: LoopHost): void;
   /** The loop's clock in milliseconds; monotonic. */
   time(): number;
   /** Timers due within this many ms of now fire together (the clock's resolution). */
@@ -34,7 +41,7 @@ export interface Backend {
   /**
    * Collect events: wait up to `timeoutMs` (0 polls; Infinity waits until an event or a
    * wakeup), then queue the callback of every ready event on the loop. Called with 0 only,
-   * unless `canBlock`.
+   * unless `canBlock`. The loop polls its outside sources right after.
    */
   select(timeoutMs: number): void;
   /**
@@ -47,8 +54,6 @@ export interface Backend {
   unpark(): void;
   /** Make a blocked `select` or a pending `park` return now. */
   wakeup(): void;
-  /** Whether anything outside the loop (sockets, workers) may still queue work. */
-  hasPendingIO(): boolean;
   /** Release everything (timers, sockets, threads); the loop is closing. */
   close(): void;
   /** Counters for `loop.statistics().backend`. */

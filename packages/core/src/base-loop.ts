@@ -31,14 +31,15 @@ import {
   type ExceptionContext,
   type ExceptionHandler,
   type LoopStatistics,
-  type Runnable,
   type TaskFactory,
   type TaskOptions,
   _getRunningLoop,
   _setRunningLoop,
 } from "./events.js";
 import { Future } from "./future.js";
+import { _reportUnretrieved } from "./future.js";
 import { Handle, TimerHandle } from "./handle.js";
+import { type LoopHost, type OutsideSource, type Runnable, type SourceKind } from "./host.js";
 import { ensureFuture } from "./interop.js";
 import { ReadyQueue } from "./ready-queue.js";
 import { Task, currentTask } from "./task.js";
@@ -115,10 +116,21 @@ export class BaseEventLoop implements EventLoop {
   readonly _strongTasks = new Set<Task<unknown>>();
   /** @internal Tasks that suspended during host runs (held weakly: GC can report them). */
   readonly _weakTasks = new Set<WeakRef<Task<unknown>>>();
-  /** @internal Work outside the loop (worker jobs) that will queue a completion: see keepAlive(). */
-  _keepAlive = 0;
-  /** @internal Promises awaited through fromPromise that have not settled yet. */
-  _pendingPromises = 0;
+  /** See `EventLoop.wakeWord`: created here, waited on by blocking backends. */
+  readonly wakeWord: Int32Array | null =
+    typeof SharedArrayBuffer === "function"
+      ? new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT))
+      : null;
+  /** Invariant: every registered outside source, with its number of live registrations (> 0). */
+  readonly #sources = new Map<OutsideSource, number>();
+  /** Invariant: the number of registered sources (not registrations) of each kind. */
+  #threadSources = 0;
+  #hostSources = 0;
+  #promiseSources = 0;
+  /** Invariant: the registered sources that have `poll`, polled after every select. */
+  #pollers: OutsideSource[] = [];
+  /** `_callbacksRun` when a host run first found itself stranded (-1: not stranded). */
+  #strandedAt = -1;
   /** @internal */ _tracer: LoopTracer | null = null;
   /** @internal */ _iterations = 0;
   /** @internal */ _callbacksRun = 0;
@@ -126,10 +138,18 @@ export class BaseEventLoop implements EventLoop {
   #hostResolve: (() => void) | null = null;
   #hostReject: ((e: unknown) => void) | null = null;
 
-  /** A loop over `backend`, which it attaches to itself (`backend.attach(this)`): one backend per loop. */
+  /** A loop over `backend`, which it attaches to itself (`backend.attach(host)`): one backend per loop. */
   constructor(backend: Backend) {
     this._backend = backend;
-    backend.attach(this);
+    const host: LoopHost = {
+      loop: this,
+      schedule: (r) => this._scheduleRunnable(r),
+      hasReady: () => this._ready.length > 0,
+      addSource: (src) => this.addOutsideSource(src),
+      holdsClock: () => this.#threadSources + this.#hostSources > 0,
+      wakeWord: this.wakeWord,
+    };
+    backend.attach(host);
   }
 
   time(): number {
@@ -208,20 +228,54 @@ export class BaseEventLoop implements EventLoop {
     return this._taskFactory;
   }
 
-  /**
-   * Hold the loop open for work done outside it (a worker job, a host Promise): while held, a
-   * synchronous run waits for it instead of reporting a deadlock. Call the returned function
-   * once the work has queued its completion on the loop.
-   */
-  keepAlive(): () => void {
-    this._keepAlive++;
+  addOutsideSource(src: OutsideSource): () => void {
+    this._checkClosed();
+    if (typeof src !== "object" || src === null || !SOURCE_KINDS.includes(src.kind)) {
+      throw new TypeError(
+        `addOutsideSource needs { kind: "thread" | "host" | "promise", name }, got ${describe(src)}`,
+      );
+    }
+    const n = this.#sources.get(src) ?? 0;
+    this.#sources.set(src, n + 1);
+    if (n === 0) this.#countSource(src, 1);
     let released = false;
     return () => {
-      if (!released) {
-        released = true;
-        this._keepAlive--;
+      if (released) return;
+      released = true;
+      const left = (this.#sources.get(src) ?? 1) - 1;
+      if (left > 0) {
+        this.#sources.set(src, left);
+        return;
       }
+      if (this.#sources.delete(src)) this.#countSource(src, -1);
     };
+  }
+
+  /**
+   * Hold the loop open for work a host callback will deliver (an event listener, a Node timer
+   * that completes a future): `addOutsideSource({ kind: "host", name })`. Call the returned
+   * function once the work has queued its completion on the loop.
+   */
+  keepAlive(name = "keepAlive()"): () => void {
+    return this.addOutsideSource({ kind: "host", name });
+  }
+
+  #countSource(src: OutsideSource, d: 1 | -1): void {
+    switch (src.kind) {
+      case "thread":
+        this.#threadSources += d;
+        break;
+      case "host":
+        this.#hostSources += d;
+        break;
+      case "promise":
+        this.#promiseSources += d;
+        break;
+    }
+    if (typeof src.poll === "function") {
+      if (d === 1) this.#pollers.push(src);
+      else this.#pollers = this.#pollers.filter((p) => p !== src);
+    }
   }
 
   /**
@@ -304,11 +358,38 @@ export class BaseEventLoop implements EventLoop {
     if (this._mode !== null)
       throw new LoopRunningError("cannot close a running event loop: stop it first");
     if (this._closed) return;
+    // Report what can never be reported later: errors nobody retrieved, and tasks left pending
+    // (they can never run again). asyncio waits for the garbage collector; a short program may
+    // never see one.
+    const pending = [...this._allTasks()];
     this._closed = true;
+    _reportUnretrieved(this);
+    for (const t of pending) {
+      this._untrackTask(t);
+      this.callExceptionHandler({
+        message: "Task was destroyed but it is pending!",
+        task: t,
+        source: `${t.toString()} ${describeWait(t)}`,
+      });
+    }
     this._ready.clear();
     for (const h of this._timers) h._scheduled = false;
     this._timers.clear();
     this._cancelledTimers = 0;
+    const sources = [...this.#sources.keys()];
+    this.#sources.clear();
+    this.#pollers = [];
+    this.#threadSources = this.#hostSources = this.#promiseSources = 0;
+    for (const src of sources) {
+      try {
+        src.loopClosing?.();
+      } catch (exception) {
+        this.defaultExceptionHandler({
+          message: `outside source ${src.name} failed to close`,
+          exception,
+        });
+      }
+    }
     this._backend.close();
   }
 
@@ -378,17 +459,9 @@ export class BaseEventLoop implements EventLoop {
       timers: this._timers.size,
       cancelledTimers: this._cancelledTimers,
       tasks: this._allTasks().size,
+      outsideSources: this.#sources.size,
       backend: this._backend.statistics(),
     };
-  }
-
-  /**
-   * @internal True when work outside the loop (worker jobs, I/O) will still queue callbacks: a
-   * virtual clock waits for it instead of jumping. Unsettled Promises do not count: one may
-   * itself wait on this loop's timers, and waiting for it would deadlock.
-   */
-  _hasExternalWork(): boolean {
-    return this._keepAlive > 0 || this._backend.hasPendingIO();
   }
 
   /** @internal */
@@ -478,17 +551,14 @@ export class BaseEventLoop implements EventLoop {
     if (blocking && this._ready.length === 0 && !this._stopping) {
       timeout =
         heap.size === 0 ? Number.POSITIVE_INFINITY : Math.max(0, heap.peekWhen() - backend.time());
-      if (timeout === Number.POSITIVE_INFINITY && !this._hasExternalWork()) {
-        throw new DeadlockError(
-          this._pendingPromises > 0
-            ? "runSync would wait forever: a task awaits a Promise (fromPromise), and Promises cannot settle while " +
-                "runSync holds the thread: use `await loop.runUntilComplete(...)` (or run()) instead"
-            : "runSync would wait forever: nothing is ready, no timer is set and no I/O or worker can wake the loop, " +
-                "yet the awaited future is not done (is it waiting on a future nobody completes?)",
-        );
+      // Only another thread can deliver while runSync holds this one.
+      if (timeout === Number.POSITIVE_INFINITY && this.#threadSources === 0) {
+        throw this.#deadlock("sync");
       }
     }
     backend.select(timeout);
+    const pollers = this.#pollers;
+    for (let i = 0; i < pollers.length; i++) pollers[i]!.poll!();
 
     if (heap.size > 0) {
       const end = backend.time() + backend.resolution;
@@ -556,7 +626,15 @@ export class BaseEventLoop implements EventLoop {
           resolve();
           return;
         }
-        const timeout = this.#nextTimeout();
+        let timeout = this.#nextTimeout();
+        if (timeout === Number.POSITIVE_INFINITY && this.#sources.size === 0) {
+          // Stranded: nothing can ever wake the loop. Give the host one turn first (a
+          // microtask or an immediate may still complete a future), then fail loudly rather
+          // than let the host end the program in silence.
+          if (this.#strandedAt === this._callbacksRun) throw this.#deadlock("host");
+          this.#strandedAt = this._callbacksRun;
+          timeout = 0;
+        } else this.#strandedAt = -1;
         if (timeout > 0 || (n % HOST_CLOCK_CHECK_EVERY === 0 && hostNow() >= sliceEnd)) {
           this._parked = true;
           this._backend.park(timeout, this.#resume);
@@ -568,6 +646,34 @@ export class BaseEventLoop implements EventLoop {
       this.#exit();
       reject(e);
     }
+  }
+
+  /** The DeadlockError of a run that can never finish: what is pending, and what each awaits. */
+  #deadlock(mode: RunMode): DeadlockError {
+    const tasks = [...this._allTasks()];
+    const listed = tasks.slice(0, DEADLOCK_TASKS_LISTED).map((t) => `  ${t.getName()} ${describeWait(t)}`);
+    if (tasks.length > DEADLOCK_TASKS_LISTED)
+      listed.push(`  … and ${tasks.length - DEADLOCK_TASKS_LISTED} more`);
+    const what =
+      tasks.length === 0
+        ? "no task is pending, and nothing can call stop()"
+        : `pending tasks:\n${listed.join("\n")}`;
+    if (mode === "sync") {
+      const hostOnly = this.#hostSources + this.#promiseSources > 0;
+      return new DeadlockError(
+        hostOnly
+          ? `runSync would wait forever: ${this.#promiseSources > 0 ? "a task awaits a Promise (fromPromise)" : "a task waits on host I/O"}, ` +
+              "which cannot deliver while runSync holds the thread: use `await loop.runUntilComplete(...)` (or run()) instead; " +
+              what
+          : "runSync would wait forever: nothing is ready, no timer is set and no worker or other outside source " +
+              `can wake the loop (is a task waiting on a future nobody completes?); ${what}`,
+      );
+    }
+    return new DeadlockError(
+      "the run can never finish: nothing is ready, no timer is set and no outside source (socket, worker job, " +
+        "Promise, signal handler) is registered; a future completed from a host callback needs " +
+        `loop.addOutsideSource(...) (or fromPromise) while it waits; ${what}`,
+    );
   }
 
   #wake(): void {
@@ -589,6 +695,16 @@ export class BaseEventLoop implements EventLoop {
     this.#hostReject = null;
     _setRunningLoop(null);
   }
+}
+
+/** How many pending tasks a DeadlockError names (the rest are counted). */
+const DEADLOCK_TASKS_LISTED = 20;
+const SOURCE_KINDS: readonly SourceKind[] = ["thread", "host", "promise"];
+
+/** "awaits <Future pending>" / "is ready to run": what a pending task is waiting for. */
+function describeWait(t: Task<unknown>): string {
+  const w = t._futWaiter;
+  return w === null ? "is not waiting on a future" : `awaits ${w.toString()}`;
 }
 
 function keepLiveTimer(h: TimerHandle): boolean {

@@ -12,14 +12,11 @@ import type { Context } from "./context.js";
 import type { Coro } from "./coro.js";
 import { NoRunningLoopError } from "./errors.js";
 import type { Future } from "./future.js";
+import type { OutsideSource, Runnable } from "./host.js";
 import type { Handle, TimerHandle } from "./handle.js";
 import type { Task } from "./task.js";
 import type { LoopTracer } from "./tracing.js";
 
-/** @internal A unit of work in the ready queue: a Handle, or a Task's next step. */
-export interface Runnable {
-  _run(): void;
-}
 
 /**
  * What `callExceptionHandler` receives, with asyncio's keys (the `context` dict of
@@ -78,6 +75,8 @@ export interface LoopStatistics {
   cancelledTimers: number;
   /** Tasks that are not done. */
   tasks: number;
+  /** Outside sources registered now (sockets, worker jobs, pending Promises, …): see `addOutsideSource`. */
+  outsideSources: number;
   /** The backend's own counters (`Backend.statistics()`), e.g. the clock kind and waits. */
   backend: Record<string, number | string | boolean>;
 }
@@ -257,6 +256,28 @@ export interface EventLoop {
   /** The tracer set with `setTracer`, or null when tracing is off. */
   getTracer(): LoopTracer | null;
 
+  /**
+   * Tell the loop that `src` may still deliver work to it (a worker job, a socket, a Promise,
+   * an event listener that will complete a future): while it is registered, a run that has
+   * nothing ready and no timer waits for it instead of failing with `DeadlockError`. Call the
+   * returned function (idempotent) once it cannot deliver any more. See `OutsideSource`.
+   * @throws {@link LoopClosedError} when the loop is closed.
+   * @example
+   * const release = loop.addOutsideSource({ kind: "host", name: "bus 'message' listener" });
+   * bus.once("message", (m) => {
+   *   release();
+   *   loop.callSoonThreadsafe(() => fut.setResult(m));
+   * });
+   */
+  addOutsideSource(src: OutsideSource): () => void;
+  /**
+   * The wake word (one Int32 on a SharedArrayBuffer; null where the runtime has none): a
+   * worker thread that queued work for this loop does
+   * `Atomics.store(w, WAKE_INDEX, WAKE_SET); Atomics.notify(w, WAKE_INDEX)` to wake it, even
+   * while it blocks in `runSync`.
+   */
+  readonly wakeWord: Int32Array | null;
+
   /** @internal The tracer, or null (hot paths test this one field). */
   _tracer: LoopTracer | null;
 
@@ -268,6 +289,8 @@ export interface EventLoop {
   _untrackTask(task: Task<unknown>): void;
   /** @internal The tasks of this loop that are not done. */
   _allTasks(): Set<Task<unknown>>;
+  /** @internal Called by TimerHandle.cancel while the handle is in the timer queue. */
+  _timerHandleCancelled(h: TimerHandle): void;
 }
 
 let running: EventLoop | null = null;

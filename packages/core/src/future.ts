@@ -48,6 +48,30 @@ const unretrieved = new FinalizationRegistry<UnretrievedReport>((r) => {
   });
 });
 
+/**
+ * Per loop, the failed futures whose exception nobody has retrieved yet (held weakly), so that
+ * `loop.close()` reports them at the latest: a short program may never run the collector.
+ */
+const unretrievedOf = new WeakMap<EventLoop, Set<WeakRef<Future<unknown>>>>();
+const unretrievedRef = new WeakMap<Future<unknown>, WeakRef<Future<unknown>>>();
+
+/** @internal Report (once) every failed future of `loop` whose exception nobody retrieved. */
+export function _reportUnretrieved(loop: EventLoop): void {
+  const refs = unretrievedOf.get(loop);
+  if (refs === undefined) return;
+  unretrievedOf.delete(loop);
+  for (const ref of refs) {
+    const f = ref.deref();
+    if (f === undefined || !f._logTraceback) continue;
+    f._retrieved();
+    loop.callExceptionHandler({
+      message: `${f._kind()} exception was never retrieved`,
+      exception: f._exception,
+      future: f,
+    });
+  }
+}
+
 /** The native Promise of each future that was awaited natively (rare: kept off the object). */
 const promises = new WeakMap<Future<unknown>, Promise<unknown>>();
 
@@ -187,6 +211,9 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
    * @returns false when the future was already done (nothing changes), else true.
    */
   cancel(msg?: string): boolean {
+    // asyncio clears the log flag first: cleanup code that cancels every task must not make a
+    // failed one report "exception was never retrieved".
+    if (this._logTraceback) this._retrieved();
     if (this._state !== "pending") return false;
     this._cancelFuture(msg);
     return true;
@@ -308,6 +335,11 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
       { loop: this._loop, exception, kind: this._kind(), source: this.toString() },
       this,
     );
+    const ref = new WeakRef<Future<unknown>>(this);
+    unretrievedRef.set(this, ref);
+    let refs = unretrievedOf.get(this._loop);
+    if (refs === undefined) unretrievedOf.set(this._loop, (refs = new Set()));
+    refs.add(ref);
     this._scheduleCallbacks();
   }
 
@@ -333,6 +365,11 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
     if (this._logTraceback) {
       this._logTraceback = false;
       unretrieved.unregister(this);
+      const ref = unretrievedRef.get(this);
+      if (ref !== undefined) {
+        unretrievedRef.delete(this);
+        unretrievedOf.get(this._loop)?.delete(ref);
+      }
     }
   }
 

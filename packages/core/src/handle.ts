@@ -10,7 +10,8 @@
  */
 
 import { Context, type VarMap, enterContext, enterVars, exitContext } from "./context.js";
-import type { EventLoop, Runnable } from "./events.js";
+import type { EventLoop } from "./events.js";
+import type { Runnable } from "./host.js";
 
 type Callback = (...args: any[]) => void;
 
@@ -121,9 +122,7 @@ export class TimerHandle extends Handle {
   /** As `Handle.cancel()`, and tells the loop the timer is gone (asyncio's `TimerHandle.cancel()`). */
   override cancel(): void {
     if (!this._cancelled && this._scheduled) {
-      (
-        this._loop as unknown as { _timerHandleCancelled(h: TimerHandle): void }
-      )._timerHandleCancelled(this);
+      this._loop._timerHandleCancelled(this);
     }
     super.cancel();
   }

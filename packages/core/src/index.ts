@@ -18,6 +18,16 @@
 
 export type { Backend } from "./backend.js";
 export {
+  type LoopHost,
+  type OutsideSource,
+  type Runnable,
+  type SourceKind,
+  WAKE_IDLE,
+  WAKE_INDEX,
+  WAKE_SET,
+  blockOn,
+} from "./host.js";
+export {
   BaseEventLoop,
   DEFAULT_SLOW_CALLBACK_MS,
   HOST_SLICE_MS,

@@ -15,6 +15,7 @@ import { type Awaitable, describe, isCoroutine, isFuture, isThenable } from "./c
 import { NotACoroutineError } from "./errors.js";
 import { type EventLoop, getRunningLoop } from "./events.js";
 import type { Future } from "./future.js";
+import type { OutsideSource } from "./host.js";
 import { type Task, currentTask } from "./task.js";
 
 /**
@@ -27,10 +28,9 @@ export function fromPromise<T>(p: PromiseLike<T>, loop: EventLoop = getRunningLo
   if (!isThenable(p))
     throw new TypeError(`fromPromise needs a Promise or thenable, got ${describe(p)}`);
   const fut = loop.createFuture<T>();
-  const counted = loop as { _pendingPromises?: number };
-  if (counted._pendingPromises !== undefined) counted._pendingPromises++;
+  const release = loop.addOutsideSource(PROMISE_SOURCE);
   const done = (ok: boolean, v: unknown) => {
-    if (counted._pendingPromises !== undefined) counted._pendingPromises--;
+    release();
     if (!loop.isClosed()) loop.callSoonThreadsafe(settle, fut, ok, v);
   };
   p.then(
@@ -39,6 +39,9 @@ export function fromPromise<T>(p: PromiseLike<T>, loop: EventLoop = getRunningLo
   );
   return fut;
 }
+
+/** The outside source every pending `fromPromise` registers (registrations are counted). */
+const PROMISE_SOURCE: OutsideSource = { kind: "promise", name: "a Promise (fromPromise)" };
 
 function settle<T>(fut: Future<T>, ok: boolean, v: unknown): void {
   if (fut.done()) return;

@@ -13,7 +13,7 @@
  * structure in the loop.
  */
 
-import type { Runnable } from "./events.js";
+import type { Runnable } from "./host.js";
 
 /** Start small: most loops have a handful of ready entries per iteration. */
 const INITIAL_CAPACITY = 16;

@@ -145,6 +145,7 @@ export class Task<T> extends Future<T> implements TaskWaiter {
    * @returns false only when the task is already done.
    */
   override cancel(msg?: string): boolean {
+    if (this._logTraceback) this._retrieved(); // as Future.cancel: asyncio clears the log flag
     if (this._state !== "pending") return false;
     this._numCancelsRequested++;
     const ac = aborts.get(this);
