@@ -248,6 +248,8 @@ export class BaseEventLoop implements EventLoop {
         return;
       }
       if (this.#sources.delete(src)) this.#countSource(src, -1);
+      // The last source gone while parked with nothing to wait for: look again (stranded?).
+      if (this.#sources.size === 0 && this._parked) this.#wake();
     };
   }
 

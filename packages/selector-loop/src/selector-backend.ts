@@ -7,8 +7,9 @@
  *
  *   runOnce: ready callbacks │ select(0): I/O callbacks queued here │ due timers │ run snapshot
  *
- * When the loop has nothing to do it parks: a host timer for the next deadline, as
- * RealClockBackend does. A socket event while parked (the selector's `onReady`) wakes it as
+ * It is composed from timer-loop's parts (RealClock, HostParking) and the selector; it uses
+ * nothing of the loop but the `LoopHost` it is given. When the loop has nothing to do it parks:
+ * one host timer for the next deadline. A socket event while parked (the selector's `onReady`) wakes it as
  * `wakeup()` does, minus the wake word that only a thread blocked in runSync needs: the host
  * timer is replaced by a setImmediate, so the loop resumes in the same Node turn as the I/O
  * that woke it, after every other socket event of that turn has been collected (one loop turn
@@ -19,22 +20,17 @@
  * loop, so `runSync` (which holds the thread) could never see one. `canBlock` is false and the
  * loop refuses `runSync` with an error that says to use `run()` / `runUntilComplete()`.
  *
- * Closing releases everything the loop opened: transports, servers and child processes
- * registered with `track`, then any socket still registered with the selector (destroyed).
+ * Outside work: while any socket or server is registered with the selector, or any transport,
+ * server or child process is open (`track`), the backend holds one "host" outside source on
+ * the loop, so a run waiting on a socket waits, and a run with nothing left fails with
+ * DeadlockError instead of ending in silence. Closing releases everything the loop opened:
+ * tracked resources first, then any socket still registered with the selector (destroyed).
  */
 
 import type { Server, Socket } from "node:net";
-import { RealClockBackend } from "@aioloop/timer-loop";
+import type { Backend, LoopHost, OutsideSource, Runnable } from "@aioloop/core";
+import { HostParking, RealClock } from "@aioloop/timer-loop";
 import { EVENT_READ, EVENT_WRITE, NodeSocketSelector, type SelectorKey } from "./selector.js";
-
-/** A unit of work the loop can queue: a Handle, a Task, or a transport's read/write step. */
-export interface Runnable {
-  /**
-   * Do the work once. Called by the loop's runOnce only, each time the unit was queued (for
-   * an I/O registration: each iteration its object is ready, as asyncio's `_process_events`).
-   */
-  _run(): void;
-}
 
 /** What the loop keeps per registered object: asyncio's `(reader_handle, writer_handle)`. */
 export interface IOCallbacks {
@@ -55,49 +51,62 @@ export interface Closeable {
  * @example
  * const loop = new SelectorLoop(); // creates one; see loop.statistics().backend
  */
-export class SelectorBackend extends RealClockBackend {
+export class SelectorBackend implements Backend {
+  readonly kind = "real" as const;
+  readonly #clock = new RealClock();
+  readonly resolution = this.#clock.resolution;
   /**
    * Always false: Node delivers socket events only between host turns, so this backend never
    * blocks the thread, and `loop.runSync` is refused (use `run` or `runUntilComplete`).
    */
-  override readonly canBlock: boolean = false;
+  readonly canBlock = false;
   /** The readiness source; the loop registers sockets and servers here. */
   readonly selector = new NodeSocketSelector<IOCallbacks>();
+  readonly #parking = new HostParking();
   /** Invariant: every open transport, server and child process created on this loop. */
   readonly #resources = new Set<Closeable>();
+  readonly #source: OutsideSource = { kind: "host", name: "sockets, servers and child processes" };
+  /** Invariant: non-null exactly while the source is registered (something is open). */
+  #releaseSource: (() => void) | null = null;
+  #host: LoopHost | null = null;
   #ioCallbacks = 0;
   #ioWakeups = 0;
+  #wakeups = 0;
   readonly #queue = (key: SelectorKey<IOCallbacks>, events: number): void => {
     const cbs = key.data;
-    const loop = this.loop!;
+    const host = this.#host!;
     if ((events & EVENT_READ) !== 0 && cbs.reader !== null) {
-      loop._scheduleRunnable(cbs.reader);
+      host.schedule(cbs.reader);
       this.#ioCallbacks++;
     }
     if ((events & EVENT_WRITE) !== 0 && cbs.writer !== null) {
-      loop._scheduleRunnable(cbs.writer);
+      host.schedule(cbs.writer);
       this.#ioCallbacks++;
     }
   };
 
   constructor() {
-    super();
     this.selector.onReady = () => {
-      // Parked with no immediate armed yet: resume after this Node turn's I/O is collected.
-      if (this.resume !== null && this.immediate === null) {
+      // Parked with no "soon" callback armed yet: resume after this Node turn's I/O is collected.
+      if (this.#parking.parked && !this.#parking.resumingSoon) {
         this.#ioWakeups++;
-        this.resumeSoon();
+        this.#parking.wake();
       }
     };
   }
 
-  /**
-   * Host runs only (canBlock is false), so this never waits, and the wake word (which wakes a
-   * thread blocked in runSync) is not involved: poll the selector, then the external sources.
-   */
-  override select(_timeoutMs: number): void {
+  attach(host: LoopHost): void {
+    this.#host = host;
+  }
+
+  time(): number {
+    return this.#clock.time();
+  }
+
+  /** Host runs only (canBlock is false), so this never waits: poll the selector. */
+  select(_timeoutMs: number): void {
     this.selector.pollEach(this.#queue);
-    this.pollSources();
+    this.#syncSource();
   }
 
   /**
@@ -105,28 +114,30 @@ export class SelectorBackend extends RealClockBackend {
    * Infinity: none) or as soon as a registered socket or server reports an event. A
    * registration still ready from the last poll (readiness is level-triggered) resumes at once.
    */
-  override park(timeoutMs: number, resume: () => void): void {
-    // A registration may still be ready (level-triggered): look again at once.
-    super.park(this.selector.anyReady() ? 0 : timeoutMs, resume);
+  park(timeoutMs: number, resume: () => void): void {
+    this.#syncSource();
+    this.#parking.park(this.selector.anyReady() ? 0 : timeoutMs, resume);
   }
 
-  /**
-   * True while a socket or server is registered with the selector, or a transport, server or
-   * child process of this loop is open (or an external source is pending): something outside
-   * the loop may still queue work, so waiting with nothing ready is not a deadlock.
-   */
-  override hasPendingIO(): boolean {
-    return this.selector.size > 0 || this.#resources.size > 0 || super.hasPendingIO();
+  unpark(): void {
+    this.#parking.unpark();
+  }
+
+  wakeup(): void {
+    this.#wakeups++;
+    this.#parking.wake();
   }
 
   /** Release `r` when the loop closes (unless `untrack`ed first). */
   track(r: Closeable): void {
     this.#resources.add(r);
+    this.#syncSource();
   }
 
   /** Forget `r` (it closed by itself), so closing the loop does not release it again. */
   untrack(r: Closeable): void {
     this.#resources.delete(r);
+    this.#syncSource();
   }
 
   /** How many transports, servers and processes are open. */
@@ -139,8 +150,9 @@ export class SelectorBackend extends RealClockBackend {
    * server and child process (children get SIGKILL), destroy every socket (close every server)
    * still registered, and close the selector. Best effort: one failure does not stop the rest.
    */
-  override close(): void {
-    super.close();
+  close(): void {
+    this.#parking.unpark();
+    this.#releaseSource = null; // the closing loop drops its sources itself
     const resources = [...this.#resources];
     this.#resources.clear();
     for (const r of resources) {
@@ -162,19 +174,33 @@ export class SelectorBackend extends RealClockBackend {
   }
 
   /**
-   * RealClockBackend's counters plus: `registered` (objects in the selector), `selectorEvents`
+   * `clock`, `waits`, `wakeups`, plus: `registered` (objects in the selector), `selectorEvents`
    * (Node socket events seen), `ioCallbacks` (reader/writer callbacks queued), `ioWakeups`
    * (parks ended by a socket event) and `openResources` (open transports, servers, processes).
    */
-  override statistics(): Record<string, number | string | boolean> {
+  statistics(): Record<string, number | string | boolean> {
     const sel = this.selector.statistics();
     return {
-      ...super.statistics(),
+      clock: this.kind,
+      waits: this.#parking.parks,
+      wakeups: this.#wakeups,
       registered: sel.registered!,
       selectorEvents: sel.events!,
       ioCallbacks: this.#ioCallbacks,
       ioWakeups: this.#ioWakeups,
       openResources: this.#resources.size,
     };
+  }
+
+  /** Hold the loop's outside source exactly while something is registered or open. */
+  #syncSource(): void {
+    const busy = this.selector.size > 0 || this.#resources.size > 0;
+    if (busy === (this.#releaseSource !== null) || this.#host === null) return;
+    if (busy) this.#releaseSource = this.#host.addSource(this.#source);
+    else {
+      const release = this.#releaseSource!;
+      this.#releaseSource = null;
+      release();
+    }
   }
 }

@@ -10,11 +10,15 @@
  * @packageDocumentation
  */
 
+export { RealClockBackend, VIRTUAL_RECHECK_MS, VirtualClockBackend } from "./clocks.js";
 export {
-  ClockBackend,
-  type ExternalSource,
-  RealClockBackend,
-  VirtualClockBackend,
-} from "./clocks.js";
+  HostAlarm,
+  HostParking,
+  MAX_HOST_TIMER_MS,
+  RealClock,
+  SPIN_BEFORE_DEADLINE_MS,
+  ThreadWaiter,
+  VirtualClock,
+} from "./parts.js";
 export { KeyboardInterrupt, type RunOptions, run, runSync } from "./run.js";
 export { type ClockKind, TimerLoop, type TimerLoopOptions } from "./timer-loop.js";

@@ -12,13 +12,8 @@
  * loop.close();
  */
 
-import { BaseEventLoop } from "@aioloop/core";
-import {
-  type ClockBackend,
-  type ExternalSource,
-  RealClockBackend,
-  VirtualClockBackend,
-} from "./clocks.js";
+import { type Backend, BaseEventLoop } from "@aioloop/core";
+import { RealClockBackend, VirtualClockBackend } from "./clocks.js";
 
 /** Which clock a TimerLoop runs on. */
 export type ClockKind = "real" | "virtual";
@@ -33,10 +28,10 @@ export interface TimerLoopOptions {
   /** Turn debug mode on: report slow callbacks (see `setDebug` and `slowCallbackDuration`). */
   debug?: boolean;
   /**
-   * Meant for subclasses that add I/O: a clock backend to use instead of the built-in one
-   * (`clock` then defaults to the backend's `kind`).
+   * Meant for subclasses that add I/O: a backend to use instead of the built-in one, which
+   * says which clock it runs on (`clock` then defaults to its `kind`).
    */
-  backend?: ClockBackend;
+  backend?: Backend & { readonly kind: ClockKind };
 }
 
 /**
@@ -57,7 +52,7 @@ export interface TimerLoopOptions {
 export class TimerLoop extends BaseEventLoop {
   /** The clock this loop runs on ("real" or "virtual"). */
   readonly clock: ClockKind;
-  readonly #clock: ClockBackend;
+  readonly #virtual: VirtualClockBackend | null;
 
   /**
    * A new loop, not running yet. Close it with `close()` when done.
@@ -79,29 +74,8 @@ export class TimerLoop extends BaseEventLoop {
     }
     super(backend);
     this.clock = clock;
-    this.#clock = backend;
+    this.#virtual = backend instanceof VirtualClockBackend ? backend : null;
     if (opts.debug === true) this.setDebug(true);
-  }
-
-  /**
-   * The wake word: a worker thread that queued work for this loop does
-   * `Atomics.store(w, 0, 1); Atomics.notify(w, 0)` to wake a loop blocked in `runSync`.
-   */
-  get wakeWord(): Int32Array {
-    return this.#clock.wakeWord;
-  }
-
-  /**
-   * Register something outside the loop that completes work on it: it is polled after each
-   * wait, and while it has work pending the loop waits for it (a virtual clock does not jump).
-   */
-  addExternalSource(src: ExternalSource): void {
-    this.#clock.addSource(src);
-  }
-
-  /** Stop polling `src` (added with `addExternalSource`); does nothing if it was not added. */
-  removeExternalSource(src: ExternalSource): void {
-    this.#clock.removeSource(src);
   }
 
   /**
@@ -111,9 +85,9 @@ export class TimerLoop extends BaseEventLoop {
    * @throws RangeError when `ms` is negative, NaN or not finite.
    */
   advance(ms: number): void {
-    if (!(this.#clock instanceof VirtualClockBackend)) {
+    if (this.#virtual === null) {
       throw new TypeError('advance() needs a virtual clock: new TimerLoop({ clock: "virtual" })');
     }
-    this.#clock.advance(ms);
+    this.#virtual.advance(ms);
   }
 }

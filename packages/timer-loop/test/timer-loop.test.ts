@@ -123,8 +123,13 @@ describe("real clock", () => {
     const loop = new TimerLoop();
     const v = await loop.runUntilComplete(
       (function* (): Coro<string> {
-        const fut = getRunningLoop().createFuture<string>();
-        setTimeout(() => fut.setResult("woken by Node"), 5);
+        const loop = getRunningLoop();
+        const fut = loop.createFuture<string>();
+        const release = loop.addOutsideSource({ kind: "host", name: "a Node timer" });
+        setTimeout(() => {
+          release();
+          fut.setResult("woken by Node");
+        }, 5);
         return yield* fut;
       })(),
     );
@@ -150,11 +155,15 @@ describe("external sources (how worker threads complete work on a loop)", () => 
         { eval: true, workerData: [loop.wakeWord, shared] },
       );
       const fut = loop.createFuture<number>();
-      loop.addExternalSource({
+      const release = loop.addOutsideSource({
+        kind: "thread",
+        name: "a test worker",
         poll: () => {
-          if (!fut.done() && Atomics.load(shared, 0) !== 0) fut.setResult(Atomics.load(shared, 0));
+          if (!fut.done() && Atomics.load(shared, 0) !== 0) {
+            release();
+            fut.setResult(Atomics.load(shared, 0));
+          }
         },
-        pending: () => !fut.done(),
       });
       const v = loop.runSync(fut);
       loop.close();
@@ -196,10 +205,9 @@ describe("custom clock backends", () => {
 describe("virtual clock with outside work (host-driven)", () => {
   it("notices outside work that ends without waking the loop, then lets time move on", async () => {
     const loop = new TimerLoop({ clock: "virtual" });
-    let busy = true;
-    loop.addExternalSource({ poll: () => {}, pending: () => busy });
+    const release = loop.addOutsideSource({ kind: "thread", name: "busy work" });
     setTimeout(() => {
-      busy = false; // finished, but delivered nothing and woke nobody
+      release(); // finished, but delivered nothing and woke nobody
     }, 5);
     const v = await loop.runUntilComplete(sleep(60_000, "time moved on"));
     expect(v).toBe("time moved on");
@@ -211,16 +219,14 @@ describe("virtual clock with outside work (host-driven)", () => {
 describe("virtual clock with outside work (runSync)", () => {
   it("when polling completes the last outside job, time does not jump to infinity", () => {
     const loop = new TimerLoop({ clock: "virtual" });
-    let pending = true;
     const fut = loop.createFuture<string>();
-    loop.addExternalSource({
+    const release = loop.addOutsideSource({
+      kind: "thread",
+      name: "one job",
       poll: () => {
-        if (pending) {
-          pending = false;
-          fut.setResult("delivered");
-        }
+        release();
+        fut.setResult("delivered");
       },
-      pending: () => pending,
     });
     const v = loop.runSync(
       (function* () {
