@@ -637,7 +637,11 @@ export class BaseEventLoop implements EventLoop {
           this.#strandedAt = this._callbacksRun;
           timeout = 0;
         } else this.#strandedAt = -1;
-        if (timeout > 0 || (n % HOST_CLOCK_CHECK_EVERY === 0 && hostNow() >= sliceEnd)) {
+        if (
+          timeout > 0 ||
+          this.#strandedAt >= 0 ||
+          (n % HOST_CLOCK_CHECK_EVERY === 0 && hostNow() >= sliceEnd)
+        ) {
           this._parked = true;
           this._backend.park(timeout, this.#resume);
           return;
