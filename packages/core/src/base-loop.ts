@@ -39,7 +39,7 @@ import {
 import { Future } from "./future.js";
 import { _reportUnretrieved } from "./future.js";
 import { Handle, TimerHandle } from "./handle.js";
-import { type LoopHost, type OutsideSource, type Runnable, type SourceKind } from "./host.js";
+import type { LoopHost, OutsideSource, Runnable, SourceKind } from "./host.js";
 import { ensureFuture } from "./interop.js";
 import { ReadyQueue } from "./ready-queue.js";
 import { Task, currentTask } from "./task.js";
@@ -657,7 +657,9 @@ export class BaseEventLoop implements EventLoop {
   /** The DeadlockError of a run that can never finish: what is pending, and what each awaits. */
   #deadlock(mode: RunMode): DeadlockError {
     const tasks = [...this._allTasks()];
-    const listed = tasks.slice(0, DEADLOCK_TASKS_LISTED).map((t) => `  ${t.getName()} ${describeWait(t)}`);
+    const listed = tasks
+      .slice(0, DEADLOCK_TASKS_LISTED)
+      .map((t) => `  ${t.getName()} ${describeWait(t)}`);
     if (tasks.length > DEADLOCK_TASKS_LISTED)
       listed.push(`  … and ${tasks.length - DEADLOCK_TASKS_LISTED} more`);
     const what =

@@ -11,7 +11,15 @@
  * (`if (e instanceof CancelledError) throw e`) unless you mean to swallow the cancel.
  */
 
-function named<T extends { prototype: Error }>(cls: T, name: string): T {
+/**
+ * Give an Error subclass its `name` (on the prototype: `instanceof` and `err.name` both work,
+ * and instances carry no extra own property). Every named error of aioloop's packages is made
+ * this way; use it for your own.
+ * @example
+ * export class ProtocolError extends Error {}
+ * namedError(ProtocolError, "ProtocolError");
+ */
+export function namedError<T extends { prototype: Error }>(cls: T, name: string): T {
   Object.defineProperty(cls.prototype, "name", {
     value: name,
     writable: true,
@@ -20,6 +28,7 @@ function named<T extends { prototype: Error }>(cls: T, name: string): T {
   });
   return cls;
 }
+const named = namedError;
 
 /** Thrown into a task (and by `result()` of a cancelled future) when it is cancelled. */
 export class CancelledError extends Error {}

@@ -17,7 +17,6 @@ import type { Handle, TimerHandle } from "./handle.js";
 import type { Task } from "./task.js";
 import type { LoopTracer } from "./tracing.js";
 
-
 /**
  * What `callExceptionHandler` receives, with asyncio's keys (the `context` dict of
  * `loop.call_exception_handler`). Only `message` is always present; reporters add the other

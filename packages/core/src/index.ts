@@ -53,6 +53,7 @@ export {
   QueueFull,
   QueueShutDown,
   TimeoutError,
+  namedError,
 } from "./errors.js";
 export {
   type EventLoop,

@@ -17,15 +17,7 @@
  * class whichever package threw. Core only defines them; it imports nothing from Node.
  */
 
-function named<T extends { prototype: Error }>(cls: T, name: string): T {
-  Object.defineProperty(cls.prototype, "name", {
-    value: name,
-    writable: true,
-    configurable: true,
-    enumerable: false,
-  });
-  return cls;
-}
+import { namedError as named } from "./errors.js";
 
 /** The system-call details an OSError carries (Node's own names). */
 export interface OSErrorInfo {

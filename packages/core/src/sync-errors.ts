@@ -7,15 +7,7 @@
  * friends, and errors.ts keeps the names API.md fixes.
  */
 
-function named<T extends { prototype: Error }>(cls: T, name: string): T {
-  Object.defineProperty(cls.prototype, "name", {
-    value: name,
-    writable: true,
-    configurable: true,
-    enumerable: false,
-  });
-  return cls;
-}
+import { namedError as named } from "./errors.js";
 
 /**
  * A lock was released while not acquired, or a Condition was waited on or notified without

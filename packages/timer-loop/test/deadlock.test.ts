@@ -53,7 +53,9 @@ describe.each(["real", "virtual"] as const)("a stranded run on the %s clock", (c
 
   it("runForever with nothing that can call stop() rejects with DeadlockError", async () => {
     const loop = new TimerLoop({ clock });
-    await expect(loop.runForever()).rejects.toThrow(/no task is pending, and nothing can call stop/);
+    await expect(loop.runForever()).rejects.toThrow(
+      /no task is pending, and nothing can call stop/,
+    );
     loop.close();
   });
 
