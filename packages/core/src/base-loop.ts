@@ -37,6 +37,7 @@ import {
   _setRunningLoop,
 } from "./events.js";
 import { Future } from "./future.js";
+import { _reportNeverAwaited } from "./coro-fn.js";
 import { _reportUnretrieved } from "./future.js";
 import { Handle, TimerHandle } from "./handle.js";
 import type { LoopHost, OutsideSource, Runnable, SourceKind } from "./host.js";
@@ -366,6 +367,7 @@ export class BaseEventLoop implements EventLoop {
     const pending = [...this._allTasks()];
     this._closed = true;
     _reportUnretrieved(this);
+    _reportNeverAwaited(this);
     for (const t of pending) {
       this._untrackTask(t);
       this.callExceptionHandler({

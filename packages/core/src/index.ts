@@ -36,6 +36,7 @@ export {
 } from "./base-loop.js";
 export { Context, ContextVar, LookupError, Token, copyContext } from "./context.js";
 export { type Awaitable, type Coro, isCoroutine, isFuture } from "./coro.js";
+export { coro } from "./coro-fn.js";
 export {
   BadYieldError,
   BrokenBarrierError,

@@ -1,0 +1,98 @@
+/**
+ * `coro(fn)`: define a coroutine function, so the loop knows its coroutines by their definition.
+ *
+ * HOW: `coro(function* (…) { … })` returns a function with the same parameters and inferred
+ * return type; calling it gives the generator, as calling `fn` would. While the running loop is
+ * in debug mode, each coroutine it creates is also recorded (where it was created, and whether
+ * it ever started): one never started is reported through the loop's exception handler
+ * ("coroutine … was never awaited", with the creation stack), when it is garbage collected or
+ * when the loop closes, whichever comes first; asyncio's RuntimeWarning for the missing
+ * `await`. The classic case is a call without `yield*`: `sleep(10);` does nothing.
+ *
+ * Costs: outside debug mode one branch per call. In debug mode: a stack capture, a wrapper
+ * generator (one `yield*` level) and a registry entry per coroutine.
+ */
+
+import type { Coro } from "./coro.js";
+import { type EventLoop, _getRunningLoop } from "./events.js";
+
+/** What a never-awaited report needs (never the generator itself: it must be collectable). */
+interface Creation {
+  readonly loop: EventLoop;
+  readonly name: string;
+  readonly stack: string;
+  started: boolean;
+}
+
+const neverAwaited = new FinalizationRegistry<Creation>((c) => {
+  if (!c.started) report(c);
+});
+/** Per loop, the creations not yet started (weakly), reported at close at the latest. */
+const pendingOf = new WeakMap<EventLoop, Set<Creation>>();
+
+function report(c: Creation): void {
+  c.started = true; // once
+  pendingOf.get(c.loop)?.delete(c);
+  if (c.loop.isClosed() && !closing.has(c.loop)) return;
+  c.loop.callExceptionHandler({
+    message: `coroutine ${c.name} was never awaited: use \`yield* ${c.name}(…)\`, or createTask(${c.name}(…)) to run it concurrently`,
+    source: c.stack,
+  });
+}
+
+const closing = new WeakSet<EventLoop>();
+
+/** @internal Called by a debug-mode loop as it closes: report what was created and never started. */
+export function _reportNeverAwaited(loop: EventLoop): void {
+  const set = pendingOf.get(loop);
+  if (set === undefined) return;
+  pendingOf.delete(loop);
+  closing.add(loop);
+  try {
+    for (const c of set) if (!c.started) report(c);
+  } finally {
+    closing.delete(loop);
+  }
+}
+
+function* tracked<T>(gen: Coro<T>, c: Creation): Coro<T> {
+  c.started = true;
+  pendingOf.get(c.loop)?.delete(c);
+  return yield* gen;
+}
+
+/**
+ * Define a coroutine function: `const fetchUser = coro(function* (id: number): Coro<User> { … })`.
+ * Callers write `yield* fetchUser(1)` as with any generator function; the parameter and return
+ * types are inferred from `fn`. In debug mode (`loop.setDebug(true)`, `run(main, { debug: true })`)
+ * a coroutine created and never awaited or scheduled is reported with where it was created.
+ * @throws TypeError when `fn` is not a function.
+ * @example
+ * const fetchTwice = coro(function* (url: string): Coro<number> {
+ *   const a = yield* fromPromise(fetch(url));
+ *   const b = yield* fromPromise(fetch(url));
+ *   return a.status + b.status;
+ * });
+ * const n = yield* fetchTwice("https://example.com"); // n: number
+ */
+export function coro<A extends unknown[], T>(fn: (...args: A) => Coro<T>): (...args: A) => Coro<T> {
+  if (typeof fn !== "function") {
+    throw new TypeError(`coro() needs a generator function, got ${typeof fn}`);
+  }
+  const name = fn.name || "(anonymous)";
+  const wrapped = function (this: unknown, ...args: A): Coro<T> {
+    const gen = fn.apply(this, args);
+    const loop = _getRunningLoop();
+    if (loop === null || !loop.getDebug()) return gen;
+    const stack = (new Error().stack ?? "").split("\n").slice(2).join("\n");
+    const c: Creation = { loop, name, stack, started: false };
+    let set = pendingOf.get(loop);
+    if (set === undefined) pendingOf.set(loop, (set = new Set()));
+    set.add(c);
+    const out = tracked(gen, c);
+    neverAwaited.register(out, c);
+    return out;
+  };
+  Object.defineProperty(wrapped, "name", { value: name });
+  return wrapped;
+}
