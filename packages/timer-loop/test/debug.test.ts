@@ -7,7 +7,7 @@ import { type Coro, type ExceptionContext, coro, createTask, sleep } from "@aiol
 import { describe, expect, it } from "vitest";
 import { TimerLoop } from "../src/index.js";
 
-const work = coro(function* work(n: number): Coro<number> {
+const work = coro(function* doubleLater(n: number): Coro<number> {
   yield* sleep(1);
   return n * 2;
 });
@@ -30,7 +30,7 @@ describe("debug mode: coroutines never awaited", () => {
     );
     loop.close();
     expect(seen.map((c) => c.message)).toEqual([
-      "coroutine work was never awaited: use `yield* work(…)`, or createTask(work(…)) to run it concurrently",
+      "coroutine doubleLater was never awaited: use `yield* doubleLater(…)`, or createTask(doubleLater(…)) to run it concurrently",
     ]);
     expect(String(seen[0]!.source)).toMatch(/debug\.test\.ts/);
   });
