@@ -478,7 +478,7 @@ export class BaseEventLoop implements EventLoop {
   _trackTask(task: Task<unknown>): void {
     if (this._mode === "host") {
       const ref = new WeakRef(task);
-      (task as { _weakRef?: WeakRef<Task<unknown>> })._weakRef = ref;
+      task._weakRef = ref;
       this._weakTasks.add(ref);
       destroyedPending.register(task, { loop: this, source: task.toString(), ref }, task);
     } else {
@@ -488,8 +488,9 @@ export class BaseEventLoop implements EventLoop {
 
   /** @internal */
   _untrackTask(task: Task<unknown>): void {
-    const ref = (task as { _weakRef?: WeakRef<Task<unknown>> })._weakRef;
-    if (ref !== undefined) {
+    const ref = task._weakRef;
+    if (ref !== null) {
+      task._weakRef = null;
       this._weakTasks.delete(ref);
       destroyedPending.unregister(task);
     } else {

@@ -71,6 +71,8 @@ export class Task<T> extends Future<T> implements TaskWaiter {
   /** @internal */ readonly _context: Context;
   /** @internal Invariant: true once the loop tracks this task (from its first suspension). */
   _tracked = false;
+  /** @internal The loop's weak reference to this task, when a host-driven run tracks it. */
+  _weakRef: WeakRef<Task<unknown>> | null = null;
 
   /**
    * Prefer `createTask(coro)` or `loop.createTask(coro)`. `loop` (or `opts.loop`) defaults to
