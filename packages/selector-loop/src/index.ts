@@ -49,12 +49,7 @@ export {
   type ProtocolLike,
 } from "./protocols.js";
 export { type RunOptions, run } from "./run.js";
-export {
-  type Closeable,
-  type IOCallbacks,
-  type Runnable,
-  SelectorBackend,
-} from "./selector-backend.js";
+export { type Closeable, type IOCallbacks, SelectorBackend } from "./selector-backend.js";
 export {
   type AddrInfo,
   type GetaddrinfoOptions,

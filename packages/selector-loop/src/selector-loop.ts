@@ -29,6 +29,8 @@ import {
   type Coro,
   type Future,
   InvalidStateError,
+  LoopClosedError,
+  type Runnable,
   fromPromise,
   getRunningLoop,
 } from "@aioloop/core";
@@ -53,7 +55,7 @@ import { EMPTY_BYTES, toBytes } from "./bytes.js";
 import { connectTo } from "./connection.js";
 import { IOHandle } from "./io-handle.js";
 import type { ProtocolFactory, ProtocolLike } from "./protocols.js";
-import { type Closeable, type Runnable, SelectorBackend } from "./selector-backend.js";
+import { type Closeable, SelectorBackend } from "./selector-backend.js";
 import {
   EVENT_READ,
   EVENT_WRITE,
@@ -193,7 +195,7 @@ export class SelectorLoop extends TimerLoop {
    * });
    */
   addReader<A extends unknown[]>(sock: Selectable, cb: (...args: A) => void, ...args: A): void {
-    this._checkClosed();
+    this.#checkOpen();
     if (typeof cb !== "function") throw new TypeError("addReader needs a callback function");
     this.#checkNoTransport(sock, "addReader");
     this._setReader(sock, new IOHandle(cb, args, this));
@@ -214,7 +216,7 @@ export class SelectorLoop extends TimerLoop {
    * writer already registered. Throws as addReader does.
    */
   addWriter<A extends unknown[]>(sock: Socket, cb: (...args: A) => void, ...args: A): void {
-    this._checkClosed();
+    this.#checkOpen();
     if (typeof cb !== "function") throw new TypeError("addWriter needs a callback function");
     this.#checkNoTransport(sock, "addWriter");
     this._setWriter(sock, new IOHandle(cb, args, this));
@@ -227,6 +229,13 @@ export class SelectorLoop extends TimerLoop {
   removeWriter(sock: Socket): boolean {
     this.#checkNoTransport(sock, "removeWriter");
     return this._clearWriter(sock);
+  }
+
+  /** LoopClosedError once the loop is closed (what core's own calls throw then). */
+  #checkOpen(): void {
+    if (this.isClosed()) {
+      throw new LoopClosedError("the event loop is closed: create a new loop (or use run())");
+    }
   }
 
   /** Refuse to touch the registration of a socket a transport or server drives. */
@@ -525,7 +534,7 @@ export class SelectorLoop extends TimerLoop {
     cb: (...args: A) => void,
     ...args: A
   ): void {
-    this._checkClosed();
+    this.#checkOpen();
     this.#signals.add(signal, cb, args);
   }
 

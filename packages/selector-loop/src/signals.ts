@@ -2,20 +2,25 @@
  * Signal handlers on the loop, as asyncio's `add_signal_handler`: the callback runs as a loop
  * callback (never inside Node's signal delivery), with the context of the registration.
  *
- * HOW: one Node `process.on(signal)` listener per handled signal; when it fires it queues the
- * registration's IOHandle on the loop and wakes it (the same handle each time: no allocation
- * per signal). Removing a handler removes the Node listener, so Node's default action (e.g.
- * exit on SIGINT) is back; closing the loop removes them all.
+ * HOW: one Node `process.on(signal)` listener per handled signal; when it fires it hands the
+ * registration's IOHandle to the loop with `callSoonThreadsafe` (which also wakes a parked
+ * loop). Removing a handler removes the Node listener, so Node's default action (e.g. exit on
+ * SIGINT) is back; closing the loop removes them all.
+ *
+ * WHY two holds while any handler is set: a program that only waits for a signal must wait, as
+ * in asyncio. The loop must not call that a deadlock (one "host" outside source says work may
+ * still arrive), and Node must not exit (its signal listeners do not keep the process alive:
+ * one ref'd host timer does).
  */
 
 import { constants } from "node:os";
+import type { OutsideSource } from "@aioloop/core";
 import { IOHandle } from "./io-handle.js";
 import type { SelectorLoop } from "./selector-loop.js";
 
 /**
- * While any handler is set, one ref'd host timer with this period keeps Node alive: a program
- * that only waits for a signal must not end (Node's signal listeners do not hold the process).
- * The longest period Node accepts, so it practically never fires.
+ * While any handler is set, one ref'd host timer with this period keeps Node alive (see the
+ * module comment). The longest period Node accepts, so it practically never fires.
  */
 const KEEP_ALIVE_PERIOD_MS = 2 ** 31 - 1;
 
@@ -27,6 +32,14 @@ interface Registration {
   listener: () => void;
 }
 
+/** The outside source every loop's signal handlers hold while any is set. */
+const SIGNAL_SOURCE: OutsideSource = { kind: "host", name: "signal handler" };
+
+/** Run a registration's callback (a loop callback: the IOHandle reports its own errors). */
+function deliver(handle: IOHandle): void {
+  handle._run();
+}
+
 /** @internal The signal handlers of one loop. */
 export class SignalHandlers {
   readonly #loop: SelectorLoop;
@@ -34,6 +47,8 @@ export class SignalHandlers {
   readonly #handlers = new Map<NodeJS.Signals, Registration>();
   /** Invariant: set exactly while #handlers is not empty. */
   #keepAlive: ReturnType<typeof setInterval> | null = null;
+  /** Invariant: the release of SIGNAL_SOURCE, set exactly while #handlers is not empty. */
+  #releaseSource: (() => void) | null = null;
 
   constructor(loop: SelectorLoop) {
     this.#loop = loop;
@@ -53,12 +68,11 @@ export class SignalHandlers {
     const loop = this.#loop;
     const handle = new IOHandle(cb, args, loop);
     const listener = () => {
-      if (loop.isClosed()) return;
-      loop._scheduleRunnable(handle);
-      loop._io.wakeup();
+      if (!loop.isClosed()) loop.callSoonThreadsafe(deliver, handle);
     };
     process.on(signal, listener);
     this.#handlers.set(signal, { handle, listener });
+    this.#releaseSource ??= loop.addOutsideSource(SIGNAL_SOURCE);
     this.#keepAlive ??= setInterval(() => {}, KEEP_ALIVE_PERIOD_MS);
   }
 
@@ -68,9 +82,11 @@ export class SignalHandlers {
     this.#handlers.delete(signal);
     process.removeListener(signal, r.listener);
     r.handle.cancel();
-    if (this.#handlers.size === 0 && this.#keepAlive !== null) {
-      clearInterval(this.#keepAlive);
+    if (this.#handlers.size === 0) {
+      if (this.#keepAlive !== null) clearInterval(this.#keepAlive);
       this.#keepAlive = null;
+      this.#releaseSource?.();
+      this.#releaseSource = null;
     }
     return true;
   }

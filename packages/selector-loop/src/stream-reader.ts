@@ -30,6 +30,7 @@ import {
   IncompleteReadError,
   InvalidStateError,
   LimitOverrunError,
+  blockOn,
   getRunningLoop,
 } from "@aioloop/core";
 import { EMPTY_BYTES, concatBytes, toBytes } from "./bytes.js";
@@ -211,10 +212,9 @@ export class StreamReader implements AsyncIterableCo<Uint8Array> {
       try {
         // `yield* w`, inlined: this is the hottest wait of a stream server, and the future's
         // iterator object and its delegation level cost more than the rest of the read.
-        // Setting _blocking before yielding the future is the awaitable protocol the Task
-        // checks (asyncio's _asyncio_future_blocking); result() re-raises a cancellation.
-        w._blocking = true;
-        yield w;
+        // blockOn is core's blocking protocol (tiny: V8 inlines it); result() re-raises a
+        // cancellation.
+        yield blockOn(w);
         w.result();
       } finally {
         this.#unpark(w);
@@ -248,10 +248,9 @@ export class StreamReader implements AsyncIterableCo<Uint8Array> {
       try {
         // `yield* w`, inlined: this is the hottest wait of a stream server, and the future's
         // iterator object and its delegation level cost more than the rest of the read.
-        // Setting _blocking before yielding the future is the awaitable protocol the Task
-        // checks (asyncio's _asyncio_future_blocking); result() re-raises a cancellation.
-        w._blocking = true;
-        yield w;
+        // blockOn is core's blocking protocol (tiny: V8 inlines it); result() re-raises a
+        // cancellation.
+        yield blockOn(w);
         w.result();
       } finally {
         this.#unpark(w);
@@ -314,10 +313,9 @@ export class StreamReader implements AsyncIterableCo<Uint8Array> {
       try {
         // `yield* w`, inlined: this is the hottest wait of a stream server, and the future's
         // iterator object and its delegation level cost more than the rest of the read.
-        // Setting _blocking before yielding the future is the awaitable protocol the Task
-        // checks (asyncio's _asyncio_future_blocking); result() re-raises a cancellation.
-        w._blocking = true;
-        yield w;
+        // blockOn is core's blocking protocol (tiny: V8 inlines it); result() re-raises a
+        // cancellation.
+        yield blockOn(w);
         w.result();
       } finally {
         this.#unpark(w);

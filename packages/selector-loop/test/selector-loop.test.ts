@@ -292,15 +292,20 @@ describe("SelectorLoop", () => {
     expect(code).toBe(0);
   });
 
-  it("removing the last signal handler leaves no host timer behind", async () => {
+  it("removing the last signal handler leaves no host timer and no outside source behind", async () => {
     const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
     const before = timers();
     await run(function* () {
       const loop = getSelectorLoop("test");
+      const sources = loop.statistics().outsideSources;
       loop.addSignalHandler("SIGUSR2", () => {});
+      loop.addSignalHandler("SIGWINCH", () => {});
       expect(timers()).toBe(before + 1);
+      expect(loop.statistics().outsideSources).toBe(sources + 1); // waiting is no deadlock
       loop.removeSignalHandler("SIGUSR2");
+      loop.removeSignalHandler("SIGWINCH");
       expect(timers()).toBe(before);
+      expect(loop.statistics().outsideSources).toBe(sources);
       yield* sleep(0);
     });
   });
@@ -321,21 +326,21 @@ describe("SelectorLoop", () => {
     expect(socks[1].destroyed).toBe(true);
   });
 
-  it("reports I/O counters and polls external sources (how @aioloop/files plugs in)", async () => {
+  it("reports I/O counters and polls outside sources (how @aioloop/files plugs in)", async () => {
     await run(function* () {
       const loop = getSelectorLoop("test");
       let polls = 0;
       let done = false;
-      const src = {
+      const release = loop.addOutsideSource({
+        kind: "thread",
+        name: "test source",
         poll: () => {
           polls++;
           if (polls === 3) done = true;
         },
-        pending: () => !done,
-      };
-      loop.addExternalSource(src);
+      });
       yield* until(() => done, "three polls");
-      loop.removeExternalSource(src);
+      release();
       const [client, conn, server] = yield* pair(loop);
       client.write("x");
       yield* loop.sockRecv(conn, 1);
