@@ -43,7 +43,7 @@ import { Handle, TimerHandle } from "./handle.js";
 import type { LoopHost, OutsideSource, Runnable, SourceKind } from "./host.js";
 import { ensureFuture } from "./interop.js";
 import { ReadyQueue } from "./ready-queue.js";
-import { Task, currentTask } from "./task.js";
+import { Task, _currentTask } from "./task.js";
 import { TimerQueue } from "./timer-queue.js";
 import type { LoopTracer } from "./tracing.js";
 
@@ -502,7 +502,7 @@ export class BaseEventLoop implements EventLoop {
   _allTasks(): Set<Task<unknown>> {
     const out = new Set<Task<unknown>>();
     for (const r of this._ready) if (r instanceof Task && !r.done()) out.add(r);
-    const cur = currentTask();
+    const cur = _currentTask();
     if (cur !== null && cur._loop === this && !cur.done()) out.add(cur);
     for (const t of this._strongTasks) out.add(t);
     for (const ref of this._weakTasks) {

@@ -285,7 +285,7 @@ export function toFuture<T>(
   loop: EventLoop | null,
   where: string,
 ): Future<T> {
-  const fut = ensureFuture(aw, loop ?? undefined);
+  const fut = isFuture(aw) ? (aw as Future<T>) : ensureFuture(aw, loop ?? undefined);
   if (loop !== null && fut.getLoop() !== loop) {
     throw new RangeError(
       `${where}: the awaitables belong to different event loops; create them all on one loop`,

@@ -13,10 +13,11 @@
 
 import { type Awaitable, describe, isCoroutine, isFuture, isThenable } from "./coro.js";
 import { NotACoroutineError } from "./errors.js";
+import { InvalidArgumentError } from "./sync-errors.js";
 import { type EventLoop, getRunningLoop } from "./events.js";
 import type { Future } from "./future.js";
 import type { OutsideSource } from "./host.js";
-import { type Task, currentTask } from "./task.js";
+import { type Task, _currentTask } from "./task.js";
 
 /**
  * A Future on the running loop that settles with `p`. Cancelling the Future does not cancel the
@@ -58,24 +59,46 @@ export function toPromise<T>(aw: Awaitable<T> | Future<T>): Promise<T> {
  * `aw` as a Future: Futures and Tasks as they are, coroutines wrapped in a Task, Promises via
  * `fromPromise`, other awaitables driven by a Task.
  */
-export function ensureFuture<T>(aw: Awaitable<T> | PromiseLike<T>, loop?: EventLoop): Future<T> {
-  if (isFuture(aw)) return aw as Future<T>;
+export function ensureFuture<T>(
+  aw: Awaitable<T> | PromiseLike<T>,
+  loopOrOpts?: EventLoop | { loop?: EventLoop },
+): Future<T> {
+  const loop =
+    loopOrOpts === undefined || isLoop(loopOrOpts)
+      ? (loopOrOpts as EventLoop | undefined)
+      : loopOrOpts.loop;
+  if (isFuture(aw)) {
+    if (loop !== undefined && aw._loop !== loop) {
+      throw new InvalidArgumentError(
+        "ensureFuture: the future belongs to a different loop than the one given: create it on that loop",
+      );
+    }
+    return aw as Future<T>;
+  }
+  if (
+    !isCoroutine(aw) &&
+    !isThenable(aw) &&
+    !(
+      typeof aw === "object" &&
+      aw !== null &&
+      typeof (aw as Awaitable<T>)[Symbol.iterator] === "function"
+    )
+  ) {
+    throw new NotACoroutineError(
+      `ensureFuture needs a coroutine, Future, Task or Promise, got ${describe(aw)}${
+        typeof aw === "function" ? ": call the generator function first" : ""
+      }`,
+    );
+  }
   const l = loop ?? getRunningLoop();
   if (isCoroutine(aw))
     return l.createTask(aw as Generator<Future<unknown> | undefined, T, unknown>);
   if (isThenable(aw)) return fromPromise(aw, l);
-  if (
-    typeof aw === "object" &&
-    aw !== null &&
-    typeof (aw as Awaitable<T>)[Symbol.iterator] === "function"
-  ) {
-    return l.createTask(awaitIt(aw as Awaitable<T>));
-  }
-  throw new NotACoroutineError(
-    `expected a coroutine, Future, Task or Promise, got ${describe(aw)}${
-      typeof aw === "function" ? ": call the generator function first" : ""
-    }`,
-  );
+  return l.createTask(awaitIt(aw as Awaitable<T>));
+}
+
+function isLoop(x: object): x is EventLoop {
+  return typeof (x as EventLoop).createTask === "function";
 }
 
 function* awaitIt<T>(aw: Awaitable<T>): Generator<Future<unknown> | undefined, T, unknown> {
@@ -89,7 +112,7 @@ function* awaitIt<T>(aw: Awaitable<T>): Generator<Future<unknown> | undefined, T
  * const body = yield* fromPromise(fetch(url, { signal: abortSignal() }));
  */
 export function abortSignal(): AbortSignal {
-  const task = currentTask();
+  const task = _currentTask();
   if (task === null) {
     throw new NotACoroutineError(
       "abortSignal() must be called inside a task (a coroutine run by the loop)",

@@ -451,9 +451,11 @@ export class PriorityQueue<T> extends Queue<T> {
 
 /** The bound a queue accepts: a whole number >= 0. */
 function checkMaxsize(maxsize: unknown, who: string): number {
-  if (typeof maxsize !== "number" || !Number.isSafeInteger(maxsize) || maxsize < 0) {
+  // asyncio accepts any number (a float maxsize bounds at its ceiling); NaN and negatives are
+  // more likely mistakes than requests for an unbounded queue, so they get a clear error.
+  if (typeof maxsize !== "number" || !(maxsize >= 0) || maxsize === Number.POSITIVE_INFINITY) {
     throw new InvalidArgumentError(
-      `${who}(${describe(maxsize)}): maxsize must be a whole number >= 0 (0 means unbounded)`,
+      `${who}(${describe(maxsize)}): maxsize must be a finite number >= 0 (0 means unbounded)`,
     );
   }
   return maxsize;

@@ -31,6 +31,7 @@ import { Future, type TaskWaiter } from "./future.js";
 import type { StepOutcome } from "./tracing.js";
 
 let current: Task<unknown> | null = null;
+const baseAddDoneCallback = Future.prototype.addDoneCallback;
 /** The AbortController of each task that asked for `abortSignal()` (rare: kept off the object). */
 const aborts = new WeakMap<Task<unknown>, AbortController>();
 let taskCounter = 0;
@@ -91,7 +92,7 @@ export class Task<T> extends Future<T> implements TaskWaiter {
       l._scheduleRunnable(this);
       return;
     }
-    this._name = opts.name ?? null;
+    this._name = opts.name === undefined ? null : String(opts.name);
     this._context = opts.context ?? copyContext();
     if (l._tracer !== null) l._tracer.taskCreated?.(this as Task<unknown>, current, l.time());
     if (opts.eagerStart === true && _getRunningLoop() === l) this._run();
@@ -261,7 +262,12 @@ export class Task<T> extends Future<T> implements TaskWaiter {
       y._loop === this._loop
     ) {
       y._blocking = false;
-      y._addTaskWaiter(this, null);
+      if (y.addDoneCallback === baseAddDoneCallback) y._addTaskWaiter(this, null);
+      else {
+        // A Future subclass that overrides addDoneCallback sees the waiting task, as asyncio's
+        // Task registers through add_done_callback (the fast path above is the same thing).
+        y.addDoneCallback(() => this._run());
+      }
       this._futWaiter = y;
       if (!this._tracked) {
         this._tracked = true;
@@ -364,8 +370,17 @@ export function createTask<T>(coro: Coro<T>, opts?: TaskOptions): Task<T> {
   return getRunningLoop().createTask(coro, opts);
 }
 
-/** The task running now, or null in a plain callback or outside the loop (asyncio's `asyncio.current_task()`). */
+/**
+ * The task running now, or null in a plain callback (asyncio's `asyncio.current_task()`).
+ * @throws {@link NoRunningLoopError} when no loop is running, as asyncio raises RuntimeError.
+ */
 export function currentTask(): Task<unknown> | null {
+  if (current === null) getRunningLoop();
+  return current;
+}
+
+/** @internal The task running now, or null (never throws). */
+export function _currentTask(): Task<unknown> | null {
   return current;
 }
 
