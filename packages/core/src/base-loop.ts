@@ -73,6 +73,19 @@ const hostNow: () => number = (() => {
 
 type RunMode = "sync" | "host";
 
+/**
+ * Node's (and Bun's, Deno's) `process`, when there is one: its "beforeExit" event says the
+ * host's event loop has run dry. Looked up, not imported: core runs in any runtime.
+ */
+const hostProcess = (
+  globalThis as {
+    process?: {
+      on(ev: "beforeExit", cb: () => void): unknown;
+      off(ev: "beforeExit", cb: () => void): unknown;
+    };
+  }
+).process;
+
 /** What the garbage-collection report of a pending task needs (not the task itself). */
 interface PendingReport {
   loop: BaseEventLoop;
@@ -658,7 +671,7 @@ export class BaseEventLoop implements EventLoop {
   }
 
   /** The DeadlockError of a run that can never finish: what is pending, and what each awaits. */
-  #deadlock(mode: RunMode): DeadlockError {
+  #deadlock(why: RunMode | "exhausted"): DeadlockError {
     const tasks = [...this._allTasks()];
     const listed = tasks
       .slice(0, DEADLOCK_TASKS_LISTED)
@@ -669,7 +682,14 @@ export class BaseEventLoop implements EventLoop {
       tasks.length === 0
         ? "no task is pending, and nothing can call stop()"
         : `pending tasks:\n${listed.join("\n")}`;
-    if (mode === "sync") {
+    if (why === "exhausted") {
+      const names = [...this.#sources.keys()].map((src) => src.name).join(", ");
+      return new DeadlockError(
+        `the run can never finish: the host has nothing left to run, so the registered outside sources (${names}) ` +
+          `can never deliver (a Promise that never settles? a listener nobody will call?); ${what}`,
+      );
+    }
+    if (why === "sync") {
       const hostOnly = this.#hostSources + this.#promiseSources > 0;
       return new DeadlockError(
         hostOnly
@@ -695,9 +715,24 @@ export class BaseEventLoop implements EventLoop {
   #enter(mode: RunMode): void {
     this._mode = mode;
     _setRunningLoop(this);
+    if (mode === "host") hostProcess?.on("beforeExit", this.#onHostExhausted);
   }
 
+  /**
+   * The host is about to exit while a host run is parked: whatever sources are registered can
+   * never deliver (a Promise that never settles, a listener on an emitter nobody emits). Fail
+   * the run with DeadlockError rather than let the program end half-way in silence.
+   */
+  readonly #onHostExhausted = (): void => {
+    if (this._mode !== "host" || !this._parked) return;
+    const reject = this.#hostReject!;
+    const err = this.#deadlock("exhausted");
+    this.#exit();
+    reject(err);
+  };
+
   #exit(): void {
+    if (this._mode === "host") hostProcess?.off("beforeExit", this.#onHostExhausted);
     this._backend.unpark();
     this._parked = false;
     this._stopping = false;

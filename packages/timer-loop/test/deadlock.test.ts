@@ -217,4 +217,14 @@ describe("a program never ends in silence (exit code 13 is a silent end)", () =>
     expect(r.stderr).toMatch(/DeadlockError: the run can never finish/);
     expect(r.stderr).toMatch(/main awaits/);
   });
+
+  it("a registered source that can never deliver (a Promise nothing settles) fails when the host runs dry", () => {
+    const fixture = fileURLToPath(new URL("./fixtures/never-settles.mjs", import.meta.url));
+    const r = spawnSync(process.execPath, [fixture], { encoding: "utf8", timeout: 20_000 });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(
+      /DeadlockError: the run can never finish: the host has nothing left to run/,
+    );
+    expect(r.stderr).toMatch(/a Promise \(fromPromise\)/);
+  });
 });
