@@ -4,8 +4,9 @@
  * transports, servers, streams and subprocesses of this package all run on it.
  *
  * HOW: the loop's backend (SelectorBackend) owns a NodeSocketSelector. A registration keeps
- * asyncio's pair of callbacks per object; when the selector reports the object ready, the
- * backend queues them behind the callbacks already ready in this iteration:
+ * asyncio's pair of callbacks per object (registrations.ts fills and empties the slots); when
+ * the selector reports the object ready, the backend queues them behind the callbacks already
+ * ready in this iteration:
  *
  *   addReader(sock, cb) ─► selector.register(sock, READ, {reader: IOHandle(cb), writer})
  *   sockRecv(sock, n):  try sock.read() ─ data? ─► return it
@@ -30,7 +31,6 @@ import {
   type Future,
   InvalidStateError,
   LoopClosedError,
-  type Runnable,
   fromPromise,
   getRunningLoop,
 } from "@aioloop/core";
@@ -48,13 +48,13 @@ import {
   ConcurrentReadError,
   NotSelectorLoopError,
   OSError,
-  SocketInUseError,
   toOSError,
 } from "./errors.js";
 import { EMPTY_BYTES, toBytes } from "./bytes.js";
 import { connectTo } from "./connection.js";
 import { IOHandle } from "./io-handle.js";
 import type { ProtocolFactory, ProtocolLike } from "./protocols.js";
+import { Registrations } from "./registrations.js";
 import { type Closeable, SelectorBackend } from "./selector-backend.js";
 import {
   EVENT_READ,
@@ -145,12 +145,15 @@ export function tryRecv(w: Watch, n: number): Uint8Array | null {
  */
 export class SelectorLoop extends TimerLoop {
   /** @internal */ readonly _io: SelectorBackend;
+  /** @internal The reader/writer slots of `_io.selector` (transports and servers use them). */
+  readonly _regs: Registrations;
   readonly #signals: SignalHandlers;
 
   constructor(opts: SelectorLoopOptions = {}) {
     const io = new SelectorBackend();
     super({ clock: "real", backend: io, ...(opts.debug === true ? { debug: true } : {}) });
     this._io = io;
+    this._regs = new Registrations(io.selector);
     this.#signals = new SignalHandlers(this);
   }
 
@@ -197,8 +200,8 @@ export class SelectorLoop extends TimerLoop {
   addReader<A extends unknown[]>(sock: Selectable, cb: (...args: A) => void, ...args: A): void {
     this.#checkOpen();
     if (typeof cb !== "function") throw new TypeError("addReader needs a callback function");
-    this.#checkNoTransport(sock, "addReader");
-    this._setReader(sock, new IOHandle(cb, args, this));
+    this._regs.checkUserOwned(sock, "addReader");
+    this._regs.set(sock, EVENT_READ, new IOHandle(cb, args, this));
   }
 
   /**
@@ -206,8 +209,8 @@ export class SelectorLoop extends TimerLoop {
    * was registered. Throws SocketInUseError when a transport or server drives `sock`.
    */
   removeReader(sock: Selectable): boolean {
-    this.#checkNoTransport(sock, "removeReader");
-    return this._clearReader(sock);
+    this._regs.checkUserOwned(sock, "removeReader");
+    return this._regs.clear(sock, EVENT_READ);
   }
 
   /**
@@ -218,8 +221,8 @@ export class SelectorLoop extends TimerLoop {
   addWriter<A extends unknown[]>(sock: Socket, cb: (...args: A) => void, ...args: A): void {
     this.#checkOpen();
     if (typeof cb !== "function") throw new TypeError("addWriter needs a callback function");
-    this.#checkNoTransport(sock, "addWriter");
-    this._setWriter(sock, new IOHandle(cb, args, this));
+    this._regs.checkUserOwned(sock, "addWriter");
+    this._regs.set(sock, EVENT_WRITE, new IOHandle(cb, args, this));
   }
 
   /**
@@ -227,8 +230,8 @@ export class SelectorLoop extends TimerLoop {
    * was registered. Throws SocketInUseError when a transport drives `sock`.
    */
   removeWriter(sock: Socket): boolean {
-    this.#checkNoTransport(sock, "removeWriter");
-    return this._clearWriter(sock);
+    this._regs.checkUserOwned(sock, "removeWriter");
+    return this._regs.clear(sock, EVENT_WRITE);
   }
 
   /** LoopClosedError once the loop is closed (what core's own calls throw then). */
@@ -236,77 +239,6 @@ export class SelectorLoop extends TimerLoop {
     if (this.isClosed()) {
       throw new LoopClosedError("the event loop is closed: create a new loop (or use run())");
     }
-  }
-
-  /** Refuse to touch the registration of a socket a transport or server drives. */
-  #checkNoTransport(sock: Selectable, where: string): void {
-    const key = this._io.selector.getKey(sock);
-    if (key === undefined) return;
-    const { reader, writer } = key.data;
-    if (
-      (reader !== null && !(reader instanceof IOHandle)) ||
-      (writer !== null && !(writer instanceof IOHandle))
-    ) {
-      throw new SocketInUseError(
-        `${where}: this socket is driven by a transport or server: use the transport (pauseReading, write...) instead`,
-      );
-    }
-  }
-
-  /** @internal Register `r` as the reader of `obj` (transports pass themselves). */
-  _setReader(obj: Selectable, r: Runnable): void {
-    const sel = this._io.selector;
-    const key = sel.getKey(obj);
-    if (key === undefined) {
-      sel.register(obj, EVENT_READ, { reader: r, writer: null });
-      return;
-    }
-    const old = key.data.reader;
-    key.data.reader = r;
-    sel.modify(obj, key.events | EVENT_READ);
-    if (old instanceof IOHandle && old !== r) old.cancel();
-  }
-
-  /** @internal */
-  _clearReader(obj: Selectable): boolean {
-    const sel = this._io.selector;
-    const key = sel.getKey(obj);
-    if (key === undefined || key.data.reader === null) return false;
-    const old = key.data.reader;
-    key.data.reader = null;
-    const events = key.events & ~EVENT_READ;
-    if (events === 0) sel.unregister(obj);
-    else sel.modify(obj, events);
-    if (old instanceof IOHandle) old.cancel();
-    return true;
-  }
-
-  /** @internal */
-  _setWriter(obj: Socket, r: Runnable): void {
-    const sel = this._io.selector;
-    const key = sel.getKey(obj);
-    if (key === undefined) {
-      sel.register(obj, EVENT_WRITE, { reader: null, writer: r });
-      return;
-    }
-    const old = key.data.writer;
-    key.data.writer = r;
-    sel.modify(obj, key.events | EVENT_WRITE);
-    if (old instanceof IOHandle && old !== r) old.cancel();
-  }
-
-  /** @internal */
-  _clearWriter(obj: Socket): boolean {
-    const sel = this._io.selector;
-    const key = sel.getKey(obj);
-    if (key === undefined || key.data.writer === null) return false;
-    const old = key.data.writer;
-    key.data.writer = null;
-    const events = key.events & ~EVENT_WRITE;
-    if (events === 0) sel.unregister(obj);
-    else sel.modify(obj, events);
-    if (old instanceof IOHandle) old.cancel();
-    return true;
   }
 
   /** @internal Close `r` with the loop unless it is released first (`_untrack`). */
@@ -338,11 +270,11 @@ export class SelectorLoop extends TimerLoop {
     const now = tryRecv(w, n);
     if (now !== null) return now;
     const fut = this.createFuture<Uint8Array>();
-    this._setReader(sock, new IOHandle(recvReady, [fut, w, n], this));
+    this._regs.set(sock, EVENT_READ, new IOHandle(recvReady, [fut, w, n], this));
     try {
       return yield* fut;
     } finally {
-      this._clearReader(sock);
+      this._regs.clear(sock, EVENT_READ);
     }
   }
 
@@ -397,11 +329,11 @@ export class SelectorLoop extends TimerLoop {
     if (isUnixAddress(address)) sock.connect({ path: address.path });
     else sock.connect({ host: address.host, port: address.port });
     const fut = this.createFuture<void>();
-    this._setWriter(sock, new IOHandle(connectReady, [fut, w, address], this));
+    this._regs.set(sock, EVENT_WRITE, new IOHandle(connectReady, [fut, w, address], this));
     try {
       yield* fut;
     } finally {
-      this._clearWriter(sock);
+      this._regs.clear(sock, EVENT_WRITE);
     }
   }
 
@@ -415,7 +347,7 @@ export class SelectorLoop extends TimerLoop {
   *sockAccept(server: NetServer): Coro<[Socket, SocketAddress | null]> {
     const w = watchOf(server);
     if (!w.isServer) throw new TypeError("sockAccept needs a listening net.Server");
-    if (this._io.selector.getKey(server)?.data.reader) {
+    if (this._regs.has(server, EVENT_READ)) {
       throw new ConcurrentReadError(
         "sockAccept: another reader is registered for this server (a Server from createServer, addReader or another sockAccept): accept in one place",
       );
@@ -423,11 +355,11 @@ export class SelectorLoop extends TimerLoop {
     const now = takeConnection(w);
     if (now !== null) return now;
     const fut = this.createFuture<[Socket, SocketAddress | null]>();
-    this._setReader(server, new IOHandle(acceptReady, [fut, w], this));
+    this._regs.set(server, EVENT_READ, new IOHandle(acceptReady, [fut, w], this));
     try {
       return yield* fut;
     } finally {
-      this._clearReader(server);
+      this._regs.clear(server, EVENT_READ);
     }
   }
 
@@ -549,8 +481,7 @@ export class SelectorLoop extends TimerLoop {
   #readableWatch(sock: Socket, where: string): Watch {
     const w = watchOf(sock);
     if (w.isServer) throw new TypeError(`${where} needs a net.Socket, got a net.Server`);
-    const key = this._io.selector.getKey(sock);
-    if (key !== undefined && key.data.reader !== null) {
+    if (this._regs.has(sock, EVENT_READ)) {
       throw new ConcurrentReadError(
         `${where}: another reader is registered for this socket (a transport, addReader or another ${where}): read it from one place`,
       );
@@ -561,11 +492,11 @@ export class SelectorLoop extends TimerLoop {
   *#waitWritable(w: Watch): Coro<void> {
     const sock = w.obj as Socket;
     const fut = this.createFuture<void>();
-    this._setWriter(sock, new IOHandle(writeReady, [fut, w], this));
+    this._regs.set(sock, EVENT_WRITE, new IOHandle(writeReady, [fut, w], this));
     try {
       yield* fut;
     } finally {
-      this._clearWriter(sock);
+      this._regs.clear(sock, EVENT_WRITE);
     }
   }
 }

@@ -38,7 +38,7 @@ import { toOSError } from "./errors.js";
 import type { ProtocolFactory, ProtocolLike } from "./protocols.js";
 import type { Closeable } from "./selector-backend.js";
 import type { SelectorLoop } from "./selector-loop.js";
-import { errorOf, watchOf } from "./selector.js";
+import { EVENT_READ, errorOf, watchOf } from "./selector.js";
 import { SOCKET_READ_HIGH_WATER, SocketTransport, type TransportOwner } from "./transport.js";
 
 /** Options when creating a server (createServer, startServer and their Unix variants). */
@@ -213,7 +213,7 @@ export class Server implements Closeable, TransportOwner {
     if (this.#serving || this.#sockets === null) return;
     this.#serving = true;
     for (const ns of this.#sockets) {
-      this.#loop._setReader(ns, { _run: () => this.#acceptAll(ns) });
+      this.#loop._regs.set(ns, EVENT_READ, { _run: () => this.#acceptAll(ns) });
     }
   }
 
@@ -232,7 +232,7 @@ export class Server implements Closeable, TransportOwner {
   }
 
   #closeListener(ns: NetServer): void {
-    this.#loop._clearReader(ns);
+    this.#loop._regs.clear(ns, EVENT_READ);
     for (const s of watchOf(ns).backlog.splice(0)) s.destroy(); // accepted by Node, never ours
     ns.close();
   }

@@ -35,8 +35,9 @@ import { TransportClosedError, toOSError } from "./errors.js";
 import type { BaseProtocolLike, ProtocolLike } from "./protocols.js";
 import type { Closeable } from "./selector-backend.js";
 import { toBytes } from "./bytes.js";
+import type { Registrations } from "./registrations.js";
 import type { SelectorLoop } from "./selector-loop.js";
-import { type Watch, eofReceived, errorOf, readChunk, watchOf } from "./selector.js";
+import { EVENT_READ, type Watch, eofReceived, errorOf, readChunk, watchOf } from "./selector.js";
 
 /** asyncio's default high-water mark of a transport's write buffer. */
 export const DEFAULT_HIGH_WATER = 64 * 1024;
@@ -179,6 +180,7 @@ export interface TransportOwner {
  */
 export class SocketTransport implements Transport, Closeable {
   readonly #loop: SelectorLoop;
+  readonly #regs: Registrations;
   readonly #sock: Socket;
   readonly #watch: Watch;
   #protocol: ProtocolLike | BufferedProtocolLike;
@@ -216,6 +218,7 @@ export class SocketTransport implements Transport, Closeable {
     opts: { waiter?: Future<void>; owner?: TransportOwner; extra?: ExtraInfo; pipe?: boolean } = {},
   ) {
     this.#loop = loop;
+    this.#regs = loop._regs;
     this.#sock = sock;
     this.#watch = watchOf(sock);
     this.#protocol = protocol;
@@ -235,7 +238,7 @@ export class SocketTransport implements Transport, Closeable {
     sock.on("close", this.#onSocketClose);
     loop._track(this);
     loop.callSoon(this.#connectionMade, opts.waiter ?? null);
-    if (sock.readable) loop._setReader(sock, this);
+    if (sock.readable) this.#regs.set(sock, EVENT_READ, this);
     else this.#eofSeen = true; // a write-only pipe: nothing to read
   }
 
@@ -277,7 +280,7 @@ export class SocketTransport implements Transport, Closeable {
 
   #readEof(): void {
     this.#eofSeen = true;
-    this.#loop._clearReader(this.#sock);
+    this.#regs.clear(this.#sock, EVENT_READ);
     this.#sock.read(); // lets Node emit 'end' (and close once both directions are done)
     let keepOpen: unknown;
     try {
@@ -292,13 +295,13 @@ export class SocketTransport implements Transport, Closeable {
   pauseReading(): void {
     if (this.#closing || this.#paused) return;
     this.#paused = true;
-    this.#loop._clearReader(this.#sock);
+    this.#regs.clear(this.#sock, EVENT_READ);
   }
 
   resumeReading(): void {
     if (this.#closing || !this.#paused) return;
     this.#paused = false;
-    if (!this.#eofSeen) this.#loop._setReader(this.#sock, this);
+    if (!this.#eofSeen) this.#regs.set(this.#sock, EVENT_READ, this);
   }
 
   isReading(): boolean {
@@ -427,7 +430,7 @@ export class SocketTransport implements Transport, Closeable {
   close(): void {
     if (this.#closing) return;
     this.#closing = true;
-    this.#loop._clearReader(this.#sock);
+    this.#regs.clear(this.#sock, EVENT_READ);
     const sock = this.#sock;
     if (sock.destroyed) this.#scheduleGone();
     else sock.destroySoon(); // flush what is queued, then close ('close' calls connectionLost)
@@ -436,7 +439,7 @@ export class SocketTransport implements Transport, Closeable {
   abort(): void {
     if (this.#connLost) return;
     this.#closing = true;
-    this.#loop._clearReader(this.#sock);
+    this.#regs.clear(this.#sock, EVENT_READ);
     if (this.#sock.destroyed) this.#scheduleGone();
     else this.#sock.destroy();
   }
@@ -495,7 +498,7 @@ export class SocketTransport implements Transport, Closeable {
       });
     }
     this.#closing = true;
-    this.#loop._clearReader(this.#sock);
+    this.#regs.clear(this.#sock, EVENT_READ);
     this.#callConnectionLost(exc instanceof Error ? exc : new Error(String(exc)));
   }
 
@@ -503,7 +506,7 @@ export class SocketTransport implements Transport, Closeable {
     if (this.#connLost) return;
     this.#connLost = true;
     this.#closing = true;
-    this.#loop._clearReader(this.#sock);
+    this.#regs.clear(this.#sock, EVENT_READ);
     try {
       this.#protocol.connectionLost?.(exc);
     } catch (exception) {
