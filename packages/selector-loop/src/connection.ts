@@ -2,59 +2,17 @@
  * createConnection / createServer: asyncio's `loop.create_connection` and `loop.create_server`,
  * as coroutines on the running SelectorLoop (also available as methods of the loop).
  *
- * HOW: connecting is `sockConnect` (wait for the socket to become writable, i.e. connected),
- * then a SocketTransport is made around the socket and the protocol; the call returns once
- * the protocol's `connectionMade` has run:
- *
- *   new net.Socket ─► sockConnect ─► protocolFactory() ─► SocketTransport ─► connectionMade
- *                        │ refused / unresolvable: ConnectionRefusedError / GaiError, socket closed
+ * HOW: each finds the running SelectorLoop and hands over to the code the loop's methods use
+ * too: connect.ts's `connectTo` (connect, then a SocketTransport around the socket and the
+ * protocol) and server.ts's `listenOn` (listen, then a transport per accepted connection).
  */
 
-import net from "node:net";
 import type { Coro } from "@aioloop/core";
-import { type Address, checkAddress } from "./address.js";
+import { connectTo } from "./connect.js";
 import type { ProtocolFactory, ProtocolLike } from "./protocols.js";
-import { type SelectorLoop, getSelectorLoop } from "./selector-loop.js";
+import { getSelectorLoop } from "./selector-loop.js";
 import { type Server, type ServerOptions, listenOn } from "./server.js";
-import { SOCKET_READ_HIGH_WATER, SocketTransport, type Transport } from "./transport.js";
-
-/** @internal Connect to `address` and wrap the socket in a transport running `factory()`. */
-export function* connectTo<P extends ProtocolLike>(
-  loop: SelectorLoop,
-  factory: ProtocolFactory<P>,
-  address: Address,
-): Coro<[Transport, P]> {
-  if (typeof factory !== "function") {
-    throw new TypeError(
-      "createConnection needs a protocol factory: a function returning a new protocol",
-    );
-  }
-  checkAddress(address, "createConnection");
-  // Node hands readableHighWaterMark to the stream (@types/node's SocketConstructorOpts omits it).
-  const opts: net.SocketConstructorOpts & { readableHighWaterMark: number } = {
-    allowHalfOpen: true,
-    readableHighWaterMark: SOCKET_READ_HIGH_WATER,
-  };
-  const sock = new net.Socket(opts);
-  try {
-    yield* loop.sockConnect(sock, address);
-  } catch (e) {
-    sock.destroy();
-    throw e;
-  }
-  let transport: SocketTransport | null = null;
-  try {
-    const protocol = factory();
-    const waiter = loop.createFuture<void>();
-    transport = new SocketTransport(loop, sock, protocol, { waiter });
-    yield* waiter;
-    return [transport, protocol];
-  } catch (e) {
-    if (transport !== null) transport.abort();
-    else sock.destroy();
-    throw e;
-  }
-}
+import type { Transport } from "./transport.js";
 
 /**
  * Open a TCP connection and run a protocol on it (asyncio's `loop.create_connection`); returns

@@ -51,7 +51,7 @@ import {
   toOSError,
 } from "./errors.js";
 import { EMPTY_BYTES, toBytes } from "./bytes.js";
-import { connectTo } from "./connection.js";
+import { connectTo } from "./connect.js";
 import { IOHandle } from "./io-handle.js";
 import type { ProtocolFactory, ProtocolLike } from "./protocols.js";
 import { Registrations } from "./registrations.js";

@@ -12,7 +12,7 @@
 
 import type { Coro } from "@aioloop/core";
 import { type Address, checkAddress } from "./address.js";
-import { connectTo } from "./connection.js";
+import { connectTo } from "./connect.js";
 import { getSelectorLoop } from "./selector-loop.js";
 import { type Server, type ServerOptions, listenOn } from "./server.js";
 import { StreamReader } from "./stream-reader.js";
