@@ -76,11 +76,8 @@ export {
   StreamReader,
   type StreamReaderOptions,
 } from "./stream-reader.js";
-export {
-  type ClientConnectedCallback,
-  StreamReaderProtocol,
-  StreamWriter,
-} from "./stream-writer.js";
+export { type ClientConnectedCallback, StreamReaderProtocol } from "./stream-protocol.js";
+export { StreamWriter } from "./stream-writer.js";
 export {
   type OpenConnectionOptions,
   type StartServerOptions,

@@ -1,8 +1,7 @@
 /**
- * StreamWriter and StreamReaderProtocol: asyncio's bridge between a transport and the stream
- * API. The protocol feeds the StreamReader and tracks write flow control; the writer writes
- * through the transport and waits in `drain()` while the transport's buffer is over its
- * high-water mark.
+ * StreamWriter: asyncio's writing half of a stream connection. It writes through the
+ * transport and waits in `drain()` while the transport's buffer is over its high-water mark;
+ * the StreamReaderProtocol (stream-protocol.ts) tells it when to wait and when to stop.
  *
  * HOW, backpressure:
  *
@@ -13,14 +12,12 @@
  * So a writer that drains after each write never holds more than the high-water mark (plus
  * one write) in memory, however slow the peer reads.
  *
- * HOW, serving: for startServer, `connectionMade` makes the StreamWriter and calls the user's
- * `onClient(reader, writer)`; a coroutine result runs as a task, and when that task fails the
- * error goes to the loop's exception handler and the connection is closed (asyncio 3.12).
+ * WHY drain() is not a generator function: a drain that has nothing to wait for (the common
+ * case, once per write) returns one shared, finished coroutine and allocates nothing.
  */
 
-import { type Coro, type EventLoop, type Future, getRunningLoop, isCoroutine } from "@aioloop/core";
-import { connectionLost } from "./errors.js";
-import type { ProtocolLike } from "./protocols.js";
+import type { Coro } from "@aioloop/core";
+import type { StreamReaderProtocol } from "./stream-protocol.js";
 import type { StreamReader } from "./stream-reader.js";
 import type { ExtraInfo, Transport } from "./transport.js";
 
@@ -40,142 +37,6 @@ const DONE = {
     return DONE;
   },
 } as unknown as Coro<void>;
-
-/**
- * What startServer calls for each connection (asyncio's `client_connected_cb`): a generator
- * function runs as a task; a plain function just runs.
- */
-export type ClientConnectedCallback = (
-  reader: StreamReader,
-  writer: StreamWriter,
-) => Coro<void> | void;
-
-/**
- * The protocol behind every stream connection (asyncio's StreamReaderProtocol, with
- * FlowControlMixin's drain logic). openConnection and startServer make it; make one yourself
- * only to put streams over a transport of your own (`createConnection(() => protocol, ...)`).
- */
-export class StreamReaderProtocol implements ProtocolLike {
-  readonly #loop: EventLoop;
-  #reader: StreamReader | null;
-  readonly #onClient: ClientConnectedCallback | null;
-  /** Invariant: true between pauseWriting and resumeWriting. */
-  #paused = false;
-  /** Invariant: true once connectionLost was called. */
-  #lost = false;
-  #drainWaiters: Future<void>[] = [];
-  /** Completes at connectionLost: result for a clean close, the error otherwise. */
-  readonly #closed: Future<void>;
-  #task: ReturnType<EventLoop["createTask"]> | null = null;
-
-  constructor(reader: StreamReader | null, onClient: ClientConnectedCallback | null = null) {
-    this.#loop = getRunningLoop();
-    this.#reader = reader;
-    this.#onClient = onClient;
-    this.#closed = this.#loop.createFuture<void>();
-  }
-
-  connectionMade(transport: Transport): void {
-    this.#reader?.setTransport(transport);
-    const cb = this.#onClient;
-    if (cb === null) return;
-    const writer = new StreamWriter(transport, this, this.#reader);
-    const res = cb(this.#reader!, writer);
-    if (isCoroutine(res)) {
-      const task = this.#loop.createTask(res as Coro<void>);
-      this.#task = task;
-      task.addDoneCallback((t) => {
-        this.#task = null;
-        if (t.cancelled()) {
-          transport.close();
-          return;
-        }
-        const exc = t.exception();
-        if (exc !== null) {
-          this.#loop.callExceptionHandler({
-            message: "Unhandled exception in client_connected_cb",
-            exception: exc,
-            transport,
-          });
-          transport.close();
-        }
-      });
-    }
-  }
-
-  connectionLost(exc: Error | null): void {
-    const reader = this.#reader;
-    if (reader !== null) {
-      if (exc === null) reader.feedEof();
-      else reader.setException(exc);
-    }
-    if (!this.#closed.done()) {
-      if (exc === null) this.#closed.setResult(undefined);
-      else {
-        this.#closed.setException(exc);
-        this.#closed.exception(); // seen here: waitClosed() re-raises it, nobody must
-      }
-    }
-    this.#lost = true;
-    const waiters = this.#drainWaiters;
-    this.#drainWaiters = [];
-    for (const w of waiters) {
-      if (w.done()) continue;
-      if (exc === null) w.setResult(undefined);
-      else w.setException(exc);
-    }
-    this.#reader = null;
-  }
-
-  dataReceived(data: Uint8Array): void {
-    this.#reader?.feedData(data);
-  }
-
-  eofReceived(): boolean {
-    this.#reader?.feedEof();
-    return true; // keep the write side open: the application closes it
-  }
-
-  pauseWriting(): void {
-    this.#paused = true;
-  }
-
-  resumeWriting(): void {
-    this.#paused = false;
-    const waiters = this.#drainWaiters;
-    this.#drainWaiters = [];
-    for (const w of waiters) if (!w.done()) w.setResult(undefined);
-  }
-
-  /** @internal True when drain() has nothing to wait for (the fast path: no coroutine made). */
-  _writable(): boolean {
-    return !this.#paused && !this.#lost;
-  }
-
-  /** @internal drain(): wait while writing is paused; raise once the connection is lost. */
-  *_drainHelper(): Coro<void> {
-    if (this.#lost) throw connectionLost();
-    if (!this.#paused) return;
-    const w = this.#loop.createFuture<void>();
-    this.#drainWaiters.push(w);
-    try {
-      yield* w;
-    } finally {
-      const i = this.#drainWaiters.indexOf(w);
-      if (i >= 0) this.#drainWaiters.splice(i, 1);
-    }
-  }
-
-  /** @internal The future waitClosed() awaits. */
-  _closedFuture(): Future<void> {
-    return this.#closed;
-  }
-
-  /** @internal The client_connected_cb task, while it runs. */
-  _clientTask(): ReturnType<EventLoop["createTask"]> | null {
-    return this.#task;
-  }
-}
 
 /**
  * The writing half of a stream connection: asyncio's `StreamWriter`, as openConnection,

@@ -16,11 +16,8 @@ import { connectTo } from "./connect.js";
 import { getSelectorLoop } from "./selector-loop.js";
 import { type Server, type ServerOptions, listenOn } from "./server.js";
 import { StreamReader } from "./stream-reader.js";
-import {
-  type ClientConnectedCallback,
-  StreamReaderProtocol,
-  StreamWriter,
-} from "./stream-writer.js";
+import { type ClientConnectedCallback, StreamReaderProtocol } from "./stream-protocol.js";
+import { StreamWriter } from "./stream-writer.js";
 
 /** Options of openConnection. */
 export interface OpenConnectionOptions {

@@ -28,7 +28,8 @@ import type { ProtocolLike } from "./protocols.js";
 import type { Closeable } from "./selector-backend.js";
 import { type SelectorLoop, getSelectorLoop } from "./selector-loop.js";
 import { type ReadPausable, StreamReader } from "./stream-reader.js";
-import { StreamReaderProtocol, StreamWriter } from "./stream-writer.js";
+import { StreamReaderProtocol } from "./stream-protocol.js";
+import { StreamWriter } from "./stream-writer.js";
 import { SocketTransport, type Transport } from "./transport.js";
 
 /** A pipe to the child: the Process gets a stream for it (asyncio's subprocess.PIPE). */
