@@ -31,6 +31,7 @@ import {
   type OSErrorInfo,
   PermissionError,
   ProcessLookupError,
+  namedError,
 } from "@aioloop/core";
 
 /** A Node system error, as Node reports it. */
@@ -43,15 +44,8 @@ export interface NodeSystemError extends Error {
   path?: string;
 }
 
-function named<T extends { prototype: Error }>(cls: T, name: string): T {
-  Object.defineProperty(cls.prototype, "name", {
-    value: name,
-    writable: true,
-    configurable: true,
-    enumerable: false,
-  });
-  return cls;
-}
+/** Every named error of aioloop is named with core's one helper. */
+const named = namedError;
 
 // The OSError family lives in @aioloop/core, shared with @aioloop/files, so one class catches
 // a missing file or a refused connection whichever package raised it; re-exported here so
