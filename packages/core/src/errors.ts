@@ -152,4 +152,11 @@ named(NotACoroutineError, "NotACoroutineError");
  * outside the loop (I/O, worker threads) can wake it, yet the awaited future is not done.
  */
 export class DeadlockError extends Error {}
+
+/**
+ * The main coroutine was interrupted by Ctrl-C (SIGINT), as Python's KeyboardInterrupt: `run()`
+ * (timer-loop's and selector-loop's) rejects with it after the cleanup ran.
+ */
+export class KeyboardInterrupt extends Error {}
+named(KeyboardInterrupt, "KeyboardInterrupt");
 named(DeadlockError, "DeadlockError");

@@ -45,6 +45,7 @@ export {
   ExceptionGroup,
   IncompleteReadError,
   InvalidStateError,
+  KeyboardInterrupt,
   LimitOverrunError,
   LoopClosedError,
   LoopRunningError,

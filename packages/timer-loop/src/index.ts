@@ -20,5 +20,7 @@ export {
   ThreadWaiter,
   VirtualClock,
 } from "./parts.js";
-export { KeyboardInterrupt, type RunOptions, run, runSync } from "./run.js";
+export { type RunOptions, run, runSync } from "./run.js";
+/** Re-exported from @aioloop/core (where it lives, so every backend's run() rejects with one class). */
+export { KeyboardInterrupt } from "@aioloop/core";
 export { type ClockKind, TimerLoop, type TimerLoopOptions } from "./timer-loop.js";

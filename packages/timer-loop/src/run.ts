@@ -11,6 +11,7 @@ import {
   type Awaitable,
   CancelledError,
   type Coro,
+  KeyboardInterrupt,
   type EventLoop,
   NoRunningLoopError,
   LoopRunningError,
@@ -32,17 +33,15 @@ export interface RunOptions {
   loop?: TimerLoop;
 }
 
-/** The main coroutine was interrupted by Ctrl-C (SIGINT), as Python's KeyboardInterrupt. */
-export class KeyboardInterrupt extends Error {}
-Object.defineProperty(KeyboardInterrupt.prototype, "name", { value: "KeyboardInterrupt" });
-
 /** `main` as a coroutine object. */
 function toCoro<T>(main: Coro<T> | (() => Coro<T>), where: string): Coro<T> {
   const coro = typeof main === "function" ? main() : main;
   if (!isCoroutine(coro)) {
-    throw new NotACoroutineError(
-      `${where} needs a coroutine or a generator function, got ${typeof coro}`,
-    );
+    const got =
+      typeof (coro as PromiseLike<unknown> | null)?.then === "function"
+        ? "a Promise (an async function?): write `function* main() { … }` and `yield* fromPromise(p)` inside it"
+        : `${typeof coro}`;
+    throw new NotACoroutineError(`${where} needs a coroutine or a generator function, got ${got}`);
   }
   return coro as Coro<T>;
 }

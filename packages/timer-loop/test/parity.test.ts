@@ -102,3 +102,19 @@ describe("asyncio parity", () => {
     expect(name).toBe("42");
   });
 });
+
+describe("a newcomer's mistakes get the fix in the message", () => {
+  it("run(async () => …) names the Promise and says what to write instead", async () => {
+    const { run } = await import("../src/index.js");
+    await expect(run((async () => 1) as never)).rejects.toThrow(
+      /got a Promise \(an async function\?\): write `function\* main\(\)/,
+    );
+  });
+
+  it("KeyboardInterrupt is core's class, re-exported by timer-loop", async () => {
+    const core = await import("@aioloop/core");
+    const tl = await import("../src/index.js");
+    expect(tl.KeyboardInterrupt).toBe(core.KeyboardInterrupt);
+    expect(new core.KeyboardInterrupt("x").name).toBe("KeyboardInterrupt");
+  });
+});
