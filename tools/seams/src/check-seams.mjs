@@ -8,7 +8,8 @@
  *   dirs     report only these packages (e.g. packages/bench); the whole workspace is still read
  * CI runs it as the root turbo task `check-seams` (part of `pnpm test`) and in `pnpm lint`.
  *
- * HOW: one TypeScript program over every workspace package's src/, test/ and bench/ files, with
+ * HOW: one TypeScript program over every workspace package's src/, test/ and bench/ files (and
+ * docs/examples/, held to the same rules as a package of its own), with
  * each package's `exports` mapped back to its sources (as vitest's aliases do), so every name
  * resolves to the declaration its author wrote, JSDoc tags included. Then, per file of package A:
  *
@@ -51,6 +52,8 @@ import ts from "typescript";
 const SOURCE_DIRS = ["src", "test", "bench"];
 const SOURCE_EXT = /\.(?:[cm]?ts|tsx|[cm]?js)$/;
 const SKIP_DIRS = new Set(["node_modules", "dist", ".turbo", "coverage"]);
+/** Folders outside the workspace packages whose code is checked as a user's would be. */
+const EXAMPLE_DIRS = ["docs/examples"];
 
 /**
  * @typedef {{ name: string, dir: string, rel: string, manifest: Record<string, any> }} Workspace
@@ -102,6 +105,13 @@ export function findWorkspaces(root) {
       out.push({ name: manifest.name, dir, rel: relative(root, dir), manifest });
     }
   }
+  // Example code the docs tell users to copy: held to the seam like a user's own package.
+  for (const rel of EXAMPLE_DIRS) {
+    const dir = join(root, rel);
+    if (existsSync(dir) && !existsSync(join(dir, "package.json"))) {
+      out.push({ name: rel, dir, rel, manifest: { private: true }, examples: true });
+    }
+  }
   return out;
 }
 
@@ -120,7 +130,7 @@ function packageFiles(ws) {
       }
     }
   };
-  for (const d of SOURCE_DIRS) {
+  for (const d of ws.examples ? ["."] : SOURCE_DIRS) {
     const dir = join(ws.dir, d);
     if (existsSync(dir) && statSync(dir).isDirectory()) walk(dir);
   }
@@ -461,7 +471,7 @@ function checkFile(checker, sf, ws, workspaces, strips, report) {
   const names = new Set(workspaces.map((w) => w.name));
   const checkSpecifier = (lit) => {
     const pkg = packageNameOf(lit.text);
-    if (pkg && names.has(pkg) && pkg !== ws.name && !deps.has(pkg)) {
+    if (pkg && names.has(pkg) && pkg !== ws.name && !deps.has(pkg) && !ws.examples) {
       const field = lit.getSourceFile().fileName.includes(`${sep}src${sep}`)
         ? "dependencies"
         : "devDependencies";
@@ -981,9 +991,10 @@ export function main(argv, defaultRoot = fileURLToPath(new URL("../../..", impor
       return 2;
     } else only.push(a);
   }
+  const known = new Set(findWorkspaces(resolve(root)).map((ws) => ws.dir));
   for (const dir of only) {
-    if (!existsSync(join(resolve(root, dir), "package.json"))) {
-      console.error(`${dir} is not a package folder under ${root}\n${USAGE}`);
+    if (!known.has(resolve(root, dir))) {
+      console.error(`${dir} is not a workspace package folder under ${root}\n${USAGE}`);
       return 2;
     }
   }

@@ -2,8 +2,9 @@
  * check-seams over a fixture workspace (test/fixtures/workspace): `base` publishes a loop with
  * @internal members, `good` uses only its public API (and its own `_`-members, type-only
  * cycles, casts of its own values), `bad` breaks each rule, `leaky` (published) exposes what
- * stripInternal removes and `loose` (published) does not strip. Every line that must be reported
- * ends with `// expect: <rule>[, <rule>]`; the check must report exactly those.
+ * stripInternal removes, `loose` (published) does not strip, and docs/examples/ is held to the
+ * rules like a package of its own. Every line that must be reported ends with
+ * `// expect: <rule>[, <rule>]`; the check must report exactly those.
  */
 import { execFile } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
@@ -70,6 +71,7 @@ describe("check-seams", () => {
       "@fx/leaky",
       "@fx/loose",
       "@fx/other",
+      "docs/examples",
     ]);
   });
 
@@ -79,8 +81,12 @@ describe("check-seams", () => {
     expect(of("@fx/other")).toEqual([]);
   });
 
-  it.each(["bad", "leaky"])("reports exactly the marked lines of @fx/%s", (pkg) => {
-    expect(found(of(`@fx/${pkg}`))).toEqual(expected(join(FIXTURE, "packages", pkg)));
+  it.each([
+    ["@fx/bad", "packages/bad"],
+    ["@fx/leaky", "packages/leaky"],
+    ["docs/examples", "docs/examples"],
+  ])("reports exactly the marked lines of %s", (pkg, dir) => {
+    expect(found(of(pkg))).toEqual(expected(join(FIXTURE, dir)));
   });
 
   it("reports a published package whose build keeps @internal declarations", () => {
@@ -136,7 +142,7 @@ describe("check-seams", () => {
     );
     expect(bad?.code).toBe(1);
     expect(bad?.stdout).toMatch(/^ {2}packages\/bad\/src\/cycle-a\.ts:1:19 \[import-cycle\] /m);
-    expect(bad?.stdout).toMatch(/^check-seams: 23 violations in 3 of 6 packages/m);
+    expect(bad?.stdout).toMatch(/^check-seams: 24 violations in 4 of 7 packages/m);
     const good = await run(process.execPath, [CLI, "--root", FIXTURE, "packages/good"]);
     expect(good.stdout).toMatch(/no cross-package use of internals, no import cycles/);
   });
