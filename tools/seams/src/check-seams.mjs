@@ -22,6 +22,9 @@
  *                         type literal/interface A wrote as the target of a cast of another
  *                         package's value (`x as { _a: T }`, `x as unknown as Internals`): the
  *                         casts that bypass stripInternal
+ *   cast-member           A reads any other member through such a cast while the value's own
+ *                         public type has no such member (duck typing across the seam: a
+ *                         rename on the other side fails only at run time)
  *   import-cycle          A has a run-time import cycle among its own files (value imports and
  *                         re-exports; `import type` and all-type specifiers do not count)
  *   undeclared-dependency A imports another workspace package its package.json does not list
@@ -122,8 +125,14 @@ function packageFiles(ws) {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const p = join(dir, entry.name);
       if (entry.isDirectory()) {
-        // A folder with its own package.json is another package (e.g. a test fixture).
-        if (SKIP_DIRS.has(entry.name) || existsSync(join(p, "package.json"))) continue;
+        // A folder with its own package.json or workspace is not this package's (a test fixture).
+        if (
+          SKIP_DIRS.has(entry.name) ||
+          existsSync(join(p, "package.json")) ||
+          existsSync(join(p, "pnpm-workspace.yaml"))
+        ) {
+          continue;
+        }
         walk(p);
       } else if (SOURCE_EXT.test(entry.name) && !/\.d\.[cm]?ts$/.test(entry.name)) {
         files.push(p);
@@ -305,7 +314,8 @@ function castOperand(e) {
  * declared type of a variable initialised by such a cast (`const l: T = x as any`).
  */
 function castShapes(checker, sf, ws, workspaces) {
-  const shapes = new Set();
+  /** Each shape, with the types of the foreign values cast to it. */
+  const shapes = new Map();
   const own = (decl) => ownerOf(workspaces, decl.getSourceFile().fileName) === ws;
   const foreignDecl = (d) => {
     const o = ownerOf(workspaces, d.getSourceFile().fileName);
@@ -324,13 +334,17 @@ function castShapes(checker, sf, ws, workspaces) {
     return false;
   };
   const foreignValue = (expr) => foreign(checker.getApparentType(checker.getTypeAtLocation(expr)));
-  const markType = (typeNode) => {
+  const add = (shape, from) => {
+    if (!shapes.has(shape)) shapes.set(shape, []);
+    shapes.get(shape).push(checker.getApparentType(checker.getTypeAtLocation(from)));
+  };
+  const markType = (typeNode, from) => {
     const visit = (n) => {
-      if (ts.isTypeLiteralNode(n)) shapes.add(n);
+      if (ts.isTypeLiteralNode(n)) add(n, from);
       if (ts.isTypeReferenceNode(n)) {
         for (const d of declarationsOf(checker, checker.getSymbolAtLocation(n.typeName))) {
           if ((ts.isInterfaceDeclaration(d) || ts.isTypeAliasDeclaration(d)) && own(d)) {
-            shapes.add(d);
+            add(d, from);
           }
         }
       }
@@ -341,11 +355,13 @@ function castShapes(checker, sf, ws, workspaces) {
   const visit = (n) => {
     if (isTypeAssertion(n)) {
       // `x as unknown as T`: the innermost operand is the value it really is.
-      if (foreignValue(castOperand(n))) markType(n.type);
+      const from = castOperand(n);
+      if (foreignValue(from)) markType(n.type, from);
     }
     if (ts.isVariableDeclaration(n) && n.type && n.initializer) {
       const init = stripParens(n.initializer);
-      if (isTypeAssertion(init) && foreignValue(castOperand(init))) markType(n.type);
+      const from = isTypeAssertion(init) ? castOperand(init) : null;
+      if (from && foreignValue(from)) markType(n.type, from);
     }
     ts.forEachChild(n, visit);
   };
@@ -432,15 +448,31 @@ function checkFile(checker, sf, ws, workspaces, strips, report) {
   const checkMember = (node, name, symbol) => {
     const decls = declarationsOf(checker, symbol);
     if (checkName(node, name, decls, "member")) return;
-    if (!name.startsWith("_")) return;
     if (decls.length === 0) {
-      report(node, "underscore-member", `\`${name}\`: ${ADVICE.unresolved}`);
+      if (name.startsWith("_"))
+        report(node, "underscore-member", `\`${name}\`: ${ADVICE.unresolved}`);
       return;
     }
     for (const d of decls) {
       const shape = shapeOf(d);
-      if (shape && !otherPkg(d) && shape.some((s) => shapes.has(s))) {
+      const from = shape && !otherPkg(d) ? shape.flatMap((x) => shapes.get(x) ?? []) : [];
+      if (from.length === 0) continue;
+      if (name.startsWith("_")) {
         report(node, "underscore-member", `\`${name}\` is read through a cast: ${ADVICE.cast}`);
+        return;
+      }
+      // Any other name: a duck-typed cast is harmless only while the value really has it.
+      const missing = from.filter((t) => {
+        const prop = checker.getPropertyOfType(t, name);
+        return !prop || internalFrom(declarationsOf(checker, prop)) !== null;
+      });
+      if (missing.length > 0) {
+        const what = missing.map((t) => checker.typeToString(t)).join(" | ");
+        report(
+          node,
+          "cast-member",
+          `\`${name}\` is read through a cast of another package's ${what}, whose public type has no \`${name}\` (or has it @internal), so nothing checks it still exists and a rename there fails here only at run time: use that package's public API, or ask for the member to be added to it`,
+        );
         return;
       }
     }
