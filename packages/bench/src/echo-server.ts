@@ -19,6 +19,8 @@
 
 import * as net from "node:net";
 import { createInterface } from "node:readline";
+import type { Coro } from "@aioloop/core";
+import type { StreamReader, StreamWriter, Transport } from "@aioloop/selector-loop";
 
 /** Bytes a streams-mode reader asks for at once (what asyncio's examples use). */
 const READ_CHUNK = 64 * 1024;
@@ -54,91 +56,46 @@ function serveNet(): void {
   });
 }
 
-interface TransportLike {
-  write(data: Uint8Array): void;
-}
-interface ReaderLike {
-  read(n: number): Generator<unknown, Uint8Array, unknown>;
-}
-interface WriterLike {
-  write(data: Uint8Array): void;
-  drain(): Generator<unknown, void, unknown>;
-  close(): void;
-}
-interface ServerLike {
-  address(): { port?: number } | null;
-}
-
 async function serveAioloop(mode: "protocol" | "streams"): Promise<void> {
-  const core = await import("@aioloop/core");
-  const sel = (await import("@aioloop/selector-loop")) as Record<string, unknown>;
-  const run = sel["run"] as
-    | ((main: () => Generator<unknown, unknown, unknown>) => Promise<unknown>)
-    | undefined;
-  if (typeof run !== "function") {
-    say({ skip: "@aioloop/selector-loop does not export run()" });
-    return;
-  }
-  const createServerFn = sel["createServer"];
-  const startServer = sel["startServer"];
-  if (mode === "streams" && typeof startServer !== "function") {
-    say({ skip: "@aioloop/selector-loop does not export startServer() yet" });
-    return;
-  }
-  await run(function* () {
-    let server: ServerLike;
-    if (mode === "protocol") {
-      class Echo {
-        transport: TransportLike | null = null;
-        connectionMade(t: TransportLike): void {
-          this.transport = t;
-        }
-        dataReceived(data: Uint8Array): void {
-          this.transport!.write(data);
-        }
-      }
-      const loop = core.getRunningLoop() as unknown as Record<string, unknown>;
-      const make =
-        typeof createServerFn === "function"
-          ? (createServerFn as (...a: unknown[]) => Generator<unknown, ServerLike, unknown>)
-          : typeof loop["createServer"] === "function"
-            ? (
-                loop["createServer"] as (...a: unknown[]) => Generator<unknown, ServerLike, unknown>
-              ).bind(loop)
-            : null;
-      if (make === null) {
-        say({ skip: "@aioloop/selector-loop has no createServer() (export or loop method) yet" });
-        return;
-      }
-      server = yield* make(() => new Echo(), "127.0.0.1", 0);
-    } else {
-      function* onClient(
-        reader: ReaderLike,
-        writer: WriterLike,
-      ): Generator<unknown, void, unknown> {
-        try {
-          for (;;) {
-            const data = yield* reader.read(READ_CHUNK);
-            if (data.length === 0) break;
-            writer.write(data);
-            yield* writer.drain();
-          }
-        } catch {
-          // a reset connection ends this client, not the server
-        } finally {
-          writer.close();
-        }
-      }
-      server = yield* (startServer as (...a: unknown[]) => Generator<unknown, ServerLike, unknown>)(
-        onClient,
-        { host: "127.0.0.1", port: 0 },
-      );
+  // Loaded here, not at the top: the `net` mode's CPU time should not include loading aioloop.
+  const { getRunningLoop } = await import("@aioloop/core");
+  const { Protocol, createServer, run, startServer } = await import("@aioloop/selector-loop");
+
+  /** asyncio's Protocol echo: write back whatever arrives. */
+  class Echo extends Protocol {
+    transport: Transport | null = null;
+    override connectionMade(t: Transport): void {
+      this.transport = t;
     }
-    const port = server.address()?.port;
-    say({ port });
+    override dataReceived(data: Uint8Array): void {
+      this.transport!.write(data);
+    }
+  }
+
+  function* onClient(reader: StreamReader, writer: StreamWriter): Coro<void> {
+    try {
+      for (;;) {
+        const data = yield* reader.read(READ_CHUNK);
+        if (data.length === 0) break;
+        writer.write(data);
+        yield* writer.drain();
+      }
+    } catch {
+      // a reset connection ends this client, not the server
+    } finally {
+      writer.close();
+    }
+  }
+
+  await run(function* () {
+    const server =
+      mode === "protocol"
+        ? yield* createServer(() => new Echo(), "127.0.0.1", 0)
+        : yield* startServer(onClient, { host: "127.0.0.1", port: 0 });
+    const address = server.address();
+    say({ port: address !== null && "port" in address ? address.port : undefined });
     control();
-    const forever = core.getRunningLoop().createFuture<void>();
-    yield* forever; // until the bench says exit
+    yield* getRunningLoop().createFuture<void>(); // until the bench says exit
   });
 }
 

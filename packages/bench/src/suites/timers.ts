@@ -18,7 +18,7 @@
  * The aioloop side runs host-driven (`runUntilComplete`), as setTimeout does, on a fresh loop.
  */
 
-import type { EventLoop, TimerHandle } from "@aioloop/core";
+import type { BaseEventLoop, TimerHandle } from "@aioloop/core";
 import { SelectorLoop } from "@aioloop/selector-loop";
 import { TimerLoop } from "@aioloop/timer-loop";
 import type { Comparison, Contender, Scenario, Suite, SuiteContext } from "../harness.js";
@@ -41,12 +41,6 @@ interface Sizes {
 const FULL_SIZES: Sizes = { small: 200_000, large: 1_000_000, cancel: 200_000 };
 const QUICK_SIZES: Sizes = { small: 5_000, large: 20_000, cancel: 5_000 };
 
-/** A loop we can close, with the host-driven run of TimerLoop. */
-type RunnableLoop = EventLoop & {
-  runUntilComplete<T>(aw: import("@aioloop/core").Future<T>): Promise<T>;
-  close(): void;
-};
-
 function delays(n: number): Float64Array {
   const d = new Float64Array(n);
   for (let i = 0; i < n; i++) d[i] = (i * DELAY_STRIDE) % DELAY_SPREAD_MS;
@@ -59,7 +53,7 @@ function liveCount(n: number, cancelHalf: boolean): number {
 }
 
 function oursOn(
-  makeLoop: () => RunnableLoop,
+  makeLoop: () => BaseEventLoop,
   d: Float64Array,
   n: number,
   cancelHalf: boolean,
@@ -144,7 +138,7 @@ export const timersSuite: Suite = {
       large: { kind: "timers", n: z.large },
       cancel: { kind: "cancel-half", n: z.cancel },
     });
-    const timerLoop = () => new TimerLoop() as unknown as RunnableLoop;
+    const timerLoop = () => new TimerLoop();
     const k = (n: number) => (n >= 1_000_000 ? `${n / 1_000_000}M` : `${n / 1000}k`);
     const onTimer = (n: number, cancelHalf: boolean): Contender => ({
       name: "aioloop TimerLoop",
@@ -152,7 +146,7 @@ export const timersSuite: Suite = {
     });
     const onSelector: Contender = {
       name: "aioloop SelectorLoop",
-      run: oursOn(() => new SelectorLoop() as unknown as RunnableLoop, d, z.small, false),
+      run: oursOn(() => new SelectorLoop(), d, z.small, false),
     };
     return {
       scenarios: [
