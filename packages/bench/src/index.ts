@@ -46,7 +46,6 @@ export {
   type MachineInfo,
   type Results,
   RESULTS_DIR,
-  loadNote,
   machineInfo,
   stemOf,
   writeResults,
@@ -72,6 +71,7 @@ export {
   formatStats,
   formatTable,
   formatVerdict,
+  loadNote,
   tally,
 } from "./table.js";
 

@@ -17,8 +17,8 @@
  */
 
 import type { Row } from "./harness.js";
-import { type Results, loadNote } from "./results.js";
-import { formatPer, formatRatio, formatStats, formatVerdict, tally } from "./table.js";
+import type { Results } from "./results.js";
+import { formatPer, formatRatio, formatStats, formatVerdict, loadNote, tally } from "./table.js";
 
 /** Chart geometry (px). */
 const LABEL_WIDTH = 340;

@@ -85,13 +85,3 @@ export function writeResults(results: Results, dir = RESULTS_DIR): { json: strin
   put(html, renderReport(results));
   return { json, html };
 }
-
-/** One line about machine load, for the table and the report. */
-export function loadNote(m: MachineInfo): string {
-  const cores = Number.parseInt(m.cpus, 10) || 1;
-  const busy = Math.max(m.loadStart, m.loadEnd) > cores * 0.5;
-  return (
-    `load average ${m.loadStart.toFixed(2)} at start, ${m.loadEnd.toFixed(2)} at end on ${cores} cores` +
-    (busy ? ": the machine was busy, expect wider spreads and shifted ratios" : "")
-  );
-}

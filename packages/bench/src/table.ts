@@ -17,6 +17,7 @@
  */
 
 import type { Metric, Row } from "./harness.js";
+import type { MachineInfo } from "./results.js";
 import type { Stats, Verdict } from "./stats.js";
 
 /** A duration in ns with 3 significant digits and a unit that keeps it between 1 and 999. */
@@ -189,4 +190,14 @@ export function formatTable(rows: readonly Row[]): string {
       `${t.info} for information; ${t.skipped} skipped; ${t.errors} errors`,
   );
   return out.join("\n");
+}
+
+/** One line about machine load, for the table and the report. */
+export function loadNote(m: MachineInfo): string {
+  const cores = Number.parseInt(m.cpus, 10) || 1;
+  const busy = Math.max(m.loadStart, m.loadEnd) > cores * 0.5;
+  return (
+    `load average ${m.loadStart.toFixed(2)} at start, ${m.loadEnd.toFixed(2)} at end on ${cores} cores` +
+    (busy ? ": the machine was busy, expect wider spreads and shifted ratios" : "")
+  );
 }
