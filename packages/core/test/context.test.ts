@@ -1,14 +1,7 @@
+// ContextVar and Context on their own; context in tasks and callbacks is tested on every loop
+// by @aioloop/backend-tests (suites/context.ts).
 import { describe, expect, it } from "vitest";
-import {
-  Context,
-  ContextVar,
-  LookupError,
-  copyContext,
-  createTask,
-  getRunningLoop,
-  sleep,
-} from "../src/index.js";
-import { LOOPS, runOn } from "./support/loops.js";
+import { Context, ContextVar, LookupError } from "../src/index.js";
 
 describe("ContextVar outside tasks", () => {
   it("get() falls back to the argument, then the default, then throws LookupError", () => {
@@ -44,55 +37,5 @@ describe("ContextVar outside tasks", () => {
     b.run(() => v.set(2));
     expect(a.get(v)).toBe(1);
     expect(b.get(v)).toBe(2);
-  });
-});
-
-describe.each(LOOPS)("context in tasks and callbacks ($name)", (kind) => {
-  it("each task runs in a copy of its creator's context: children see the parent's values, siblings never leak", () => {
-    const requestId = new ContextVar<string>("requestId", { default: "-" });
-    const out = runOn(kind, function* () {
-      requestId.set("parent");
-      const seen: string[] = [];
-      const child = (name: string) =>
-        (function* () {
-          seen.push(`${name} sees ${requestId.get()}`);
-          requestId.set(name);
-          yield* sleep(1);
-          seen.push(`${name} still ${requestId.get()}`);
-        })();
-      const a = createTask(child("a"));
-      const b = createTask(child("b"));
-      yield* a;
-      yield* b;
-      seen.push(`parent still ${requestId.get()}`);
-      return seen;
-    });
-    expect(out).toEqual([
-      "a sees parent",
-      "b sees parent",
-      "a still a",
-      "b still b",
-      "parent still parent",
-    ]);
-  });
-
-  it("callbacks run in a copy of the context current when they were scheduled, or the one given via Context.run", () => {
-    const v = new ContextVar<string>("v", { default: "none" });
-    const out = runOn(kind, function* () {
-      const loop = getRunningLoop();
-      const seen: string[] = [];
-      v.set("scheduler");
-      loop.callSoon(() => {
-        seen.push(v.get());
-        v.set("changed in callback");
-      });
-      const ctx = copyContext();
-      ctx.run(() => v.set("explicit"));
-      ctx.run(() => loop.callSoon(() => seen.push(v.get())));
-      yield* sleep(0);
-      seen.push(v.get());
-      return seen;
-    });
-    expect(out).toEqual(["scheduler", "explicit", "scheduler"]);
   });
 });

@@ -1,11 +1,11 @@
+// Core's internal queues (Deque, WaiterQueue). The Park coroutine built on them is tested
+// through the public primitives on every loop by @aioloop/backend-tests (suites/park.ts).
 import { describe, expect, it } from "vitest";
 import type { Coro, Future } from "../src/index.js";
-import { getRunningLoop, isFuture } from "../src/index.js";
+import { getRunningLoop } from "../src/index.js";
 import { Deque } from "../src/deque.js";
-import { Lock } from "../src/locks.js";
-import { Queue } from "../src/queues.js";
 import { COMPACT_MIN_LENGTH, WaiterQueue } from "../src/waiters.js";
-import { LOOPS, runOn } from "./support/loops.js";
+import { runOnMinimal } from "./support/minimal-loop.js";
 
 describe("Deque", () => {
   it("keeps FIFO order across wrap-around and growth", () => {
@@ -48,9 +48,9 @@ describe("Deque", () => {
   });
 });
 
-describe.each(LOOPS)("WaiterQueue on $name", (kind) => {
+describe("WaiterQueue (on core's MinimalLoop)", () => {
   it("wakes the oldest pending waiter and skips cancelled ones", () => {
-    runOn(kind, function* (): Coro<void> {
+    runOnMinimal(function* (): Coro<void> {
       const loop = getRunningLoop();
       const w = new WaiterQueue<string>();
       const a = w.add(loop);
@@ -78,7 +78,7 @@ describe.each(LOOPS)("WaiterQueue on $name", (kind) => {
   });
 
   it("compacts once more than half of a long queue is cancelled", () => {
-    runOn(kind, function* (): Coro<void> {
+    runOnMinimal(function* (): Coro<void> {
       const loop = getRunningLoop();
       const w = new WaiterQueue<void>();
       const futs: Future<void>[] = [];
@@ -103,51 +103,3 @@ describe.each(LOOPS)("WaiterQueue on $name", (kind) => {
     });
   });
 });
-
-describe.each(LOOPS)(
-  "Park (the hand-made coroutine behind acquire/wait/get/put) on $name",
-  (kind) => {
-    it("is lazy: nothing happens until the first step", () => {
-      runOn(kind, function* (): Coro<void> {
-        const lock = new Lock();
-        const op = lock.acquire();
-        expect(lock.locked()).toBe(false);
-        expect(op.next()).toEqual({ done: true, value: true });
-        expect(lock.locked()).toBe(true);
-        expect(op.next()).toEqual({ done: true, value: true }); // finished: stays finished
-        lock.release();
-        yield;
-      });
-    });
-
-    it("closing a parked op with return() gives up its place, passing on a hand-off", () => {
-      const out = runOn(kind, function* () {
-        const lock = new Lock();
-        yield* lock.acquire();
-        const op = lock.acquire();
-        const first = op.next(); // parks: yields its future
-        const parked = first.done === false && isFuture(first.value);
-        lock.release(); // hands the lock to op...
-        op.return(true); // ...which is closed before it resumes
-        const freed = !lock.locked();
-        const loop = getRunningLoop();
-        const before = loop.statistics().iterations;
-        yield* lock.acquire(); // no wait: the hand-off was passed on (nobody else waits)
-        return { parked, freed, noWait: loop.statistics().iterations === before };
-      });
-      expect(out).toEqual({ parked: true, freed: true, noWait: true });
-    });
-
-    it("throw() into an op that has not started re-throws and takes nothing", () => {
-      runOn(kind, function* (): Coro<void> {
-        const q = new Queue<number>();
-        q.putNowait(1);
-        const op = q.get();
-        expect(() => op.throw(new Error("stop"))).toThrow("stop");
-        expect(op.next()).toEqual({ done: true, value: undefined });
-        expect(q.qsize()).toBe(1);
-        yield;
-      });
-    });
-  },
-);

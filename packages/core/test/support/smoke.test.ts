@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { getRunningLoop, sleep } from "../../src/index.js";
-import { LOOPS, runOn } from "./loops.js";
+import { runOnMinimal } from "./minimal-loop.js";
 
-describe.each(LOOPS)("test loops: $name", (kind) => {
+describe("core's test loop: MinimalLoop", () => {
   it("runs a coroutine that sleeps an hour of virtual time at once", () => {
-    const out = runOn(kind, function* () {
+    const out = runOnMinimal(function* () {
       const loop = getRunningLoop();
       const t0 = loop.time();
       yield* sleep(3_600_000);

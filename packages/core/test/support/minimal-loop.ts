@@ -1,19 +1,22 @@
 /**
- * The loops every core test runs on: TimerLoop (virtual clock) and a deliberately minimal
- * custom loop, a BaseEventLoop over the simplest backend that can exist, to prove that core's
- * machinery works on any loop and not only on ours.
+ * Core's own loop for the few tests that need a running loop but test core's internals
+ * (WaiterQueue, the ordering of one iteration against fake I/O): a BaseEventLoop over the
+ * simplest backend there is, with a virtual clock, on @aioloop/core alone. Behaviour tests
+ * that hold on every loop live in @aioloop/backend-tests, which runs them on real loops.
  */
-import { type Backend, BaseEventLoop, type Coro } from "@aioloop/core";
-import { TimerLoop } from "@aioloop/timer-loop";
+import { type Backend, BaseEventLoop, type Coro, type LoopHost } from "../../src/index.js";
 
-/** The simplest backend: virtual time, no I/O, no host interaction beyond setImmediate. */
+/** Virtual time that jumps in select(); host-driven runs give the host one turn per park. */
 export class MinimalBackend implements Backend {
   now = 0;
   readonly resolution = 0;
   readonly canBlock = true;
+  host: LoopHost | null = null;
   #resume: (() => void) | null = null;
   #immediate: ReturnType<typeof setImmediate> | null = null;
-  attach(_loop: BaseEventLoop): void {}
+  attach(host: LoopHost): void {
+    this.host = host;
+  }
   time(): number {
     return this.now;
   }
@@ -40,11 +43,7 @@ export class MinimalBackend implements Backend {
     const r = this.#resume;
     if (r === null) return;
     this.unpark();
-    this.#resume = null;
     setImmediate(r);
-  }
-  hasPendingIO(): boolean {
-    return false;
   }
   close(): void {
     this.unpark();
@@ -61,20 +60,9 @@ export class MinimalLoop extends BaseEventLoop {
   }
 }
 
-export interface LoopKind {
-  name: string;
-  make(): BaseEventLoop;
-}
-
-/** Run a test body on each of these. */
-export const LOOPS: LoopKind[] = [
-  { name: "TimerLoop(virtual)", make: () => new TimerLoop({ clock: "virtual" }) },
-  { name: "MinimalLoop", make: () => new MinimalLoop() },
-];
-
-/** Run `main` to completion on a fresh loop of `kind` (synchronously) and close it. */
-export function runOn<T>(kind: LoopKind, main: () => Coro<T>): T {
-  const loop = kind.make();
+/** Run `main` to completion on a fresh MinimalLoop (synchronously) and close it. */
+export function runOnMinimal<T>(main: () => Coro<T>): T {
+  const loop = new MinimalLoop();
   try {
     return loop.runSync(loop.createTask(main()));
   } finally {
