@@ -1,7 +1,6 @@
 /**
  * @aioloop/backend-tests: the conformance kit for aioloop loop backends. Run core's behaviour
- * tests (and, once they land, the CPython 3.13 event-log replays) against your own loop, from a
- * vitest test file:
+ * tests and the CPython 3.13 event-log replays against your own loop, from a vitest test file:
  *
  * @example
  * import { defineBackendTests } from "@aioloop/backend-tests";
@@ -22,6 +21,7 @@ import { interopTests } from "./suites/interop.js";
 import { iterTests } from "./suites/iter.js";
 import { lockTests } from "./suites/locks.js";
 import { loopTests } from "./suites/loop.js";
+import { parityTests } from "./suites/parity.js";
 import { parkTests } from "./suites/park.js";
 import { queueTests } from "./suites/queues.js";
 import { semaphoreTests } from "./suites/semaphore.js";
@@ -30,10 +30,6 @@ import { taskGroupTests } from "./suites/taskgroup.js";
 import { timeoutTests } from "./suites/timeouts.js";
 import { tracingTests } from "./suites/tracing.js";
 import { waitTests } from "./suites/wait.js";
-// PARITY (pending): the CPython 3.13 replays land as src/suites/parity.ts (`parityTests`).
-// Once that file exists, add
-//   import { parityTests } from "./suites/parity.js";
-// here and `parity: parityTests` to `suites` below.
 
 export { type LoopUnderTest, runOn } from "./loop-under-test.js";
 export { MinimalHostBackend, MinimalHostLoop } from "./minimal-host-loop.js";
@@ -48,6 +44,7 @@ export {
   iterTests,
   lockTests,
   loopTests,
+  parityTests,
   parkTests,
   queueTests,
   semaphoreTests,
@@ -81,6 +78,7 @@ export const suites = {
   wait: waitTests,
   timeout: timeoutTests,
   taskGroup: taskGroupTests,
+  parity: parityTests,
 } as const satisfies Record<string, (l: LoopUnderTest) => void>;
 
 /** The name of one of the kit's suites (a key of `suites`). */
