@@ -10,4 +10,5 @@ export const alias = {
   "@aioloop/timer-loop": pkg("timer-loop"),
   "@aioloop/selector-loop": pkg("selector-loop"),
   "@aioloop/files": pkg("files"),
+  "@aioloop/backend-tests": pkg("backend-tests"),
 };

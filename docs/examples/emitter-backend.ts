@@ -1,79 +1,85 @@
 /**
  * A complete, small aioloop backend: a real clock, host-driven waiting, and I/O events that come
- * from any Node EventEmitter. It is the example of docs/write-a-backend.md and is tested by
- * packages/core/test/docs-backend.test.ts.
+ * from any Node EventEmitter. It is the example of docs/write-a-backend.md; the conformance kit
+ * (@aioloop/backend-tests) runs every suite on it (emitter-backend.test.ts, the file the guide
+ * shows), and packages/backend-tests/test/emitter-loop.test.ts checks its own events.
  */
 import type { EventEmitter } from "node:events";
-import { type Backend, BaseEventLoop, type Coro, getRunningLoop } from "@aioloop/core";
+import {
+  type Backend,
+  BaseEventLoop,
+  type Coro,
+  type LoopHost,
+  type OutsideSource,
+  getRunningLoop,
+} from "@aioloop/core";
+import { HostParking, RealClock } from "@aioloop/timer-loop";
 
+/** One `watch`: an emitter's event, the listener on it, and the loop's outside source for it. */
 interface Watch {
   emitter: EventEmitter;
   event: string;
   listener: (...args: unknown[]) => void;
   onEvent: (...args: unknown[]) => void;
+  release: () => void;
 }
 
 export class EmitterBackend implements Backend {
-  readonly resolution = 0.001; // performance.now() resolves microseconds
+  readonly #clock = new RealClock(); // performance.now(), in ms
+  readonly resolution = this.#clock.resolution;
   readonly canBlock = false; // events arrive through Node's own loop: no runSync
-  #loop: BaseEventLoop | null = null;
+  readonly #parking = new HostParking(); // one host timer for park(), replaced by wakeups
+  #host: LoopHost | null = null;
   #pending: [Watch, unknown[]][] = []; // events seen since the last select()
-  #watches = new Set<Watch>();
-  #resume: (() => void) | null = null;
-  #timer: ReturnType<typeof setTimeout> | null = null;
+  readonly #watches = new Set<Watch>();
   #events = 0;
 
-  attach(loop: BaseEventLoop): void {
-    this.#loop = loop;
+  attach(host: LoopHost): void {
+    this.#host = host;
   }
 
   time(): number {
-    return performance.now();
+    return this.#clock.time();
   }
 
-  /** Queue the callbacks of the events that arrived; never blocks (canBlock is false). */
+  /** Queue the callbacks of the events that arrived, in arrival order; never blocks. */
   select(_timeoutMs: number): void {
     const batch = this.#pending;
     this.#pending = [];
-    for (const [w, args] of batch) this.#loop!.callSoon(w.onEvent, ...args);
+    for (const [w, args] of batch) this.#host!.loop.callSoon(w.onEvent, ...args);
   }
 
   park(timeoutMs: number, resume: () => void): void {
-    this.#resume = resume;
-    if (this.#pending.length > 0) timeoutMs = 0; // events are already waiting
-    if (timeoutMs !== Number.POSITIVE_INFINITY)
-      this.#timer = setTimeout(() => this.#fire(), Math.max(0, timeoutMs));
+    // Events already waiting: resume after this host turn, without waiting for the deadline.
+    this.#parking.park(this.#pending.length > 0 ? 0 : timeoutMs, resume);
   }
 
   unpark(): void {
-    this.#resume = null;
-    if (this.#timer !== null) clearTimeout(this.#timer);
-    this.#timer = null;
+    this.#parking.unpark();
   }
 
   wakeup(): void {
-    if (this.#resume === null) return;
-    if (this.#timer !== null) clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => this.#fire(), 0);
-  }
-
-  hasPendingIO(): boolean {
-    return this.#watches.size > 0;
+    this.#parking.wake();
   }
 
   close(): void {
-    this.unpark();
+    this.#parking.unpark();
     for (const w of this.#watches) w.emitter.off(w.event, w.listener);
     this.#watches.clear();
     this.#pending = [];
   }
 
   statistics(): Record<string, number> {
-    return { watches: this.#watches.size, events: this.#events };
+    return { watches: this.#watches.size, events: this.#events, parks: this.#parking.parks };
   }
 
-  /** Call `onEvent(...args)` on the loop for every `event` the emitter emits, until unwatched. */
+  /**
+   * Call `onEvent(...args)` on the loop for every `event` the emitter emits, until the returned
+   * function is called. While watched, the event is an outside source of the loop: a run that
+   * waits for it is waiting, not deadlocked.
+   */
   watch(emitter: EventEmitter, event: string, onEvent: (...args: unknown[]) => void): () => void {
+    const source: OutsideSource = { kind: "host", name: `EventEmitter '${event}' listener` };
     const w: Watch = {
       emitter,
       event,
@@ -81,26 +87,21 @@ export class EmitterBackend implements Backend {
       listener: (...args) => {
         this.#events++;
         this.#pending.push([w, args]);
-        this.wakeup();
+        this.wakeup(); // a parked loop resumes after this host turn and collects it in select()
       },
+      release: this.#host!.addSource(source),
     };
     emitter.on(event, w.listener);
     this.#watches.add(w);
     return () => {
       emitter.off(event, w.listener);
       this.#watches.delete(w);
+      w.release();
     };
-  }
-
-  #fire(): void {
-    this.#timer = null;
-    const r = this.#resume;
-    this.#resume = null;
-    r?.();
   }
 }
 
-/** The loop: BaseEventLoop over the backend, plus a coroutine that waits for one event. */
+/** The loop: BaseEventLoop over the backend, which it keeps for `nextEvent`. */
 export class EmitterLoop extends BaseEventLoop {
   readonly emitterBackend: EmitterBackend;
   constructor() {

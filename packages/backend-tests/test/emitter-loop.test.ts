@@ -1,15 +1,18 @@
-// The example backend of docs/write-a-backend.md, exercised as its readers would use it.
+// The guide's backend (docs/examples/emitter-backend.ts): every suite of the kit, through the
+// very file the guide shows, then what is its own: events from an EventEmitter.
+import "../../../docs/examples/emitter-backend.test.js";
 import { EventEmitter } from "node:events";
-import { describe, expect, it } from "vitest";
-import { EmitterLoop, nextEvent } from "../../../docs/examples/emitter-backend.js";
 import {
+  DeadlockError,
   InvalidStateError,
   TimeoutError,
   createTask,
   gather,
   sleep,
   waitFor,
-} from "../src/index.js";
+} from "@aioloop/core";
+import { describe, expect, it } from "vitest";
+import { EmitterLoop, nextEvent } from "../../../docs/examples/emitter-backend.js";
 
 describe("docs/write-a-backend.md: EmitterBackend", () => {
   it("runs timers, tasks and emitter events together, in asyncio's order", async () => {
@@ -47,5 +50,17 @@ describe("docs/write-a-backend.md: EmitterBackend", () => {
     expect(() => loop.runSync(sleep(1))).toThrow(InvalidStateError);
     loop.close();
     expect(loop.statistics().backend).toMatchObject({ watches: 0 });
+  });
+
+  it("a watched event is an outside source: the run waits for it; unwatched, it is a deadlock", async () => {
+    const loop = new EmitterLoop();
+    const bus = new EventEmitter();
+    // Nothing ready, no timer: only the watch keeps this run alive until the event comes.
+    setTimeout(() => bus.emit("late", "here"), 20);
+    expect(await loop.runUntilComplete(nextEvent(bus, "late"))).toEqual(["here"]);
+    expect(loop.statistics().outsideSources).toBe(0);
+    // A future nobody completes, and no watch: the run fails instead of ending in silence.
+    await expect(loop.runUntilComplete(loop.createFuture<void>())).rejects.toThrow(DeadlockError);
+    loop.close();
   });
 });
