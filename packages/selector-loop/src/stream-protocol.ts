@@ -12,8 +12,16 @@
  *                          waitClosed() completes
  *
  * HOW, serving: a handler that is a generator function runs as a task per connection. When
- * that task fails, the error goes to the loop's exception handler and the connection is
- * closed; a cancelled task's connection is closed too (asyncio 3.12).
+ * that task is done, however it ended, the connection is closed:
+ *
+ *   returned  ─► transport.close() (queued bytes are still sent)
+ *   threw     ─► the loop's exception handler, then transport.close()
+ *   cancelled ─► transport.close()
+ *
+ * asyncio 3.13 closes on an error or a cancel too, and on a plain return leaves it to the
+ * StreamWriter's finalizer (whenever the garbage collector runs); here it is deterministic, so
+ * `server.waitClosed()` finishes once every handler is done. The task is never cancelled
+ * because its connection closed: a handler sees the peer leave as EOF or a connection error.
  */
 
 import { type Coro, type EventLoop, type Future, getRunningLoop, isCoroutine } from "@aioloop/core";
@@ -25,7 +33,8 @@ import type { Transport } from "./transport.js";
 
 /**
  * What startServer calls for each connection (asyncio's `client_connected_cb`): a generator
- * function runs as a task; a plain function just runs.
+ * function runs as a task, and the connection is closed once that task is done; a plain
+ * function just runs, and leaves closing the writer to whoever it handed the streams to.
  */
 export type ClientConnectedCallback = (
   reader: StreamReader,
@@ -73,19 +82,15 @@ export class StreamReaderProtocol implements ProtocolLike {
       this.#task = task;
       task.addDoneCallback((t) => {
         this.#task = null;
-        if (t.cancelled()) {
-          transport.close();
-          return;
-        }
-        const exc = t.exception();
+        const exc = t.cancelled() ? null : t.exception();
         if (exc !== null) {
           this.#loop.callExceptionHandler({
             message: "Unhandled exception in client_connected_cb",
             exception: exc,
             transport,
           });
-          transport.close();
         }
+        transport.close(); // returned, threw or was cancelled: the handler is done with it
       });
     }
   }

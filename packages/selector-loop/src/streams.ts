@@ -72,8 +72,14 @@ export function* openConnection(
 /**
  * Listen on `{ host, port }` (port 0: any free port) or `{ path }`, calling
  * `onClient(reader, writer)` for each connection (asyncio's `start_server`, and
- * `start_unix_server` for a path). A generator function runs as a task per connection; when
- * it throws, the error goes to the loop's exception handler and the connection is closed.
+ * `start_unix_server` for a path). A generator function runs as a task per connection, and
+ * the connection is closed when that task is done: when the handler returns (what it wrote is
+ * still sent first), throws (the error goes to the loop's exception handler first) or is
+ * cancelled. asyncio closes on an error or a cancel too, and after a plain return whenever the
+ * garbage collector finalizes the writer; here it is at once, so `server.close()` then
+ * `yield* server.waitClosed()` finishes as soon as every handler has. Neither closing the
+ * server nor the peer leaving cancels a running handler (it sees EOF or a connection error). A
+ * plain function handler just runs: its connection stays open until its writer is closed.
  * Throws AddressInUseError when the address is taken, PermissionError for a privileged port,
  * TypeError when `onClient` is not a function or the address is malformed.
  * @example

@@ -2,7 +2,15 @@ import { mkdtempSync, rmSync } from "node:fs";
 import type net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Coro, Event, gather, sleep } from "@aioloop/core";
+import {
+  CancelledError,
+  type Coro,
+  Event,
+  type ExceptionContext,
+  gather,
+  sleep,
+  waitFor,
+} from "@aioloop/core";
 import { describe, expect, it } from "vitest";
 import {
   AddressInUseError,
@@ -295,18 +303,115 @@ describe("streams", () => {
   it("an error in a client handler reaches the exception handler and closes the connection", async () => {
     await run(function* () {
       const loop = getSelectorLoop("t");
-      const seen: unknown[] = [];
-      loop.setExceptionHandler((_l, ctx) => seen.push(ctx.exception));
+      const seen: ExceptionContext[] = [];
+      loop.setExceptionHandler((_l, ctx) => seen.push(ctx));
       const server = yield* startServer(
-        function* () {
+        function* (_reader, writer) {
+          writer.write("partial\n");
+          yield* sleep(0);
           throw new Error("handler bug");
         },
         { host: HOST, port: 0 },
       );
       const [reader] = yield* openConnection(server.address()!);
+      expect(dec(yield* reader.read())).toBe("partial\n"); // what it wrote first is sent
+      expect((yield* reader.read()).length).toBe(0); // then the connection is closed
+      expect(seen.map((c) => c.message)).toEqual(["Unhandled exception in client_connected_cb"]);
+      expect((seen[0]!.exception as Error).message).toBe("handler bug");
+      server.close();
+      yield* waitFor(server.waitClosed(), 5000);
+    });
+  });
+
+  it("a handler that returns without closing its writer: the connection closes, waitClosed finishes", async () => {
+    await run(function* () {
+      const loop = getSelectorLoop("t");
+      const handled = loop.createFuture<void>();
+      const server = yield* startServer(
+        function* (_reader, writer) {
+          writer.write("hello\n"); // and return without closing the writer
+          handled.setResult(undefined);
+        },
+        { host: HOST, port: 0 },
+      );
+      const [reader, writer] = yield* openConnection(server.address()!);
+      yield* handled;
+      server.close();
+      yield* waitFor(server.waitClosed(), 5000); // waited forever before
+      expect(dec(yield* reader.read())).toBe("hello\n"); // the queued bytes were sent first
       expect((yield* reader.read()).length).toBe(0);
-      expect((seen[0] as Error).message).toBe("handler bug");
-      yield* closeServer(server);
+      writer.close();
+      yield* writer.waitClosed();
+    });
+  });
+
+  it("the program of issue 10 runs to its end (Node no longer stops half-way)", async () => {
+    const { spawn } = await import("node:child_process");
+    const dist = new URL("../dist/index.js", import.meta.url).href;
+    const child = spawn(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        `import { getSelectorLoop, openConnection, run, startServer } from ${JSON.stringify(dist)};
+         await run(function* () {
+           const handled = getSelectorLoop("main").createFuture();
+           const server = yield* startServer(function* (_reader, writer) {
+             writer.write("hello\\n");
+             handled.setResult(undefined);
+           }, { host: "127.0.0.1", port: 0 });
+           yield* openConnection(server.address());
+           yield* handled;
+           server.close();
+           yield* server.waitClosed();
+           console.log("closed");
+         });
+         console.log("finished");`,
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    let out = "";
+    child.stdout.on("data", (b: Buffer) => {
+      out += b.toString();
+    });
+    const killer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+    clearTimeout(killer);
+    expect(out).toBe("closed\nfinished\n");
+    expect(code).toBe(0);
+  });
+
+  it("closing the server or the peer leaves a running handler alone; its return closes the connection", async () => {
+    await run(function* () {
+      const loop = getSelectorLoop("t");
+      const outcome: string[] = [];
+      const server = yield* startServer(
+        function* (reader, writer) {
+          try {
+            const all = yield* reader.read(); // until the client's EOF
+            yield* sleep(30); // still running after the server closed and the peer left
+            writer.write(`got ${all.length}`);
+            outcome.push("returned");
+          } catch (e) {
+            outcome.push(e instanceof CancelledError ? "cancelled" : "failed");
+            throw e;
+          }
+        },
+        { host: HOST, port: 0 },
+      );
+      const [reader, writer] = yield* openConnection(server.address()!);
+      writer.write("abc");
+      writer.writeEof();
+      server.close();
+      const closed = loop.createTask(server.waitClosed());
+      yield* sleep(10);
+      expect(outcome).toEqual([]); // the handler still runs: waitClosed waits for it
+      expect(closed.done()).toBe(false);
+      yield* waitFor(closed, 5000);
+      expect(outcome).toEqual(["returned"]);
+      expect(dec(yield* reader.read())).toBe("got 3");
+      writer.close();
+      yield* writer.waitClosed();
     });
   });
 
