@@ -8,10 +8,11 @@
  */
 
 import type { Coro } from "@aioloop/core";
+import type { Address } from "./address.js";
 import { connectTo } from "./connect.js";
 import type { ProtocolFactory, ProtocolLike } from "./protocols.js";
 import { getSelectorLoop } from "./selector-loop.js";
-import { type Server, type ServerOptions, listenOn } from "./server.js";
+import { type Server, type ServerOptions, listenOn, serverArgs } from "./server.js";
 import type { Transport } from "./transport.js";
 
 /**
@@ -55,9 +56,11 @@ export function createUnixConnection<P extends ProtocolLike>(
 }
 
 /**
- * Listen on `host:port` (all interfaces when host is omitted; port 0 or omitted picks a free
- * one) and run a new protocol for each connection (asyncio's `loop.create_server`). Throws
- * AddressInUseError when the port is taken, PermissionError for a privileged port (both
+ * Listen on `{ host, port }` or `{ path }` (the address shape startServer takes), or on
+ * `host, port` given apart (asyncio's positional form; all interfaces when host is omitted or
+ * "", port 0 or omitted picks a free one), and run a new protocol for each connection
+ * (asyncio's `loop.create_server`). `opts` comes after the address in either form. Throws
+ * AddressInUseError when the address is taken, PermissionError for a privileged port (both
  * OSErrors), TypeError for a bad factory or address. A factory that throws for one connection
  * closes that connection and reports to the loop's exception handler; the server goes on.
  * @example
@@ -68,18 +71,35 @@ export function createUnixConnection<P extends ProtocolLike>(
  *   override dataReceived(data: Uint8Array) { this.transport.write(data); }
  * }
  * await run(function* () {
- *   const server = yield* createServer(() => new Echo(), "127.0.0.1", 0);
+ *   const server = yield* createServer(() => new Echo(), { host: "127.0.0.1", port: 0 });
  *   console.log(server.address()); // { host: "127.0.0.1", port: 40123 }
  *   yield* server.serveForever();
  * });
  */
 export function createServer(
   protocolFactory: ProtocolFactory,
+  address: Address,
+  opts?: ServerOptions,
+): Coro<Server>;
+/** The positional form: `createServer(factory, "127.0.0.1", 8888, opts?)`. */
+export function createServer(
+  protocolFactory: ProtocolFactory,
   host?: string,
   port?: number,
-  opts: ServerOptions = {},
+  opts?: ServerOptions,
+): Coro<Server>;
+export function createServer(
+  protocolFactory: ProtocolFactory,
+  addressOrHost?: Address | string,
+  portOrOpts?: number | ServerOptions,
+  opts?: ServerOptions,
 ): Coro<Server> {
-  return listenOn(getSelectorLoop("createServer"), protocolFactory, { host, port }, opts);
+  const loop = getSelectorLoop("createServer");
+  return listenOn(
+    loop,
+    protocolFactory,
+    ...serverArgs("createServer", addressOrHost, portOrOpts, opts),
+  );
 }
 
 /**

@@ -66,7 +66,7 @@ import {
   firstChunkLength,
   watchOf,
 } from "./selector.js";
-import { type Server, type ServerOptions, listenOn } from "./server.js";
+import { type Server, type ServerOptions, listenOn, serverArgs } from "./server.js";
 import { SignalHandlers } from "./signals.js";
 import type { Transport } from "./transport.js";
 
@@ -411,16 +411,33 @@ export class SelectorLoop extends TimerLoop {
   }
 
   /**
-   * Listen on `host:port`, one `protocolFactory()` per connection (asyncio's
-   * `loop.create_server`); see the free function createServer.
+   * Listen on `{ host, port }` or `{ path }` (or `host, port` given apart), one
+   * `protocolFactory()` per connection (asyncio's `loop.create_server`); see the free function
+   * createServer.
    */
+  createServer(
+    protocolFactory: ProtocolFactory,
+    address: Address,
+    opts?: ServerOptions,
+  ): Coro<Server>;
+  /** The positional form: `loop.createServer(factory, "127.0.0.1", 8888, opts?)`. */
   createServer(
     protocolFactory: ProtocolFactory,
     host?: string,
     port?: number,
-    opts: ServerOptions = {},
+    opts?: ServerOptions,
+  ): Coro<Server>;
+  createServer(
+    protocolFactory: ProtocolFactory,
+    addressOrHost?: Address | string,
+    portOrOpts?: number | ServerOptions,
+    opts?: ServerOptions,
   ): Coro<Server> {
-    return listenOn(this, protocolFactory, { host, port }, opts);
+    return listenOn(
+      this,
+      protocolFactory,
+      ...serverArgs("createServer", addressOrHost, portOrOpts, opts),
+    );
   }
 
   /** As createServer, on a Unix domain socket path (`loop.create_unix_server`). */

@@ -279,6 +279,37 @@ export class Server implements Closeable, TransportOwner {
   }
 }
 
+/** Where listenOn listens: an Address, or what createServer's positional form gives. */
+export type ListenAddress = Address | { host?: string | undefined; port?: number | undefined };
+
+/**
+ * @internal createServer's two call forms as `[address, opts]`: `(address, opts?)`, the shape
+ * startServer takes, or asyncio's positional `(host?, port?, opts?)`. Throws TypeError for a
+ * malformed address or a port next to an address object.
+ */
+export function serverArgs(
+  where: string,
+  addressOrHost: Address | string | undefined,
+  portOrOpts: number | ServerOptions | undefined,
+  opts: ServerOptions | undefined,
+): [ListenAddress, ServerOptions] {
+  if (typeof addressOrHost === "object" && addressOrHost !== null) {
+    checkAddress(addressOrHost, where);
+    if (portOrOpts !== undefined && typeof portOrOpts !== "object") {
+      throw new TypeError(
+        `${where}(factory, address, options): the address object has the port; pass options (or nothing) after it, got ${JSON.stringify(portOrOpts)}`,
+      );
+    }
+    return [addressOrHost, portOrOpts ?? {}];
+  }
+  if (typeof portOrOpts === "object") {
+    throw new TypeError(
+      `${where}(factory, host, port, options): pass the port before the options, or the address as one object: ${where}(factory, { host, port }, options)`,
+    );
+  }
+  return [{ host: addressOrHost, port: portOrOpts }, opts ?? {}];
+}
+
 /**
  * @internal Listen on `address` and return the Server. Errors: AddressInUseError when the port
  * is taken, PermissionError for privileged ports.
@@ -286,7 +317,7 @@ export class Server implements Closeable, TransportOwner {
 export function* listenOn(
   loop: SelectorLoop,
   factory: ProtocolFactory,
-  address: Address | { host?: string | undefined; port?: number | undefined },
+  address: ListenAddress,
   opts: ServerOptions = {},
 ): Coro<Server> {
   if (typeof factory !== "function") {

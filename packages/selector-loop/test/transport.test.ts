@@ -1,8 +1,11 @@
+import { mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { type Coro, sleep } from "@aioloop/core";
 import { describe, expect, it } from "vitest";
-import type { SocketAddress } from "../src/address.js";
-import { createConnection, createServer } from "../src/connection.js";
+import { type Address, type SocketAddress, isUnixAddress } from "../src/address.js";
+import { createConnection, createServer, createUnixConnection } from "../src/connection.js";
 import {
   AddressInUseError,
   ConnectionRefusedError,
@@ -17,6 +20,14 @@ import type { Server } from "../src/server.js";
 import { DEFAULT_HIGH_WATER, type Transport } from "../src/transport.js";
 import { HOST, dec, pattern, until } from "./support/net.js";
 import { Echo, Recorder } from "./support/protocols.js";
+
+/** A Recorder connected to `a` (createConnection, or createUnixConnection for a path). */
+function connectTo(a: Address): Coro<[Transport, Recorder]> {
+  const factory = () => new Recorder();
+  return isUnixAddress(a)
+    ? createUnixConnection(factory, a.path)
+    : createConnection(factory, a.host, a.port);
+}
 
 /** A server whose protocols are Recorders; returns it, its port and the recorders made. */
 function* recordingServer(): Coro<[Server, number, Recorder[]]> {
@@ -54,6 +65,44 @@ describe("transports and protocols", () => {
       server.close();
       yield* server.waitClosed();
     });
+  });
+
+  it("createServer takes the address as startServer does, { host, port } or { path }, and options", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "aioloop-"));
+    try {
+      await run(function* () {
+        const loop = getSelectorLoop("t");
+        const servers: Server[] = [
+          yield* createServer(() => new Echo(), { host: HOST, port: 0 }),
+          yield* createServer(() => new Echo(), { path: join(dir, "echo.sock") }),
+          yield* loop.createServer(() => new Echo(), { host: HOST, port: 0 }, { backlog: 8 }),
+          yield* createServer(() => new Echo(), HOST, 0), // the positional form still works
+        ];
+        expect(servers[0]!.address()).toEqual({ host: HOST, port: expect.any(Number) });
+        expect(servers[1]!.address()).toEqual({ path: join(dir, "echo.sock") });
+        for (const server of servers) {
+          const [t, client] = yield* connectTo(server.address()!);
+          t.write("ping");
+          yield* until(() => client.size === 4, "echo");
+          t.close();
+          yield* client.lost;
+        }
+        const paused = yield* createServer(
+          () => new Echo(),
+          { host: HOST, port: 0 },
+          { startServing: false },
+        );
+        expect(paused.isServing()).toBe(false);
+        servers.push(paused);
+        const bad = (() =>
+          createServer(() => new Echo(), { host: HOST } as never)) as () => Coro<Server>;
+        expect(() => bad().next()).toThrow(TypeError);
+        for (const server of servers) server.close();
+        for (const server of servers) yield* server.waitClosed();
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("gives peername, sockname and the socket as extra info", async () => {
