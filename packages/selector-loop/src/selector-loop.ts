@@ -103,7 +103,7 @@ function checkSize(n: unknown, where: string): asserts n is number {
  * close); null when none are there yet (would block); throws the socket's error once the
  * bytes received before it are consumed.
  */
-export function tryRecv(w: Watch, n: number): Uint8Array | null {
+function tryRecv(w: Watch, n: number): Uint8Array | null {
   const sock = w.obj as Socket;
   const first = firstChunkLength(sock);
   if (first > 0) {

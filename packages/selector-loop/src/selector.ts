@@ -58,6 +58,7 @@ export class SelectorKey<D = unknown> {
    */
   data: D;
   /** @internal */ readonly _watch: Watch;
+  /** @internal Made by the selector's `register`. */
   constructor(fileobj: Selectable, events: number, data: D, watch: Watch) {
     this.fileobj = fileobj;
     this.events = events;
@@ -199,7 +200,7 @@ function listenReadable(w: Watch): void {
 }
 
 /**
- * The error of a watched object: the one Node reported, or the one it is about to report
+ * @internal The error of a watched object: the one Node reported, or the one it is about to report
  * (`destroy(err)` stores it at once but emits 'error' a tick later), or undefined.
  */
 export function errorOf(w: Watch): unknown {
@@ -237,7 +238,7 @@ export function eofReceived(sock: Socket): boolean {
 }
 
 /**
- * The events of `interest` that `w`'s object is ready for now. Checks the common case first
+ * @internal The events of `interest` that `w`'s object is ready for now. Checks the common case first
  * (bytes buffered) and only what was asked: this runs for every candidate in every poll.
  */
 export function readinessOf(w: Watch, interest: number = ALL_EVENTS): number {

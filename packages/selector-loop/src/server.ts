@@ -36,10 +36,9 @@ import {
 } from "./address.js";
 import { toOSError } from "./errors.js";
 import type { ProtocolFactory, ProtocolLike } from "./protocols.js";
-import type { Closeable } from "./selector-backend.js";
 import type { SelectorLoop } from "./selector-loop.js";
 import { EVENT_READ, errorOf, watchOf } from "./selector.js";
-import { SOCKET_READ_HIGH_WATER, SocketTransport, type TransportOwner } from "./transport.js";
+import { SOCKET_READ_HIGH_WATER, SocketTransport } from "./transport.js";
 
 /** Options when creating a server (createServer, startServer and their Unix variants). */
 export interface ServerOptions {
@@ -70,7 +69,9 @@ export interface ServerOptions {
  *   yield* server.serveForever(); // until cancelled (Ctrl-C): then closes and waits for clients
  * });
  */
-export class Server implements Closeable, TransportOwner {
+export class Server {
+  // Not `implements Closeable, TransportOwner`: those members are package-internal, and the
+  // published class must not promise them; `_track(this)` and the transports check the shape.
   readonly #loop: SelectorLoop;
   /** Invariant: null once close() was called. */
   #sockets: NetServer[] | null;

@@ -25,7 +25,6 @@ import { type Coro, type Future, fromPromise, gather } from "@aioloop/core";
 import { EMPTY_BYTES } from "./bytes.js";
 import { BrokenPipeError, ConnectionResetError, toOSError } from "./errors.js";
 import type { ProtocolLike } from "./protocols.js";
-import type { Closeable } from "./selector-backend.js";
 import { type SelectorLoop, getSelectorLoop } from "./selector-loop.js";
 import { type ReadPausable, StreamReader } from "./stream-reader.js";
 import { StreamReaderProtocol } from "./stream-protocol.js";
@@ -154,7 +153,8 @@ class PipeReaderProtocol implements ProtocolLike, ReadPausable {
  *   console.log(new TextDecoder().decode(out!), proc.returncode); // "42\n" 0
  * });
  */
-export class Process implements Closeable {
+export class Process {
+  // Not `implements Closeable`: forceClose is package-internal (`_track(this)` checks the shape).
   readonly #loop: SelectorLoop;
   readonly #child: ChildProcess;
   /** The writer to the child's stdin (with PIPE), else null. */

@@ -33,7 +33,6 @@ import { type Future, InvalidStateError } from "@aioloop/core";
 import { type SocketAddress, localAddress, peerAddress } from "./address.js";
 import { TransportClosedError, toOSError } from "./errors.js";
 import type { BaseProtocolLike, ProtocolLike } from "./protocols.js";
-import type { Closeable } from "./selector-backend.js";
 import { toBytes } from "./bytes.js";
 import type { Registrations } from "./registrations.js";
 import type { SelectorLoop } from "./selector-loop.js";
@@ -178,7 +177,8 @@ export interface TransportOwner {
  * createConnection, createServer, openConnection, startServer and the subprocess functions,
  * never by user code. Its methods are the Transport interface's; `statistics()` adds counters.
  */
-export class SocketTransport implements Transport, Closeable {
+export class SocketTransport implements Transport {
+  // Not `implements Closeable`: forceClose is package-internal (`_track(this)` checks the shape).
   readonly #loop: SelectorLoop;
   readonly #regs: Registrations;
   readonly #sock: Socket;
