@@ -137,10 +137,13 @@ export function toOSError(err: unknown, what?: string): unknown {
   });
 }
 
-/** The connection was lost (peer gone) while a write or drain waited: asyncio's "Connection lost". */
+/**
+ * drain() on a connection that is gone (closed here, or by the peer): asyncio's
+ * ConnectionResetError("Connection lost").
+ */
 export function connectionLost(cause?: unknown): ConnectionResetError {
   return new ConnectionResetError(
-    "connection lost: the peer closed or reset the connection before the data was sent",
+    "Connection lost: the connection is closed (close() was called, or the peer closed it), so nothing more can be sent",
     cause === undefined || cause === null ? {} : { cause },
   );
 }

@@ -74,8 +74,8 @@ export class StreamWriter {
   /**
    * Queue bytes (or a string, sent as UTF-8); never waits (asyncio's `StreamWriter.write`).
    * Follow with `yield* drain()` to respect backpressure. Throws TransportClosedError after
-   * writeEof(); after close() or the connection's loss the bytes are dropped (and a drain()
-   * after the loss raises ConnectionResetError).
+   * writeEof(); after close() or the connection's loss the bytes are dropped, and the drain()
+   * that follows raises ConnectionResetError, as asyncio's does.
    */
   write(data: Uint8Array | string): void {
     this.#transport.write(data);
@@ -141,7 +141,8 @@ export class StreamWriter {
   /**
    * Wait until the transport's buffer is back under its low-water mark (asyncio's `drain`);
    * returns at once when it is not over the high-water mark. Raises the reader's error (e.g.
-   * ConnectionResetError) and, once the connection is gone, ConnectionResetError.
+   * ConnectionResetError) and, once the connection is gone, ConnectionResetError: also right
+   * after close() when nothing was left to send (asyncio's `w.close(); await w.drain()`).
    */
   drain(): Coro<void> {
     const reader = this.#reader;

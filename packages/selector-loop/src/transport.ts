@@ -432,8 +432,12 @@ export class SocketTransport implements Transport {
     this.#closing = true;
     this.#regs.clear(this.#sock, EVENT_READ);
     const sock = this.#sock;
-    if (sock.destroyed) this.#scheduleGone();
-    else sock.destroySoon(); // flush what is queued, then close ('close' calls connectionLost)
+    // Nothing left to send (asyncio's empty buffer): the connection is lost in the next
+    // iteration, as asyncio's close() schedules it, whatever Node's events do meanwhile, so a
+    // drain() after close() raises. Otherwise Node flushes what is queued, then closes, and
+    // its 'close' event calls connectionLost.
+    if (sock.destroyed || nothingToFlush(sock)) this.#scheduleGone();
+    else sock.destroySoon();
   }
 
   abort(): void {
@@ -575,6 +579,14 @@ export class SocketTransport implements Transport {
     const state = this.#connLost ? "closed" : this.#closing ? "closing" : "open";
     return `<SocketTransport ${state}>`;
   }
+}
+
+/**
+ * True when Node holds no bytes for `sock` (every write has completed) and no shutdown is still
+ * under way: closing then sends nothing more than the FIN that destroying it sends.
+ */
+function nothingToFlush(sock: Socket): boolean {
+  return sock.writableLength === 0 && (!sock.writableEnded || sock.writableFinished);
 }
 
 function isBuffered(p: object): boolean {

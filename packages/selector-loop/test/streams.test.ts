@@ -265,6 +265,44 @@ describe("streams", () => {
     });
   });
 
+  it("drain() after close() raises ConnectionResetError, as asyncio's does", async () => {
+    // CPython 3.13: `w.close(); w.write(b"x"); await w.drain()` raises
+    // ConnectionResetError('Connection lost'); so do close-then-drain, write-close-drain and a
+    // drain after wait_closed().
+    await run(function* () {
+      const server = yield* startServer(echoLines, { host: HOST, port: 0 });
+      const cases: Record<string, (w: StreamWriter) => Coro<void>> = {
+        "close, write, drain": function* (w) {
+          w.close();
+          w.write("x"); // dropped: the writer is closed
+          yield* w.drain();
+        },
+        "write, close, drain": function* (w) {
+          w.write("y\n");
+          w.close();
+          yield* w.drain();
+        },
+        "close, drain": function* (w) {
+          w.close();
+          yield* w.drain();
+        },
+        "close, waitClosed, drain": function* (w) {
+          w.close();
+          yield* w.waitClosed();
+          yield* w.drain();
+        },
+      };
+      for (const [name, steps] of Object.entries(cases)) {
+        const [, writer] = yield* openConnection(server.address()!);
+        const err = yield* errorOf(() => steps(writer));
+        expect(err, name).toBeInstanceOf(ConnectionResetError);
+        expect((err as Error).message, name).toMatch(/^Connection lost/);
+        yield* writer.waitClosed();
+      }
+      yield* closeServer(server);
+    });
+  });
+
   it("connection refused and address in use are named errors", async () => {
     await run(function* () {
       const server = yield* startServer(echoLines, { host: HOST, port: 0 });
