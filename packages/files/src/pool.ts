@@ -14,14 +14,14 @@
  *   poll(): POSTED moved? ─► receiveMessageOnPort(each port) ◄─────────┘ [slot, seq, status, v…]
  *            └─► settle futures (the waiting tasks run next iteration)
  *
- * Three ways a result reaches its loop, so every run mode works:
- *   - a TimerLoop (or SelectorLoop) blocked in `runSync`: the worker's Atomics.notify on the
- *     loop's `wakeWord` ends its Atomics.wait, and the pool's ExternalSource `poll()` drains the
- *     ports with `receiveMessageOnPort`; `pending()` keeps runSync from reporting a deadlock and
- *     the virtual clock from jumping past a job in flight;
- *   - the same loop in `runUntilComplete`: the port's 'message' event (the port is ref'd only
- *     while jobs are in flight) settles the future, which wakes the parked loop;
- *   - any other BaseEventLoop: 'message' events plus `callSoonThreadsafe`, with `keepAlive()`.
+ * One way in for every loop, through @aioloop/core's public seam: while a loop has jobs in
+ * flight it holds one "thread" outside source (`loop.addOutsideSource`), whose `poll()` drains
+ * the ports with `receiveMessageOnPort` after every wait of the loop; a worker that posted results
+ * sets and notifies the loop's `wakeWord`, which ends the Atomics.wait of a loop blocked in
+ * `runSync`. Host-driven runs also get the port's 'message' event (ports are ref'd only while
+ * jobs are in flight), which drains the same way; settling a future wakes a parked loop. While the
+ * source is registered, runSync waits instead of reporting a deadlock and a virtual clock stands
+ * still.
  *
  * Cancellation: a queued job is dropped; a posted one is cancelled by a compare-exchange on its
  * shared status word (protocol.js), so the worker skips it; a running one finishes and its result
@@ -36,7 +36,15 @@
  * file opened only for reading is not even a job: its descriptor rides in the next message.
  */
 
-import { type Coro, type EventLoop, Future, getRunningLoop } from "@aioloop/core";
+import {
+  type Coro,
+  type EventLoop,
+  Future,
+  type OutsideSource,
+  WAKE_INDEX,
+  WAKE_SET,
+  getRunningLoop,
+} from "@aioloop/core";
 import { closeSync, existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { isAbsolute } from "node:path";
@@ -54,7 +62,7 @@ import {
   osErrorFromWire,
   remoteErrorFromWire,
 } from "./errors.js";
-import { HEADER, MSG, OP, OP_NAMES, SLOT, STATUS, WAKE_FLAG, WAKE_SET } from "./protocol.js";
+import { HEADER, MSG, OP, OP_NAMES, SLOT, STATUS } from "./protocol.js";
 
 /**
  * Jobs one worker holds at once. Enough that a batch of small jobs costs one message, few
@@ -76,26 +84,11 @@ const QUEUE_COMPACT_AT = 1024;
 const CRASHED = 3;
 
 const WORKER_URL = new URL("./worker.js", import.meta.url);
+/** The wake protocol of @aioloop/core, handed to each worker (one definition: core's). */
+const WAKE = Object.freeze({ index: WAKE_INDEX, set: WAKE_SET });
 
-/** The hooks TimerLoop (and SelectorLoop, which extends it) offers to outside work. */
-interface ExternalSource {
-  poll(): void;
-  pending(): boolean;
-}
-interface LoopHooks {
-  readonly wakeWord: Int32Array;
-  addExternalSource(src: ExternalSource): void;
-  removeExternalSource(src: ExternalSource): void;
-}
-
-function hooksOf(loop: EventLoop): LoopHooks | null {
-  const l = loop as unknown as Partial<LoopHooks>;
-  return typeof l.addExternalSource === "function" &&
-    typeof l.removeExternalSource === "function" &&
-    l.wakeWord instanceof Int32Array
-    ? (l as LoopHooks)
-    : null;
-}
+/** The name of the outside source each loop with jobs in flight holds (DeadlockError, statistics). */
+const SOURCE_NAME = "worker jobs (@aioloop/files)";
 
 /** Options of `new WorkerPool()`. */
 export interface WorkerPoolOptions {
@@ -209,37 +202,36 @@ class JobFuture<T> extends Future<T> {
   }
 }
 
-/** One loop the pool delivers to. */
+/**
+ * One loop the pool delivers to. While it has jobs in flight it holds ONE "thread" outside source
+ * (registered at 0 → 1 pending, released at 1 → 0): the loop then polls the pool after every
+ * wait, runSync waits for the jobs instead of reporting a deadlock, and a virtual clock stands
+ * still. Workers wake it through its public `wakeWord`.
+ */
 class LoopLink {
   /** Invariant: jobs of this loop submitted and not yet finished (queued + posted). */
   pending = 0;
-  /**
-   * Results were delivered during the current poll. pending() stays true until the next poll, so
-   * a virtual clock that polls and then decides whether to jump sees that work arrived, and
-   * instead of jumping (by an infinite timeout, when no timer is set) waits on the wake word,
-   * which is set, so it returns at once. (timer-loop's VirtualClockBackend.select should check
-   * the ready queue after polling; until it does, this keeps it correct.)
-   */
-  delivered = false;
   flushScheduled = false;
-  releaseKeepAlive: (() => void) | null = null;
-  readonly source: ExternalSource | null;
+  /** Invariant: non-null exactly while pending > 0. */
+  #release: (() => void) | null = null;
+  readonly source: OutsideSource;
   constructor(
     readonly id: number,
     readonly loop: EventLoop,
-    readonly hooks: LoopHooks | null,
     poll: () => void,
   ) {
-    this.source =
-      hooks === null
-        ? null
-        : {
-            poll: () => {
-              this.delivered = false;
-              poll();
-            },
-            pending: () => this.pending > 0 || this.delivered,
-          };
+    this.source = { kind: "thread", name: SOURCE_NAME, poll };
+  }
+  /** A job of this loop was submitted. */
+  began(): void {
+    if (this.pending++ === 0) this.#release = this.loop.addOutsideSource(this.source);
+  }
+  /** A job of this loop will deliver nothing more. */
+  ended(): void {
+    if (--this.pending === 0 && this.#release !== null) {
+      this.#release();
+      this.#release = null;
+    }
   }
   readonly flush = (pool: WorkerPool): void => {
     this.flushScheduled = false;
@@ -474,7 +466,11 @@ export class WorkerPool {
    */
   _submitDetached(op: number, args: unknown[], transfer?: ArrayBuffer[]): void {
     if (this.#closed && this.#workers.length === 0) return;
-    this.#enqueue(new Job(this, op, args, null, transfer === undefined ? undefined : { transfer }));
+    // Counted on the running loop, if any: it then polls for the answer (nobody awaits it, but
+    // its slot is freed only when the answer is read).
+    const loop = runningLoopOrNull();
+    const link = loop === null || loop.isClosed() ? null : this.#linkFor(loop);
+    this.#enqueue(new Job(this, op, args, link, transfer === undefined ? undefined : { transfer }));
     this.#flushSoon();
   }
 
@@ -612,23 +608,15 @@ export class WorkerPool {
     this.#queued++;
     this.#stats.submitted++;
     if (this.#pending++ === 0) this.#setRef(true);
-    const link = job.link;
-    if (link !== null && link.pending++ === 0 && link.hooks === null) {
-      const keep = (link.loop as { keepAlive?: () => () => void }).keepAlive;
-      if (typeof keep === "function") link.releaseKeepAlive = keep.call(link.loop);
-    }
+    job.link?.began();
   }
 
   /** Bookkeeping once a job will produce nothing more. */
   #ended(job: Job): void {
-    const link = job.link;
-    if (link !== null && --link.pending === 0 && link.releaseKeepAlive !== null) {
-      link.releaseKeepAlive();
-      link.releaseKeepAlive = null;
-    }
+    job.link?.ended();
     if (--this.#pending === 0) {
       this.#setRef(false);
-      if (this.#closed) this.#detachLinks();
+      if (this.#closed) this.#links.clear();
     }
   }
 
@@ -637,19 +625,10 @@ export class WorkerPool {
     if (link === undefined) {
       for (const [l, old] of this.#links)
         if (l.isClosed() && old.pending === 0) this.#links.delete(l);
-      const hooks = hooksOf(loop);
-      link = new LoopLink(nextLinkId++, loop, hooks, this.#poll);
-      if (hooks !== null) hooks.addExternalSource(link.source!);
+      link = new LoopLink(nextLinkId++, loop, this.#poll);
       this.#links.set(loop, link);
     }
     return link;
-  }
-
-  #detachLinks(): void {
-    for (const [loop, link] of this.#links) {
-      if (link.hooks !== null && !loop.isClosed()) link.hooks.removeExternalSource(link.source!);
-    }
-    this.#links.clear();
   }
 
   /** Start workers for the work at hand, up to `size` (workers told to quit take no more jobs). */
@@ -672,7 +651,7 @@ export class WorkerPool {
     const { port1, port2 } = new MessageChannel();
     const bell = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
     const worker = new Worker(WORKER_URL, {
-      workerData: { results: port2, shared: this.#shared, bell },
+      workerData: { results: port2, shared: this.#shared, bell, wake: WAKE },
       transferList: [port2],
       // Descriptors belong to the process, not to the worker that opened them: another worker
       // closes them, and they must outlive a worker that crashes.
@@ -705,8 +684,8 @@ export class WorkerPool {
   #post(w: PoolWorker, jobs: Job[], closes?: number[]): void {
     for (const job of jobs) {
       const link = job.link;
-      if (link !== null && link.hooks !== null && !w.wakes.has(link.id)) {
-        w.post({ k: MSG.WAKE, id: link.id, w: link.hooks.wakeWord });
+      if (link !== null && link.loop.wakeWord !== null && !w.wakes.has(link.id)) {
+        w.post({ k: MSG.WAKE, id: link.id, w: link.loop.wakeWord });
         w.wakes.add(link.id);
       }
     }
@@ -782,13 +761,7 @@ export class WorkerPool {
       if (status === STATUS.OK) job.opts?.release?.(value, this);
       return;
     }
-    const link = job.link!;
-    if (link.hooks === null) loop.callSoonThreadsafe(settle, job, status, value);
-    else {
-      settle(job, status, value);
-      link.delivered = true;
-      Atomics.store(link.hooks.wakeWord, WAKE_FLAG, WAKE_SET);
-    }
+    settle(job, status, value);
   }
 
   readonly #poll = (): void => {
@@ -863,13 +836,13 @@ export class WorkerPool {
         w.post({ k: MSG.QUIT });
       }
     }
-    if (this.#pending === 0) this.#detachLinks();
+    if (this.#pending === 0) this.#links.clear();
   }
 }
 
 function wakeId(job: Job): number {
   const link = job.link;
-  return link !== null && link.hooks !== null ? link.id : 0;
+  return link !== null && link.loop.wakeWord !== null ? link.id : 0;
 }
 
 /** Append `job` to a flat batch. */

@@ -122,10 +122,5 @@ export const DIRENT = Object.freeze({ OTHER: 0, FILE: 1, DIR: 2, SYMLINK: 3, MIS
  */
 export const HEADER = Object.freeze({ POSTED: 0, WORDS: 4 });
 
-/** Index of the flag in a loop's wake word (timer-loop's clocks.ts). */
-export const WAKE_FLAG = 0;
-/** Value a worker stores in the wake word to wake the loop. */
-export const WAKE_SET = 1;
-
 /** Number of fields in a stat tuple (see statTuple in worker.js, StatResult in os.ts). */
 export const STAT_FIELDS = 14;

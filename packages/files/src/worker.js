@@ -4,7 +4,7 @@
  *
  * HOW: one plain-JavaScript module (it runs unchanged from src/ under vitest and from dist/),
  * started by the pool with `workerData = { results: MessagePort, shared: SharedArrayBuffer,
- * bell: Int32Array }`.
+ * bell: Int32Array, wake: { index, set } }` (the last: @aioloop/core's WAKE_INDEX and WAKE_SET).
  *
  *   main ── {k: JOBS, j: [len, slot, seq, wakeId, op, ...args, len, …], c?: fds to close} ──► parentPort
  *            │
@@ -35,17 +35,7 @@ import { constants as osConstants } from "node:os";
 import * as nodePath from "node:path";
 import { pathToFileURL } from "node:url";
 import { parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
-import {
-  DIRENT,
-  HEADER,
-  MSG,
-  OP,
-  PATHTEST,
-  SLOT,
-  STATUS,
-  WAKE_FLAG,
-  WAKE_SET,
-} from "./protocol.js";
+import { DIRENT, HEADER, MSG, OP, PATHTEST, SLOT, STATUS } from "./protocol.js";
 
 /**
  * How long an idle worker waits on its doorbell for the next batch before returning to its event
@@ -81,9 +71,13 @@ const port = parentPort;
  *   results: import("node:worker_threads").MessagePort,
  *   shared: SharedArrayBuffer,
  *   bell: Int32Array,
+ *   wake: { index: number, set: number },
  * }}
  */
 const data = workerData;
+/** @aioloop/core's wake protocol (WAKE_INDEX, WAKE_SET), as the pool passed it. */
+const WAKE_INDEX = data.wake.index;
+const WAKE_SET = data.wake.set;
 /** Word 0: set (and notified) by the pool after each post to this worker. */
 const bell = data.bell;
 const results = data.results;
@@ -317,7 +311,7 @@ function postResults() {
 function wake(w) {
   // Already set: the loop has been woken (or is awake) and has not consumed the flag yet, so it
   // will drain this post too. Skipping the notify saves a futex wake-up per extra post.
-  if (Atomics.exchange(w, WAKE_FLAG, WAKE_SET) !== WAKE_SET) Atomics.notify(w, WAKE_FLAG);
+  if (Atomics.exchange(w, WAKE_INDEX, WAKE_SET) !== WAKE_SET) Atomics.notify(w, WAKE_INDEX);
 }
 
 /**

@@ -387,7 +387,7 @@ describe("the pool", () => {
     }
   });
 
-  it("works on a custom BaseEventLoop without the TimerLoop hooks (host-driven)", async () => {
+  it("works on a custom BaseEventLoop (host-driven)", async () => {
     const loop = new MinimalLoop();
     try {
       const out = await loop.runUntilComplete(
@@ -446,7 +446,7 @@ function fileURLToPathSafe(u: URL): string {
   return decodeURIComponent(u.pathname);
 }
 
-/** A user's own loop: BaseEventLoop over the simplest backend (no external-source hooks). */
+/** A user's own loop: BaseEventLoop over the simplest backend (nothing but the Backend contract). */
 class MinimalBackend implements Backend {
   now = 0;
   readonly resolution = 0;
@@ -476,9 +476,6 @@ class MinimalBackend implements Backend {
   }
   wakeup(): void {
     if (this.#resume !== null) setImmediate(() => this.#fire());
-  }
-  hasPendingIO(): boolean {
-    return false;
   }
   close(): void {
     this.#resume = null;
