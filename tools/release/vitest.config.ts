@@ -4,7 +4,6 @@ export default defineProject({
   test: {
     name: "@aioloop/release-check",
     include: ["test/**/*.test.ts"],
-    testTimeout: 180_000,
-    hookTimeout: 300_000,
+    // Each hook and test sets its own timeout from the steps it runs (STEP_MS in the test).
   },
 });
