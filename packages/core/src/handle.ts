@@ -11,7 +11,6 @@
 
 import { Context, type VarMap, enterContext, enterVars, exitContext } from "./context.js";
 import type { EventLoop } from "./events.js";
-import type { Runnable } from "./host.js";
 
 type Callback = (...args: any[]) => void;
 
@@ -22,7 +21,7 @@ type Callback = (...args: any[]) => void;
  * const h = loop.callSoon(() => console.log("never printed"));
  * h.cancel();
  */
-export class Handle implements Runnable {
+export class Handle {
   /** @internal Invariant: null exactly when cancelled. */
   _callback: Callback | null;
   /** @internal */ _args: unknown[] | null;

@@ -27,7 +27,7 @@ import { type Context, copyContext, enterContext, exitContext } from "./context.
 import { type Coro, describe, isCoroutine, isFuture, isThenable } from "./coro.js";
 import { BadYieldError, CancelledError, InvalidStateError, NotACoroutineError } from "./errors.js";
 import { type EventLoop, type TaskOptions, _getRunningLoop, getRunningLoop } from "./events.js";
-import { Future, type TaskWaiter } from "./future.js";
+import { Future } from "./future.js";
 import type { StepOutcome } from "./tracing.js";
 
 let current: Task<unknown> | null = null;
@@ -53,7 +53,7 @@ let taskCounter = 0;
  *   }
  * }
  */
-export class Task<T> extends Future<T> implements TaskWaiter {
+export class Task<T> extends Future<T> {
   /** @internal Brand for Future's callback list (on the prototype, not per instance). */
   declare readonly _isTask: true;
   /** @internal */ _coro: Coro<T>;
