@@ -180,6 +180,11 @@ class Job {
     readonly opts: SubmitOptions<unknown> | undefined,
   ) {}
   fut: JobFuture<unknown> | null = null;
+  /**
+   * Its loop closed: nobody will take the result, and the pool's ports no longer keep the
+   * process alive for it (it still ends normally: slot freed, result released).
+   */
+  abandoned = false;
 }
 
 /**
@@ -219,8 +224,9 @@ class LoopLink {
     readonly id: number,
     readonly loop: EventLoop,
     poll: () => void,
+    closing: (link: LoopLink) => void,
   ) {
-    this.source = { kind: "thread", name: SOURCE_NAME, poll };
+    this.source = { kind: "thread", name: SOURCE_NAME, poll, loopClosing: () => closing(this) };
   }
   /** A job of this loop was submitted. */
   began(): void {
@@ -309,8 +315,10 @@ export class WorkerPool {
   #head = 0;
   /** Invariant: the number of jobs in #queue[#head..] whose state is "queued". */
   #queued = 0;
-  /** Invariant: jobs submitted and not finished, pool-wide (ports are ref'd while > 0). */
+  /** Invariant: jobs submitted and not finished, pool-wide. */
   #pending = 0;
+  /** Invariant: those of them not abandoned (the ports are ref'd exactly while > 0). */
+  #holding = 0;
   #seq = 0;
   #seenPosted = 0;
   #closed = false;
@@ -607,25 +615,56 @@ export class WorkerPool {
     this.#queue.push(job);
     this.#queued++;
     this.#stats.submitted++;
-    if (this.#pending++ === 0) this.#setRef(true);
+    this.#pending++;
+    if (this.#holding++ === 0) this.#setRef(true);
     job.link?.began();
   }
 
   /** Bookkeeping once a job will produce nothing more. */
   #ended(job: Job): void {
     job.link?.ended();
-    if (--this.#pending === 0) {
-      this.#setRef(false);
-      if (this.#closed) this.#links.clear();
-    }
+    if (!job.abandoned && --this.#holding === 0) this.#setRef(false);
+    if (--this.#pending === 0 && this.#closed) this.#links.clear();
   }
+
+  /**
+   * The loop of `link` is closing with jobs in flight (its outside source's `loopClosing`): nobody
+   * can take their results any more. Withdraw the queued ones, cancel the posted ones the worker
+   * has not started, and abandon the running ones (their results are released when they come
+   * back): none of them keeps the process alive from now on. Jobs that must run to the end (a
+   * write, a close) and background ones (no future) still run. Calls nothing on the loop.
+   */
+  readonly #loopClosing = (link: LoopLink): void => {
+    this.#links.delete(link.loop);
+    const mine = (job: Job | null): job is Job =>
+      job !== null && job.link === link && job.fut !== null && job.opts?.mustRun !== true;
+    for (let i = this.#head; i < this.#queue.length; i++) {
+      const job = this.#queue[i]!;
+      if (job.state !== "queued" || !mine(job)) continue;
+      job.state = "cancelled";
+      this.#queued--;
+      this.#stats.cancelled++;
+      this.#ended(job);
+    }
+    for (const job of this.#slots) {
+      if (!mine(job) || job.abandoned) continue;
+      if (job.state === "sent") {
+        const won =
+          Atomics.compareExchange(this.#words, job.slot, SLOT.SENT, SLOT.CANCELLED) === SLOT.SENT;
+        job.state = won ? "cancelled" : "discarded";
+        this.#stats.cancelled++;
+      }
+      job.abandoned = true;
+      if (--this.#holding === 0) this.#setRef(false);
+    }
+  };
 
   #linkFor(loop: EventLoop): LoopLink {
     let link = this.#links.get(loop);
     if (link === undefined) {
       for (const [l, old] of this.#links)
         if (l.isClosed() && old.pending === 0) this.#links.delete(l);
-      link = new LoopLink(nextLinkId++, loop, this.#poll);
+      link = new LoopLink(nextLinkId++, loop, this.#poll, this.#loopClosing);
       this.#links.set(loop, link);
     }
     return link;
@@ -665,7 +704,7 @@ export class WorkerPool {
       this.#poll();
       if (this.#queued > 0) this._dispatch();
     });
-    if (this.#pending === 0) port1.unref();
+    if (this.#holding === 0) port1.unref();
     worker.on("error", (e) => {
       w.startError = e;
     });

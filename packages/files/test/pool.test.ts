@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import {
   type Backend,
   BaseEventLoop,
@@ -11,7 +12,7 @@ import {
   sleep,
 } from "@aioloop/core";
 import { TimerLoop } from "@aioloop/timer-loop";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   MAX_JOBS_PER_WORKER,
   PoolClosedError,
@@ -21,21 +22,19 @@ import {
   runInWorker,
 } from "../src/index.js";
 import { OP } from "../src/protocol.js";
-import { REAL_RUNNERS, RUNNERS, rejects, runSync, tmpDir, usePool } from "./support.js";
+import {
+  REAL_RUNNERS,
+  RUNNERS,
+  newPool,
+  rejects,
+  runSync,
+  tmpDir,
+  usePool,
+  waitUntil,
+} from "./support.js";
 
 const { pool: sharedPool } = usePool();
 const JOBS = new URL("./fixtures/jobs.mjs", import.meta.url);
-
-/** Pools a test makes for itself; terminated after each test. */
-const own: WorkerPool[] = [];
-function newPool(size: number): WorkerPool {
-  const p = new WorkerPool({ size });
-  own.push(p);
-  return p;
-}
-afterEach(async () => {
-  for (const p of own.splice(0)) await p.terminate();
-});
 
 /** Wait (real clock) until `pred` holds (it is called once per millisecond). */
 function* until(pred: () => boolean): Coro<void> {
@@ -59,7 +58,7 @@ describe.each(RUNNERS)("runInWorker on $name", (runner) => {
   it.skipIf(!REAL_RUNNERS.includes(runner))(
     "a worker killed mid-job fails only that job, and is replaced",
     async () => {
-      const pool = newPool(1);
+      const pool = newPool({ size: 1 });
       const out = await runner.run(function* () {
         const flag = new Int32Array(new SharedArrayBuffer(8));
         const blocker = createTask(pool.runInWorker(JOBS, "block", flag));
@@ -143,7 +142,7 @@ describe("runInWorker errors", () => {
   });
 
   it("an error that escapes asynchronously kills the worker: WorkerCrashedError with it as cause", async () => {
-    const pool = newPool(1);
+    const pool = newPool({ size: 1 });
     const e = (await rejects(runSync, () =>
       pool.runInWorker(JOBS, "escapeLater"),
     )) as WorkerCrashedError;
@@ -176,7 +175,7 @@ describe("cancellation", () => {
   it("a job cancelled before it was posted never runs", async () => {
     const dir = tmpDir();
     const target = path.join(dir, "never.txt");
-    const pool = newPool(1);
+    const pool = newPool({ size: 1 });
     await runSync.run(function* () {
       const t = createTask(pool.runInWorker(JOBS, "touch", target));
       yield; // the task submits the job; the flush is scheduled for the next iteration
@@ -192,7 +191,7 @@ describe("cancellation", () => {
   it("a job posted to a busy worker and cancelled is skipped by the worker", async () => {
     const dir = tmpDir();
     const target = path.join(dir, "skipped.txt");
-    const pool = newPool(1);
+    const pool = newPool({ size: 1 });
     await runSync.run(function* () {
       const flag = new Int32Array(new SharedArrayBuffer(8));
       const blocker = createTask(pool.runInWorker(JOBS, "block", flag));
@@ -210,7 +209,7 @@ describe("cancellation", () => {
   });
 
   it("a running job whose task is cancelled: the task ends at once, the result is discarded", async () => {
-    const pool = newPool(1);
+    const pool = newPool({ size: 1 });
     const out = await runSync.run(function* () {
       const flag = new Int32Array(new SharedArrayBuffer(8));
       const t = createTask(pool.runInWorker(JOBS, "block", flag));
@@ -243,7 +242,7 @@ describe("cancellation", () => {
           return fd;
         }
       });
-    const pool = newPool(1);
+    const pool = newPool({ size: 1 });
     await runSync.run(() => pool.runInWorker(JOBS, "add", 0, 0)); // start the worker
     const before = fds();
     await runSync.run(function* () {
@@ -277,9 +276,89 @@ describe("cancellation", () => {
   });
 });
 
+describe("a loop that closes with jobs in flight", () => {
+  it("withdraws its queued jobs, cancels the posted ones and abandons the running one", async () => {
+    const dir = tmpDir();
+    const posted = path.join(dir, "posted.txt");
+    const queued = path.join(dir, "queued.txt");
+    const pool = newPool({ size: 1 });
+    const flag = new Int32Array(new SharedArrayBuffer(8));
+    const loop = new TimerLoop();
+    loop.setExceptionHandler(() => {}); // the tasks left pending are reported: expected here
+    const full = MAX_JOBS_PER_WORKER;
+    const portsBefore = heldPorts();
+    loop.runSync(
+      loop.createTask(
+        (function* () {
+          createTask(pool.runInWorker(JOBS, "block", flag));
+          yield* until(() => Atomics.load(flag, 1) === 1);
+          // Fill the worker: behind the running job, full - 1 posted ones it has not started.
+          createTask(pool.runInWorker(JOBS, "touch", posted));
+          for (let i = 2; i < full; i++) createTask(pool.runInWorker(JOBS, "add", i, 1));
+          yield* until(() => pool.statistics().inFlight === full);
+          // No room left on the worker: this one waits on the main thread.
+          createTask(pool.runInWorker(JOBS, "touch", queued));
+          yield* until(() => pool.statistics().queued === 1);
+        })(),
+      ),
+    );
+    expect(pool.statistics()).toMatchObject({ queued: 1, inFlight: full, cancelled: 0 });
+    expect(heldPorts()).toBe(portsBefore + 1); // the pool's port keeps the process alive
+    loop.close();
+    expect(pool.statistics()).toMatchObject({ queued: 0, cancelled: full + 1 });
+    // ... no longer: a program could end here (test/fixtures/close-exits.mjs runSync does).
+    expect(heldPorts()).toBe(portsBefore);
+    Atomics.store(flag, 0, 1);
+    Atomics.notify(flag, 0);
+    await waitUntil(() => pool.statistics().inFlight === 0);
+    expect(pool.statistics()).toMatchObject({ completed: 1, failed: 0 });
+    expect([fs.existsSync(posted), fs.existsSync(queued)]).toEqual([false, false]);
+  });
+
+  // Child processes run the program (test/fixtures/close-exits.mjs) from the TypeScript sources.
+  it("a program whose run() ends while a 3 s job runs exits at once", async () => {
+    const end = await runClosing("run");
+    expect(end).toMatchObject({ code: 0, out: "closed\n", err: "" });
+    // Before, the process lived until the job ended: 3 s after the loop closed.
+    expect(end.afterClose).toBeLessThan(2000);
+  });
+});
+
+/** The message ports that keep this process alive now. */
+function heldPorts(): number {
+  return process.getActiveResourcesInfo().filter((r) => r === "MessagePort").length;
+}
+
+/** Run test/fixtures/close-exits.mjs in `mode`; how it ended, and how long after "closed". */
+async function runClosing(mode: string) {
+  const fixtures = new URL("./fixtures/", import.meta.url);
+  const child = spawn(
+    process.execPath,
+    [
+      "--import",
+      fileURLToPath(new URL("ts-register.mjs", fixtures)),
+      fileURLToPath(new URL("close-exits.mjs", fixtures)),
+      mode,
+    ],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let out = "";
+  let err = "";
+  let closedAt = 0;
+  child.stdout.on("data", (d: Buffer) => {
+    out += String(d);
+    if (closedAt === 0 && out.includes("closed")) closedAt = performance.now();
+  });
+  child.stderr.on("data", (d: Buffer) => {
+    err += String(d);
+  });
+  const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+  return { mode, code, out, err, afterClose: performance.now() - closedAt };
+}
+
 describe("the pool", () => {
   it("batches: many jobs submitted together cost few messages", async () => {
-    const pool = newPool(2);
+    const pool = newPool({ size: 2 });
     await runSync.run(function* () {
       const tasks = Array.from({ length: 200 }, (_, i) =>
         createTask(pool.runInWorker<number>(JOBS, "add", i, 1)),
@@ -296,7 +375,7 @@ describe("the pool", () => {
   });
 
   it("starts workers lazily, up to its size, and spreads work over them", async () => {
-    const pool = newPool(2);
+    const pool = newPool({ size: 2 });
     expect(pool.statistics().workers).toBe(0);
     const ids = await runSync.run(function* () {
       const tasks = Array.from({ length: 32 }, () =>
@@ -315,7 +394,7 @@ describe("the pool", () => {
   });
 
   it("close(): no new jobs; queued ones finish; waitClosed() resolves when the threads are gone", async () => {
-    const pool = newPool(1);
+    const pool = newPool({ size: 1 });
     const out = await runSync.run(function* () {
       const a = createTask(pool.runInWorker<number>(JOBS, "busy", 20));
       const b = createTask(pool.runInWorker<number>(JOBS, "add", 1, 2));
@@ -336,7 +415,7 @@ describe("the pool", () => {
   });
 
   it("close({ cancelFutures: true }) cancels what has not finished", async () => {
-    const pool = newPool(1);
+    const pool = newPool({ size: 1 });
     const out = await runSync.run(function* () {
       const flag = new Int32Array(new SharedArrayBuffer(8));
       const running = createTask(pool.runInWorker(JOBS, "block", flag));
@@ -411,7 +490,7 @@ describe("the pool", () => {
   });
 
   it("statistics() counts what happened", async () => {
-    const pool = newPool(1);
+    const pool = newPool({ size: 1 });
     await runSync.run(function* () {
       yield* pool.runInWorker(JOBS, "add", 1, 1);
       try {

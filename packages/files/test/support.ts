@@ -7,8 +7,8 @@ import * as nodeOs from "node:os";
 import * as path from "node:path";
 import type { BaseEventLoop, Coro } from "@aioloop/core";
 import { TimerLoop } from "@aioloop/timer-loop";
-import { afterAll, beforeAll } from "vitest";
-import { WorkerPool, setDefaultPool } from "../src/index.js";
+import { afterAll, afterEach, beforeAll, expect } from "vitest";
+import { WorkerPool, type WorkerPoolOptions, setDefaultPool } from "../src/index.js";
 
 /** A fresh directory under the system's temporary directory; removed by `cleanupDirs()`. */
 const dirs: string[] = [];
@@ -18,19 +18,53 @@ export function tmpDir(): string {
   return d;
 }
 
-/** A pool of two workers as the default for the whole test file; closed (and awaited) after. */
+/** Pools a test made with `newPool()`: terminated after that test. */
+const own: WorkerPool[] = [];
+
+/** A pool for one test (terminated after it, and checked to have no worker left). */
+export function newPool(opts: WorkerPoolOptions = {}): WorkerPool {
+  const p = new WorkerPool(opts);
+  own.push(p);
+  return p;
+}
+
+/** Terminate `pools` and fail if any worker thread is still alive. */
+async function endPools(pools: WorkerPool[]): Promise<void> {
+  for (const p of pools) await p.terminate();
+  for (const p of pools) expect(p.statistics().workers).toBe(0);
+}
+
+/**
+ * A pool of two workers as the default for the whole test file; terminated (and awaited) after
+ * it, as is each test's `newPool()` after the test: every test ends with no worker running.
+ */
 export function usePool(size = 2): { pool: () => WorkerPool } {
   let pool: WorkerPool | null = null;
   beforeAll(() => {
     pool = new WorkerPool({ size });
     setDefaultPool(pool);
   });
+  afterEach(() => endPools(own.splice(0)));
   afterAll(async () => {
-    setDefaultPool(null);
-    await pool!.terminate();
+    const dflt = setDefaultPool(null);
+    await endPools(dflt !== null && dflt !== pool ? [pool!, dflt] : [pool!]);
     for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
   });
   return { pool: () => pool! };
+}
+
+/** The number of descriptors open in this process now (the entries of /proc/self/fd). */
+export function openFds(): number {
+  return fs.readdirSync("/proc/self/fd").length;
+}
+
+/** Wait (on the host's event loop, so ports deliver) until `pred` holds; fail after `ms`. */
+export async function waitUntil(pred: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > end) throw new Error(`condition never held within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 1));
+  }
 }
 
 /** A way to run a main coroutine to completion on a fresh loop, closing it after. */
