@@ -34,8 +34,8 @@
  *                         TypeScript strips it all the same
  *   published-types       a published (non-private) package's build does not set stripInternal,
  *                         or its declarations, emitted as its build would, do not compile on
- *                         their own (a public declaration names an @internal one; users would
- *                         get `any` under skipLibCheck)
+ *                         their own from its `exports` entry points (a public declaration names
+ *                         an @internal one; users would get `any` under skipLibCheck)
  *
  * Allowed: `_`-members declared in A itself, and another package's `_`-members declared without
  * @internal (those are public, such as core's `Runnable._run()`).
@@ -387,6 +387,27 @@ function shapeOf(decl) {
 }
 
 /**
+ * The string literal an expression stands for: itself, or (through parentheses and casts) a
+ * const initialised with one, as in `const spec = "@scope/pkg"; await import(spec as string)`.
+ */
+function constantString(checker, expr) {
+  const e = castOperand(expr);
+  if (ts.isStringLiteralLike(e)) return e;
+  if (!ts.isIdentifier(e)) return null;
+  for (const d of checker.getSymbolAtLocation(e)?.declarations ?? []) {
+    if (
+      ts.isVariableDeclaration(d) &&
+      d.initializer &&
+      ts.getCombinedNodeFlags(d) & ts.NodeFlags.Const
+    ) {
+      const init = castOperand(d.initializer);
+      if (ts.isStringLiteralLike(init)) return init;
+    }
+  }
+  return null;
+}
+
+/**
  * A declaration stripInternal removes because "@internal" appears somewhere in the comments
  * before it (TypeScript looks for the word anywhere), though no comment line starts with it:
  * prose such as "like the @internal queue" silently unpublishes a public declaration.
@@ -501,14 +522,14 @@ function checkFile(checker, sf, ws, workspaces, strips, report) {
     ),
   );
   const names = new Set(workspaces.map((w) => w.name));
-  const checkSpecifier = (lit) => {
+  const checkSpecifier = (lit, at = lit) => {
     const pkg = packageNameOf(lit.text);
     if (pkg && names.has(pkg) && pkg !== ws.name && !deps.has(pkg) && !ws.examples) {
       const field = lit.getSourceFile().fileName.includes(`${sep}src${sep}`)
         ? "dependencies"
         : "devDependencies";
       report(
-        lit,
+        at,
         "undeclared-dependency",
         `imports ${pkg}, which ${ws.rel}/package.json does not list: add "${pkg}": "workspace:*" to its ${field} so turbo builds it first (unless that makes a dependency cycle: then the code belongs in another package)`,
       );
@@ -605,10 +626,10 @@ function checkFile(checker, sf, ws, workspaces, strips, report) {
     } else if (
       ts.isCallExpression(node) &&
       node.expression.kind === ts.SyntaxKind.ImportKeyword &&
-      node.arguments[0] &&
-      ts.isStringLiteral(node.arguments[0])
+      node.arguments[0]
     ) {
-      checkSpecifier(node.arguments[0]);
+      const spec = constantString(checker, node.arguments[0]);
+      if (spec) checkSpecifier(spec, node.arguments[0]);
     } else if (
       ts.isImportTypeNode(node) &&
       ts.isLiteralTypeNode(node.argument) &&
@@ -905,8 +926,12 @@ function checkPublishedTypes(root, workspaces, filesOf, report, reportAt) {
       ? ts.createSourceFile(f, text, lang, true)
       : getSourceFile.call(host, f, lang, ...rest);
   };
+  // From the entry points users import: a module they can never reach does not matter.
+  const entries = Object.values(paths)
+    .flat()
+    .filter((f) => dts.has(resolve(f)));
   const checker = ts.createProgram({
-    rootNames: [...dts.keys()],
+    rootNames: entries,
     options: { ...common, noEmit: true, skipLibCheck: false, paths },
     host,
   });
