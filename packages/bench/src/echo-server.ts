@@ -90,7 +90,7 @@ async function serveAioloop(mode: "protocol" | "streams"): Promise<void> {
   await run(function* () {
     const server =
       mode === "protocol"
-        ? yield* createServer(() => new Echo(), "127.0.0.1", 0)
+        ? yield* createServer(() => new Echo(), { host: "127.0.0.1", port: 0 })
         : yield* startServer(onClient, { host: "127.0.0.1", port: 0 });
     const address = server.address();
     say({ port: address !== null && "port" in address ? address.port : undefined });
