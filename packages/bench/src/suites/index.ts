@@ -4,13 +4,21 @@
  */
 
 import type { Suite } from "../harness.js";
+import { acceptSuite } from "./accept.js";
 import { echoSuite } from "./echo.js";
 import { filesSuite } from "./files.js";
 import { syncSuite } from "./sync.js";
 import { tasksSuite } from "./tasks.js";
 import { timersSuite } from "./timers.js";
 
-export const SUITES: readonly Suite[] = [tasksSuite, syncSuite, timersSuite, echoSuite, filesSuite];
+export const SUITES: readonly Suite[] = [
+  tasksSuite,
+  syncSuite,
+  timersSuite,
+  echoSuite,
+  acceptSuite,
+  filesSuite,
+];
 
 /** The suites named by `areas` (all when empty); throws naming the known areas otherwise. */
 export function selectSuites(areas: readonly string[]): Suite[] {
