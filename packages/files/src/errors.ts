@@ -19,17 +19,7 @@
  * UnsupportedOperation as in Python's io module, and say what to do instead.
  */
 
-function named<T extends { prototype: Error }>(cls: T, name: string): T {
-  Object.defineProperty(cls.prototype, "name", {
-    value: name,
-    writable: true,
-    configurable: true,
-    enumerable: false,
-  });
-  return cls;
-}
-
-import { osErrorClass } from "@aioloop/core";
+import { namedError as named, osErrorClass } from "@aioloop/core";
 
 // The OSError family lives in @aioloop/core, shared with selector-loop, so one class catches a
 // missing file whichever package raised it; re-exported here so `@aioloop/files` keeps them.

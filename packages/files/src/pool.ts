@@ -1,31 +1,30 @@
 /**
  * WorkerPool: blocking file calls (and any module function) on worker threads, with results
- * delivered to whichever aioloop event loop is waiting for them.
+ * delivered to whichever aioloop event loop is waiting for them. This module is the pool's public
+ * face and its dispatcher; the parts live next door:
+ *
+ *   jobs.ts      Job, its states and future, the queue on the main thread, the slots
+ *   workers.ts   the threads: starting, posting batches, the doorbell, crash reports
+ *   delivery.ts  answers back to the loops: each loop's outside source, polling, settling
+ *   worker.js    the thread's side: the message loop (fileops.js: the file operations)
  *
  * HOW: jobs are batched per loop iteration, posted as one message per worker, and answered as one
- * message per batch (worker.js):
+ * message per batch:
  *
  *   task: yield* pool job ─► queue ─┐  (first job of an iteration schedules one flush: callSoon)
  *   task: yield* pool job ─► queue ─┤
- *                                   ▼  flush: give each worker its share, least loaded first,
+ *                                   ▼  flush (_dispatch): each worker its share, least loaded
  *                       {JOBS: [len, slot, seq, wake, op, …, len, …]} ──► worker (sync fs calls)
  *                                                                      │
  *   loop select()/park ◄── Atomics.notify(loop.wakeWord) ◄─────────────┤ after posting results
- *   poll(): POSTED moved? ─► receiveMessageOnPort(each port) ◄─────────┘ [slot, seq, status, v…]
- *            └─► settle futures (the waiting tasks run next iteration)
- *
- * One way in for every loop, through @aioloop/core's public seam: while a loop has jobs in
- * flight it holds one "thread" outside source (`loop.addOutsideSource`), whose `poll()` drains
- * the ports with `receiveMessageOnPort` after every wait of the loop; a worker that posted results
- * sets and notifies the loop's `wakeWord`, which ends the Atomics.wait of a loop blocked in
- * `runSync`. Host-driven runs also get the port's 'message' event (ports are ref'd only while
- * jobs are in flight), which drains the same way; settling a future wakes a parked loop. While the
- * source is registered, runSync waits instead of reporting a deadlock and a virtual clock stands
- * still.
+ *   source.poll(): POSTED moved? ─► drain every port ◄─────────────────┘ [slot, seq, status, v…]
+ *            └─► settle futures (the waiting tasks run this iteration)
  *
  * Cancellation: a queued job is dropped; a posted one is cancelled by a compare-exchange on its
  * shared status word (protocol.js), so the worker skips it; a running one finishes and its result
- * is discarded, releasing what it holds (an opened file descriptor is closed).
+ * is discarded, releasing what it holds (an opened file descriptor is closed). A loop that closes
+ * with jobs in flight has them all withdrawn or abandoned, and the pool stops holding the process
+ * for them.
  *
  * A worker that dies (user code called process.exit, an error escaped asynchronously) posts an
  * exit notice from its exit handler: only the job it was running fails, with WorkerCrashedError;
@@ -36,33 +35,16 @@
  * file opened only for reading is not even a job: its descriptor rides in the next message.
  */
 
-import {
-  type Coro,
-  type EventLoop,
-  Future,
-  type OutsideSource,
-  WAKE_INDEX,
-  WAKE_SET,
-  getRunningLoop,
-} from "@aioloop/core";
-import { closeSync, existsSync } from "node:fs";
+import { type Coro, type EventLoop, type Future, getRunningLoop } from "@aioloop/core";
+import { closeSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { isAbsolute } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import {
-  MessageChannel,
-  type MessagePort,
-  Worker,
-  receiveMessageOnPort,
-} from "node:worker_threads";
-import {
-  PoolClosedError,
-  type WireError,
-  WorkerCrashedError,
-  osErrorFromWire,
-  remoteErrorFromWire,
-} from "./errors.js";
-import { HEADER, MSG, OP, OP_NAMES, SLOT, STATUS } from "./protocol.js";
+import { pathToFileURL } from "node:url";
+import { CRASHED, Delivery, type LoopLink } from "./delivery.js";
+import { PoolClosedError, remoteErrorFromWire } from "./errors.js";
+import { type Counters, Job, JobFuture, JobQueue, SlotTable, type SubmitOptions } from "./jobs.js";
+import { OP, SLOT, STATUS } from "./protocol.js";
+import { type ExitNotice, PoolWorker, crashError } from "./workers.js";
 
 /**
  * Jobs one worker holds at once. Enough that a batch of small jobs costs one message, few
@@ -78,17 +60,6 @@ export const MAX_JOBS_PER_WORKER = 64;
 export const REFILL_BELOW = MAX_JOBS_PER_WORKER / 2;
 /** Start another worker (up to `size`) for every this many jobs waiting or running. */
 export const JOBS_PER_EXTRA_WORKER = 8;
-/** Compact the queue array once this many consumed entries sit at its head. */
-const QUEUE_COMPACT_AT = 1024;
-/** A crashed job's status (local: never on the wire). */
-const CRASHED = 3;
-
-const WORKER_URL = new URL("./worker.js", import.meta.url);
-/** The wake protocol of @aioloop/core, handed to each worker (one definition: core's). */
-const WAKE = Object.freeze({ index: WAKE_INDEX, set: WAKE_SET });
-
-/** The name of the outside source each loop with jobs in flight holds (DeadlockError, statistics). */
-const SOURCE_NAME = "worker jobs (@aioloop/files)";
 
 /** Options of `new WorkerPool()`. */
 export interface WorkerPoolOptions {
@@ -148,134 +119,6 @@ export interface WorkerPoolStatistics {
   resultMessages: number;
 }
 
-type JobState = "queued" | "sent" | "cancelled" | "discarded" | "done";
-
-/** @internal How to finish a job: convert its value, release it when nobody wants it. */
-export interface SubmitOptions<T> {
-  /** Buffers to move to the worker (they are detached here). */
-  transfer?: ArrayBuffer[];
-  /** Turn the wire value into the result (runs on the loop's thread). */
-  decode?: (v: any) => T;
-  /** The job finished but its future was cancelled: free what the value holds. */
-  release?: (v: any, pool: WorkerPool) => void;
-  /**
-   * The job must run to the end once submitted (a write, a close): its future refuses
-   * cancel(), so a cancelled task waits for it and then sees CancelledError (as with shield()).
-   */
-  mustRun?: boolean;
-}
-
-/** @internal One unit of work. */
-class Job {
-  /** Invariant: ≥ HEADER.WORDS exactly while state is "sent", "cancelled" or "discarded" on a worker. */
-  slot = -1;
-  seq = 0;
-  state: JobState = "queued";
-  worker: PoolWorker | null = null;
-  constructor(
-    readonly pool: WorkerPool,
-    readonly op: number,
-    readonly args: unknown[],
-    readonly link: LoopLink | null,
-    readonly opts: SubmitOptions<unknown> | undefined,
-  ) {}
-  fut: JobFuture<unknown> | null = null;
-  /**
-   * Its loop closed: nobody will take the result, and the pool's ports no longer keep the
-   * process alive for it (it still ends normally: slot freed, result released).
-   */
-  abandoned = false;
-}
-
-/**
- * The future of a job: cancelling it withdraws or discards the job; a `mustRun` job's future
- * cannot be cancelled (a task cancelled while waiting on it gets CancelledError once it is done).
- */
-class JobFuture<T> extends Future<T> {
-  readonly #pool: WorkerPool;
-  readonly #job: Job;
-  constructor(loop: EventLoop, pool: WorkerPool, job: Job) {
-    super(loop);
-    this.#pool = pool;
-    this.#job = job;
-  }
-  override cancel(msg?: string): boolean {
-    if (this.#job.opts?.mustRun === true) return false;
-    if (!super.cancel(msg)) return false;
-    this.#pool._withdraw(this.#job);
-    return true;
-  }
-}
-
-/**
- * One loop the pool delivers to. While it has jobs in flight it holds ONE "thread" outside source
- * (registered at 0 → 1 pending, released at 1 → 0): the loop then polls the pool after every
- * wait, runSync waits for the jobs instead of reporting a deadlock, and a virtual clock stands
- * still. Workers wake it through its public `wakeWord`.
- */
-class LoopLink {
-  /** Invariant: jobs of this loop submitted and not yet finished (queued + posted). */
-  pending = 0;
-  flushScheduled = false;
-  /** Invariant: non-null exactly while pending > 0. */
-  #release: (() => void) | null = null;
-  readonly source: OutsideSource;
-  constructor(
-    readonly id: number,
-    readonly loop: EventLoop,
-    poll: () => void,
-    closing: (link: LoopLink) => void,
-  ) {
-    this.source = { kind: "thread", name: SOURCE_NAME, poll, loopClosing: () => closing(this) };
-  }
-  /** A job of this loop was submitted. */
-  began(): void {
-    if (this.pending++ === 0) this.#release = this.loop.addOutsideSource(this.source);
-  }
-  /** A job of this loop will deliver nothing more. */
-  ended(): void {
-    if (--this.pending === 0 && this.#release !== null) {
-      this.#release();
-      this.#release = null;
-    }
-  }
-  readonly flush = (pool: WorkerPool): void => {
-    this.flushScheduled = false;
-    pool._dispatch();
-  };
-}
-
-class PoolWorker {
-  inflight = 0;
-  alive = true;
-  quitSent = false;
-  startError: unknown = undefined;
-  /** Loops whose wake word this worker knows (by link id). */
-  readonly wakes = new Set<number>();
-  constructor(
-    readonly worker: Worker,
-    readonly port: MessagePort,
-    /** Rung after each post: an idle worker sleeps on it briefly (worker.js awaitDoorbell). */
-    readonly bell: Int32Array,
-  ) {}
-
-  /** Post `msg` and ring the doorbell (a notify only when the bell was not already ringing). */
-  post(msg: unknown, transfer?: readonly ArrayBuffer[]): void {
-    this.worker.postMessage(msg, transfer as ArrayBuffer[] | undefined);
-    if (Atomics.exchange(this.bell, 0, 1) === 0) Atomics.notify(this.bell, 0);
-  }
-}
-
-/** The exit notice a dying worker posts (worker.js). */
-interface ExitNotice {
-  exit: number;
-  slot: number;
-  seq: number;
-  error: WireError | undefined;
-}
-
-let nextLinkId = 1;
-
 /**
  * A fixed-size pool of worker threads for blocking file calls and `runInWorker` jobs: the
  * executor behind aiofiles' calls (Python's `concurrent.futures.ThreadPoolExecutor` that
@@ -304,31 +147,22 @@ let nextLinkId = 1;
 export class WorkerPool {
   /** Worker threads at most. */
   readonly size: number;
-  readonly #shared: SharedArrayBuffer;
-  /** Header words then one status word per slot (protocol.js). */
-  readonly #words: Int32Array;
-  /** Invariant: #slots[i] is the job in slot HEADER.WORDS + i, or null when that slot is free. */
-  readonly #slots: (Job | null)[];
-  readonly #free: number[] = [];
+  readonly #slots: SlotTable;
+  readonly #queue = new JobQueue();
+  readonly #delivery: Delivery;
+  /** Invariant: the workers alive (replaced, never changed in place, when one exits). */
   #workers: PoolWorker[] = [];
-  #queue: Job[] = [];
-  #head = 0;
-  /** Invariant: the number of jobs in #queue[#head..] whose state is "queued". */
-  #queued = 0;
   /** Invariant: jobs submitted and not finished, pool-wide. */
   #pending = 0;
   /** Invariant: those of them not abandoned (the ports are ref'd exactly while > 0). */
   #holding = 0;
-  #seq = 0;
-  #seenPosted = 0;
   #closed = false;
-  readonly #links = new Map<EventLoop, LoopLink>();
   #exitWaiters: (() => void)[] = [];
   /** Descriptors to close with the next message (see _closeDetached). */
   #closes: number[] = [];
   /** A host turn that posts detached jobs in case no loop iteration does. */
   #safetyFlush: ReturnType<typeof setImmediate> | null = null;
-  #stats = {
+  readonly #stats: Counters = {
     started: 0,
     crashed: 0,
     submitted: 0,
@@ -337,6 +171,10 @@ export class WorkerPool {
     cancelled: 0,
     batches: 0,
     resultMessages: 0,
+  };
+  readonly #workerEvents = {
+    message: (w: PoolWorker, m: unknown) => this.#delivery.onMessage(w, m),
+    exit: (w: PoolWorker, code: number) => this.#exited(w, code, undefined),
   };
 
   constructor(opts: WorkerPoolOptions = {}) {
@@ -347,11 +185,16 @@ export class WorkerPool {
       );
     }
     this.size = size;
-    const capacity = size * MAX_JOBS_PER_WORKER;
-    this.#shared = new SharedArrayBuffer((HEADER.WORDS + capacity) * Int32Array.BYTES_PER_ELEMENT);
-    this.#words = new Int32Array(this.#shared);
-    this.#slots = new Array<Job | null>(capacity).fill(null);
-    for (let i = capacity - 1; i >= 0; i--) this.#free.push(HEADER.WORDS + i);
+    this.#slots = new SlotTable(size * MAX_JOBS_PER_WORKER);
+    this.#delivery = new Delivery(this.#slots, this.#stats, {
+      workers: () => this.#workers,
+      ended: (job) => this.#ended(job),
+      drained: () => {
+        if (this.#queue.count > 0) this._dispatch();
+      },
+      exited: (w, notice) => this.#exited(w, notice.exit, notice),
+      loopClosing: (link) => this.#loopClosing(link),
+    });
   }
 
   /** True once `close()` was called. */
@@ -398,8 +241,8 @@ export class WorkerPool {
     if (this.#closed) return;
     this.#closed = true;
     if (opts.cancelFutures === true) {
-      for (let i = this.#head; i < this.#queue.length; i++) this.#queue[i]!.fut?.cancel();
-      for (const job of this.#slots) job?.fut?.cancel();
+      for (const job of this.#queue.queued()) job.fut?.cancel();
+      for (const job of this.#slots.held()) job.fut?.cancel();
     }
     this.#maybeQuit();
   }
@@ -411,14 +254,14 @@ export class WorkerPool {
    */
   waitClosed(): Promise<void> {
     if (this.#closed && this.#workers.length === 0) return Promise.resolve();
-    for (const w of this.#workers) w.worker.ref();
+    for (const w of this.#workers) w.thread.ref();
     return new Promise((resolve) => this.#exitWaiters.push(resolve));
   }
 
   /** Close with `cancelFutures`, stop the workers at once (running jobs are abandoned), and wait. */
   terminate(): Promise<void> {
     this.close({ cancelFutures: true });
-    for (const w of this.#workers) void w.worker.terminate();
+    for (const w of this.#workers) void w.thread.terminate();
     return this.waitClosed();
   }
 
@@ -440,8 +283,8 @@ export class WorkerPool {
     return {
       size: this.size,
       workers: this.#workers.length,
-      queued: this.#queued,
-      inFlight: this.#slots.reduce((n, j) => (j === null ? n : n + 1), 0),
+      queued: this.#queue.count,
+      inFlight: this.#slots.held().length,
       ...this.#stats,
     };
   }
@@ -456,15 +299,12 @@ export class WorkerPool {
       );
     }
     const loop = getRunningLoop();
-    const link = this.#linkFor(loop);
+    const link = this.#delivery.linkFor(loop);
     const job = new Job(this, op, args, link, opts as SubmitOptions<unknown> | undefined);
-    const fut = new JobFuture<T>(loop, this, job);
+    const fut = new JobFuture<T>(loop, job);
     job.fut = fut as JobFuture<unknown>;
     this.#enqueue(job);
-    if (!link.flushScheduled) {
-      link.flushScheduled = true;
-      loop.callSoon(link.flush, this);
-    }
+    this.#flushOn(loop, link);
     return fut;
   }
 
@@ -477,7 +317,7 @@ export class WorkerPool {
     // Counted on the running loop, if any: it then polls for the answer (nobody awaits it, but
     // its slot is freed only when the answer is read).
     const loop = runningLoopOrNull();
-    const link = loop === null || loop.isClosed() ? null : this.#linkFor(loop);
+    const link = loop === null || loop.isClosed() ? null : this.#delivery.linkFor(loop);
     this.#enqueue(new Job(this, op, args, link, transfer === undefined ? undefined : { transfer }));
     this.#flushSoon();
   }
@@ -493,39 +333,17 @@ export class WorkerPool {
     this.#flushSoon();
   }
 
-  /** Post soon: with the running loop's next flush, or on the next host turn (safety). */
-  #flushSoon(): void {
-    const loop = runningLoopOrNull();
-    if (loop !== null && !this.#closed) {
-      const link = this.#linkFor(loop);
-      if (!link.flushScheduled) {
-        link.flushScheduled = true;
-        loop.callSoon(link.flush, this);
-      }
-    }
-    this.#safetyFlush ??= setImmediate(() => {
-      this.#safetyFlush = null;
-      this._dispatch();
-    });
-  }
-
   /** @internal The future of `job` was cancelled. */
   _withdraw(job: Job): void {
     switch (job.state) {
       case "queued":
         job.state = "cancelled";
-        this.#queued--;
+        this.#queue.dropped();
         this.#stats.cancelled++;
         this.#ended(job);
         return;
       case "sent":
-        if (
-          Atomics.compareExchange(this.#words, job.slot, SLOT.SENT, SLOT.CANCELLED) === SLOT.SENT
-        ) {
-          job.state = "cancelled";
-        } else {
-          job.state = "discarded";
-        }
+        job.state = this.#slots.cancel(job) ? "cancelled" : "discarded";
         this.#stats.cancelled++;
         return;
       case "cancelled":
@@ -537,7 +355,8 @@ export class WorkerPool {
 
   /** @internal Post queued jobs to workers (the per-iteration flush). */
   _dispatch(): void {
-    if (this.#queued === 0) {
+    const queue = this.#queue;
+    if (queue.count === 0) {
       if (this.#closes.length > 0) this.#postCloses();
       this.#maybeQuit();
       return;
@@ -545,40 +364,23 @@ export class WorkerPool {
     this.#ensureWorkers();
     const workers = this.#workers.filter((w) => !w.quitSent);
     const batches: Job[][] = workers.map(() => []);
-    const q = this.#queue;
-    while (this.#head < q.length) {
-      const job = q[this.#head]!;
-      if (job.state !== "queued") {
-        this.#head++;
-        continue;
-      }
+    for (let job = queue.peek(); job !== undefined; job = queue.peek()) {
       let best = -1;
       for (let i = 0; i < workers.length; i++) {
         const n = workers[i]!.inflight;
         const room = batches[i]!.length > 0 ? n < MAX_JOBS_PER_WORKER : n < REFILL_BELOW;
         if (room && (best < 0 || n < workers[best]!.inflight)) best = i;
       }
-      if (best < 0 || this.#free.length === 0) break;
-      this.#head++;
-      this.#queued--;
+      if (best < 0 || !this.#slots.hasFree) break;
+      queue.shift();
       const w = workers[best]!;
-      const slot = this.#free.pop()!;
-      this.#slots[slot - HEADER.WORDS] = job;
-      job.slot = slot;
-      job.seq = this.#seq = (this.#seq + 1) | 0;
+      this.#slots.take(job);
       job.state = "sent";
       job.worker = w;
       w.inflight++;
-      Atomics.store(this.#words, slot, SLOT.SENT);
       batches[best]!.push(job);
     }
-    if (this.#head === q.length) {
-      this.#queue = [];
-      this.#head = 0;
-    } else if (this.#head >= QUEUE_COMPACT_AT) {
-      this.#queue = q.slice(this.#head);
-      this.#head = 0;
-    }
+    queue.compact();
     for (let i = 0; i < workers.length; i++) {
       if (batches[i]!.length === 0) continue;
       // Pending detached closes ride with the first batch (any worker: descriptors are the process's).
@@ -590,15 +392,38 @@ export class WorkerPool {
     this.#maybeQuit();
   }
 
+  #post(w: PoolWorker, jobs: Job[], closes: number[] | undefined): void {
+    this.#stats.batches++;
+    for (const [job, err] of w.postJobs(jobs, closes)) {
+      this.#delivery.finish(job, w);
+      this.#delivery.deliver(job, CRASHED, err);
+    }
+  }
+
+  /** Post on `loop`'s next flush (one per iteration). */
+  #flushOn(loop: EventLoop, link: LoopLink): void {
+    if (!link.flushScheduled) {
+      link.flushScheduled = true;
+      loop.callSoon(flushLink, this, link);
+    }
+  }
+
+  /** Post soon: with the running loop's next flush, or on the next host turn (safety). */
+  #flushSoon(): void {
+    const loop = runningLoopOrNull();
+    if (loop !== null && !this.#closed) this.#flushOn(loop, this.#delivery.linkFor(loop));
+    this.#safetyFlush ??= setImmediate(() => {
+      this.#safetyFlush = null;
+      this._dispatch();
+    });
+  }
+
   /** Hand the pending detached closes to a worker on their own. */
   #postCloses(): void {
     const fds = this.#closes;
     this.#closes = [];
     let w = this.#workers.find((x) => !x.quitSent);
-    if (w === undefined && !this.#closed) {
-      this.#spawn();
-      w = this.#workers[this.#workers.length - 1]!;
-    }
+    if (w === undefined && !this.#closed) w = this.#spawn();
     if (w === undefined) {
       // A closed pool whose workers are leaving: close here (close(2) of a read-only file is quick).
       for (const fd of fds) {
@@ -608,23 +433,22 @@ export class WorkerPool {
       }
       return;
     }
-    w.post({ k: MSG.CLOSES, c: fds });
+    w.postCloses(fds);
   }
 
   #enqueue(job: Job): void {
     this.#queue.push(job);
-    this.#queued++;
     this.#stats.submitted++;
     this.#pending++;
-    if (this.#holding++ === 0) this.#setRef(true);
+    if (this.#holding++ === 0) this.#hold(true);
     job.link?.began();
   }
 
   /** Bookkeeping once a job will produce nothing more. */
   #ended(job: Job): void {
     job.link?.ended();
-    if (!job.abandoned && --this.#holding === 0) this.#setRef(false);
-    if (--this.#pending === 0 && this.#closed) this.#links.clear();
+    if (!job.abandoned && --this.#holding === 0) this.#hold(false);
+    if (--this.#pending === 0 && this.#closed) this.#delivery.clearLinks();
   }
 
   /**
@@ -634,40 +458,25 @@ export class WorkerPool {
    * back): none of them keeps the process alive from now on. Jobs that must run to the end (a
    * write, a close) and background ones (no future) still run. Calls nothing on the loop.
    */
-  readonly #loopClosing = (link: LoopLink): void => {
-    this.#links.delete(link.loop);
-    const mine = (job: Job | null): job is Job =>
-      job !== null && job.link === link && job.fut !== null && job.opts?.mustRun !== true;
-    for (let i = this.#head; i < this.#queue.length; i++) {
-      const job = this.#queue[i]!;
-      if (job.state !== "queued" || !mine(job)) continue;
+  #loopClosing(link: LoopLink): void {
+    const mine = (job: Job): boolean =>
+      job.link === link && job.fut !== null && job.opts?.mustRun !== true;
+    for (const job of this.#queue.queued()) {
+      if (!mine(job)) continue;
       job.state = "cancelled";
-      this.#queued--;
+      this.#queue.dropped();
       this.#stats.cancelled++;
       this.#ended(job);
     }
-    for (const job of this.#slots) {
+    for (const job of this.#slots.held()) {
       if (!mine(job) || job.abandoned) continue;
       if (job.state === "sent") {
-        const won =
-          Atomics.compareExchange(this.#words, job.slot, SLOT.SENT, SLOT.CANCELLED) === SLOT.SENT;
-        job.state = won ? "cancelled" : "discarded";
+        job.state = this.#slots.cancel(job) ? "cancelled" : "discarded";
         this.#stats.cancelled++;
       }
       job.abandoned = true;
-      if (--this.#holding === 0) this.#setRef(false);
+      if (--this.#holding === 0) this.#hold(false);
     }
-  };
-
-  #linkFor(loop: EventLoop): LoopLink {
-    let link = this.#links.get(loop);
-    if (link === undefined) {
-      for (const [l, old] of this.#links)
-        if (l.isClosed() && old.pending === 0) this.#links.delete(l);
-      link = new LoopLink(nextLinkId++, loop, this.#poll, this.#loopClosing);
-      this.#links.set(loop, link);
-    }
-    return link;
   }
 
   /** Start workers for the work at hand, up to `size` (workers told to quit take no more jobs). */
@@ -681,145 +490,17 @@ export class WorkerPool {
     for (; live < want; live++) this.#spawn();
   }
 
-  #spawn(): void {
-    if (!existsSync(fileURLToPath(WORKER_URL))) {
-      throw new Error(
-        `@aioloop/files: the worker script ${fileURLToPath(WORKER_URL)} is missing: rebuild the package (tsc -b)`,
-      );
-    }
-    const { port1, port2 } = new MessageChannel();
-    const bell = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
-    const worker = new Worker(WORKER_URL, {
-      workerData: { results: port2, shared: this.#shared, bell, wake: WAKE },
-      transferList: [port2],
-      // Descriptors belong to the process, not to the worker that opened them: another worker
-      // closes them, and they must outlive a worker that crashes.
-      trackUnmanagedFds: false,
-    });
-    worker.unref();
-    const w = new PoolWorker(worker, port1, bell);
-    port1.on("message", (m: unknown) => {
-      this.#handle(w, m);
-      // Take whatever else has arrived (from any worker) directly, not one event at a time.
-      this.#poll();
-      if (this.#queued > 0) this._dispatch();
-    });
-    if (this.#holding === 0) port1.unref();
-    worker.on("error", (e) => {
-      w.startError = e;
-    });
-    worker.on("exit", (code) => this.#exited(w, code, undefined));
-    this.#workers.push(w);
+  #spawn(): PoolWorker {
+    const w = PoolWorker.start(this.#slots.shared, this.#holding > 0, this.#workerEvents);
+    this.#workers = [...this.#workers, w];
     this.#stats.started++;
+    return w;
   }
 
-  #setRef(on: boolean): void {
-    for (const w of this.#workers) {
-      if (on) w.port.ref();
-      else w.port.unref();
-    }
+  /** Whether the workers' ports keep the process alive. */
+  #hold(on: boolean): void {
+    for (const w of this.#workers) w.hold(on);
   }
-
-  #post(w: PoolWorker, jobs: Job[], closes?: number[]): void {
-    for (const job of jobs) {
-      const link = job.link;
-      if (link !== null && link.loop.wakeWord !== null && !w.wakes.has(link.id)) {
-        w.post({ k: MSG.WAKE, id: link.id, w: link.loop.wakeWord });
-        w.wakes.add(link.id);
-      }
-    }
-    // One flat array, [length, slot, seq, wake, op, ...args, length, …]: cheaper to clone.
-    const flat: unknown[] = [];
-    let transfer: ArrayBuffer[] | undefined;
-    for (const job of jobs) {
-      pushJob(flat, job);
-      const t = job.opts?.transfer;
-      if (t !== undefined && t.length > 0)
-        transfer = transfer === undefined ? [...t] : transfer.concat(t);
-    }
-    this.#stats.batches++;
-    try {
-      w.post({ k: MSG.JOBS, j: flat, c: closes }, transfer);
-      return;
-    } catch {
-      // Some job's arguments cannot be cloned: post one at a time and fail only those.
-      if (closes !== undefined) w.post({ k: MSG.CLOSES, c: closes });
-    }
-    for (const job of jobs) {
-      const one: unknown[] = [];
-      pushJob(one, job);
-      try {
-        w.post({ k: MSG.JOBS, j: one }, job.opts?.transfer);
-      } catch (e) {
-        const err = new TypeError(
-          `${OP_NAMES[job.op]}: an argument cannot be sent to a worker thread (${(e as Error).message}); pass structured-cloneable values`,
-        );
-        this.#finishSlot(job, w);
-        this.#deliver(job, CRASHED, err);
-      }
-    }
-  }
-
-  /** Results or an exit notice from worker `w`. */
-  #handle(w: PoolWorker, m: unknown): void {
-    if (!Array.isArray(m)) {
-      if ((m as ExitNotice).exit !== undefined)
-        this.#exited(w, (m as ExitNotice).exit, m as ExitNotice);
-      return;
-    }
-    this.#stats.resultMessages++;
-    for (let i = 0; i < m.length; i += 4) {
-      const slot = m[i] as number;
-      const job = this.#slots[slot - HEADER.WORDS];
-      if (job === null || job === undefined || job.seq !== m[i + 1]) continue;
-      this.#finishSlot(job, w);
-      this.#deliver(job, m[i + 2] as number, m[i + 3]);
-    }
-  }
-
-  /** Free the job's slot; the job is no longer on any worker. */
-  #finishSlot(job: Job, w: PoolWorker): void {
-    this.#slots[job.slot - HEADER.WORDS] = null;
-    Atomics.store(this.#words, job.slot, SLOT.IDLE);
-    this.#free.push(job.slot);
-    job.slot = -1;
-    w.inflight--;
-  }
-
-  /** Settle the job's future (status: STATUS.* or CRASHED) and end its bookkeeping. */
-  #deliver(job: Job, status: number, value: unknown): void {
-    const wasState = job.state;
-    job.state = "done";
-    this.#ended(job);
-    if (status === STATUS.SKIPPED) return;
-    if (status === STATUS.OK) this.#stats.completed++;
-    else this.#stats.failed++;
-    const fut = job.fut;
-    const loop = job.link?.loop;
-    if (fut === null || loop === undefined || wasState !== "sent" || loop.isClosed()) {
-      if (status === STATUS.OK) job.opts?.release?.(value, this);
-      return;
-    }
-    settle(job, status, value);
-  }
-
-  readonly #poll = (): void => {
-    const posted = Atomics.load(this.#words, HEADER.POSTED);
-    if (posted === this.#seenPosted) return;
-    this.#seenPosted = posted;
-    // #exited replaces #workers (never mutates it), so this array stays valid while draining.
-    for (const w of this.#workers) {
-      for (
-        let r = receiveMessageOnPort(w.port);
-        r !== undefined;
-        r = receiveMessageOnPort(w.port)
-      ) {
-        this.#handle(w, r.message);
-        if (!w.alive) break;
-      }
-    }
-    if (this.#queued > 0) this._dispatch();
-  };
 
   /** Worker `w` is gone (exit notice, or the Worker's 'exit' event). Idempotent. */
   #exited(w: PoolWorker, code: number, notice: ExitNotice | undefined): void {
@@ -827,39 +508,28 @@ export class WorkerPool {
     w.alive = false;
     this.#workers = this.#workers.filter((x) => x !== w);
     // Results posted before the notice are ahead of it on the port.
-    for (let r = receiveMessageOnPort(w.port); r !== undefined; r = receiveMessageOnPort(w.port)) {
-      if (Array.isArray(r.message)) this.#handle(w, r.message);
-    }
+    w.drain((m) => {
+      if (Array.isArray(m)) this.#delivery.handle(w, m);
+    }, true);
     w.port.close();
-    const expected = w.quitSent && code === 0;
-    if (!expected) this.#stats.crashed++;
+    if (!(w.quitSent && code === 0)) this.#stats.crashed++;
     const cause = notice?.error !== undefined ? remoteErrorFromWire(notice.error) : w.startError;
     const requeue: Job[] = [];
-    for (const job of this.#slots) {
-      if (job === null || job.worker !== w) continue;
-      const st = Atomics.load(this.#words, job.slot);
-      this.#finishSlot(job, w);
-      job.worker = null;
+    for (const job of this.#slots.held()) {
+      if (job.worker !== w) continue;
+      const st = this.#slots.status(job);
+      this.#delivery.finish(job, w);
       if (st === SLOT.SENT) {
         job.state = "queued";
         requeue.push(job);
       } else if (st === SLOT.CANCELLED) {
-        this.#deliver(job, STATUS.SKIPPED, null);
+        this.#delivery.deliver(job, STATUS.SKIPPED, null);
       } else {
-        const what = OP_NAMES[job.op] ?? "job";
-        const err = new WorkerCrashedError(
-          `a worker thread exited with code ${code} while running ${what === "call" ? `runInWorker(${String(job.args[0])}, ${JSON.stringify(job.args[1])})` : what}${cause instanceof Error ? ` (${cause.name}: ${cause.message})` : ""}; the pool replaced the worker and only this job failed`,
-          code,
-          cause === undefined ? undefined : { cause },
-        );
-        this.#deliver(job, CRASHED, err);
+        this.#delivery.deliver(job, CRASHED, crashError(job, code, cause));
       }
     }
-    if (requeue.length > 0) {
-      this.#queue.splice(this.#head, 0, ...requeue);
-      this.#queued += requeue.length;
-    }
-    if (this.#queued > 0) this._dispatch();
+    this.#queue.requeue(requeue);
+    if (this.#queue.count > 0) this._dispatch();
     if (this.#closed && this.#workers.length === 0) {
       const waiters = this.#exitWaiters;
       this.#exitWaiters = [];
@@ -868,56 +538,16 @@ export class WorkerPool {
   }
 
   #maybeQuit(): void {
-    if (!this.#closed || this.#queued > 0) return;
-    for (const w of this.#workers) {
-      if (!w.quitSent) {
-        w.quitSent = true;
-        w.post({ k: MSG.QUIT });
-      }
-    }
-    if (this.#pending === 0) this.#links.clear();
+    if (!this.#closed || this.#queue.count > 0) return;
+    for (const w of this.#workers) w.quit();
+    if (this.#pending === 0) this.#delivery.clearLinks();
   }
 }
 
-function wakeId(job: Job): number {
-  const link = job.link;
-  return link !== null && link.loop.wakeWord !== null ? link.id : 0;
-}
-
-/** Append `job` to a flat batch. */
-function pushJob(flat: unknown[], job: Job): void {
-  const args = job.args;
-  flat.push(4 + args.length, job.slot, job.seq, wakeId(job), job.op);
-  for (let i = 0; i < args.length; i++) flat.push(args[i]);
-}
-
-/** Complete the job's future on its loop. */
-function settle(job: Job, status: number, value: unknown): void {
-  const fut = job.fut!;
-  if (fut.done()) {
-    if (status === STATUS.OK) job.opts?.release?.(value, job.pool);
-    return;
-  }
-  if (status === STATUS.OK) {
-    const decode = job.opts?.decode;
-    if (decode === undefined) fut.setResult(value);
-    else {
-      let v: unknown;
-      try {
-        v = decode(value);
-      } catch (e) {
-        fut.setException(e);
-        return;
-      }
-      fut.setResult(v);
-    }
-  } else if (status === STATUS.ERROR) {
-    fut.setException(
-      job.op === OP.CALL
-        ? remoteErrorFromWire(value as WireError)
-        : osErrorFromWire(value as WireError),
-    );
-  } else fut.setException(value);
+/** A loop's per-iteration flush (callSoon callback: no closure per call). */
+function flushLink(pool: WorkerPool, link: LoopLink): void {
+  link.flushScheduled = false;
+  pool._dispatch();
 }
 
 /** `moduleUrl` as a specifier the worker can import. */

@@ -1,0 +1,218 @@
+/**
+ * The worker threads of a WorkerPool: starting one, posting it batches, ringing its doorbell,
+ * and what a worker that dies leaves behind.
+ *
+ * HOW: each PoolWorker is one `node:worker_threads` Worker running worker.js, with
+ *
+ *   - a MessagePort of its own for answers (the main thread drains it with
+ *     receiveMessageOnPort; its 'message' event serves host-driven loops), ref'd only while the
+ *     pool has jobs someone waits for, so workers never keep the process alive on their own;
+ *   - a doorbell: an Int32 the pool sets (and notifies) after each post, which an idle worker
+ *     sleeps on for a moment before going back to its own event loop (worker.js awaitDoorbell),
+ *     so a loop answering quickly hands over its next batch with a futex wake-up;
+ *   - the set of loops whose wake word it knows: a loop's word goes to a worker once (MSG.WAKE),
+ *     ahead of the first job that answers to it.
+ *
+ * A batch is one message: a flat array [length, slot, seq, wakeId, op, ...args, length, …]
+ * (cheaper to clone than an array of objects), with the descriptors of read-only files to close
+ * riding along. A worker that dies (user code called process.exit, an error escaped
+ * asynchronously) posts an exit notice naming the job it was running: that job fails with
+ * WorkerCrashedError (crashError), the pool requeues the rest.
+ *
+ * WHY `trackUnmanagedFds: false`: descriptors belong to the process, not to the worker that
+ * opened them: another worker closes them, and they must outlive a worker that crashes.
+ */
+
+import { WAKE_INDEX, WAKE_SET } from "@aioloop/core";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import {
+  MessageChannel,
+  type MessagePort,
+  Worker,
+  receiveMessageOnPort,
+} from "node:worker_threads";
+import { type WireError, WorkerCrashedError } from "./errors.js";
+import type { Job } from "./jobs.js";
+import { MSG, OP_NAMES } from "./protocol.js";
+
+const WORKER_URL = new URL("./worker.js", import.meta.url);
+/** The wake protocol of @aioloop/core, handed to each worker (one definition: core's). */
+const WAKE = Object.freeze({ index: WAKE_INDEX, set: WAKE_SET });
+
+/** The exit notice a dying worker posts (worker.js). */
+export interface ExitNotice {
+  exit: number;
+  slot: number;
+  seq: number;
+  error: WireError | undefined;
+}
+
+/** What a PoolWorker tells the pool. */
+export interface WorkerEvents {
+  /** A message arrived on the worker's port while the host's event loop ran. */
+  message(w: PoolWorker, m: unknown): void;
+  /** The thread exited (after its exit notice, if it posted one). */
+  exit(w: PoolWorker, code: number): void;
+}
+
+/** One worker thread of a pool. */
+export class PoolWorker {
+  /** Invariant: the jobs holding a slot with `worker === this`. */
+  inflight = 0;
+  alive = true;
+  /** Told to quit: it finishes what it holds and takes nothing more. */
+  quitSent = false;
+  /** The error the thread reported while dying, if any (the exit notice may have a better one). */
+  startError: unknown = undefined;
+  /** Loops whose wake word this worker knows (by link id). */
+  readonly #wakes = new Set<number>();
+
+  private constructor(
+    readonly thread: Worker,
+    readonly port: MessagePort,
+    /** Rung after each post: an idle worker sleeps on it briefly (worker.js awaitDoorbell). */
+    readonly bell: Int32Array,
+  ) {}
+
+  /**
+   * Start a worker over the pool's `shared` buffer; its port keeps the process alive only if
+   * `held` (see `hold`).
+   * @throws Error when the worker script is missing (a build without it).
+   */
+  static start(shared: SharedArrayBuffer, held: boolean, events: WorkerEvents): PoolWorker {
+    if (!existsSync(fileURLToPath(WORKER_URL))) {
+      throw new Error(
+        `@aioloop/files: the worker script ${fileURLToPath(WORKER_URL)} is missing: rebuild the package (tsc -b)`,
+      );
+    }
+    const { port1, port2 } = new MessageChannel();
+    const bell = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+    const thread = new Worker(WORKER_URL, {
+      workerData: { results: port2, shared, bell, wake: WAKE },
+      transferList: [port2],
+      trackUnmanagedFds: false,
+    });
+    thread.unref();
+    const w = new PoolWorker(thread, port1, bell);
+    port1.on("message", (m: unknown) => events.message(w, m));
+    if (!held) port1.unref();
+    thread.on("error", (e) => {
+      w.startError = e;
+    });
+    thread.on("exit", (code) => events.exit(w, code));
+    return w;
+  }
+
+  /** Whether the worker's port keeps the process alive (while jobs someone waits for are out). */
+  hold(on: boolean): void {
+    if (on) this.port.ref();
+    else this.port.unref();
+  }
+
+  /** Post `msg` and ring the doorbell (a notify only when the bell was not already ringing). */
+  post(msg: unknown, transfer?: readonly ArrayBuffer[]): void {
+    this.thread.postMessage(msg, transfer as ArrayBuffer[] | undefined);
+    if (Atomics.exchange(this.bell, 0, 1) === 0) Atomics.notify(this.bell, 0);
+  }
+
+  /**
+   * Post `jobs` (holding slots already) as one batch, with `closes` (descriptors to close first).
+   * The wake word of each loop the worker does not know yet goes first. Returns the jobs whose
+   * arguments could not be sent, each with its error (they were not posted; the rest were, one
+   * by one).
+   */
+  postJobs(jobs: Job[], closes: number[] | undefined): [Job, TypeError][] {
+    for (const job of jobs) {
+      const link = job.link;
+      const word = link?.loop.wakeWord ?? null;
+      if (link !== null && word !== null && !this.#wakes.has(link.id)) {
+        this.post({ k: MSG.WAKE, id: link.id, w: word });
+        this.#wakes.add(link.id);
+      }
+    }
+    const flat: unknown[] = [];
+    let transfer: ArrayBuffer[] | undefined;
+    for (const job of jobs) {
+      pushJob(flat, job);
+      const t = job.opts?.transfer;
+      if (t !== undefined && t.length > 0)
+        transfer = transfer === undefined ? [...t] : transfer.concat(t);
+    }
+    try {
+      this.post({ k: MSG.JOBS, j: flat, c: closes }, transfer);
+      return [];
+    } catch {
+      // Some job's arguments cannot be cloned: post one at a time and fail only those.
+      if (closes !== undefined) this.post({ k: MSG.CLOSES, c: closes });
+    }
+    const failed: [Job, TypeError][] = [];
+    for (const job of jobs) {
+      const one: unknown[] = [];
+      pushJob(one, job);
+      try {
+        this.post({ k: MSG.JOBS, j: one }, job.opts?.transfer);
+      } catch (e) {
+        failed.push([job, cloneError(job, e)]);
+      }
+    }
+    return failed;
+  }
+
+  /** Descriptors to close that nobody waits for (no answer). */
+  postCloses(fds: number[]): void {
+    this.post({ k: MSG.CLOSES, c: fds });
+  }
+
+  /** Finish what it holds, then exit. */
+  quit(): void {
+    if (this.quitSent) return;
+    this.quitSent = true;
+    this.post({ k: MSG.QUIT });
+  }
+
+  /**
+   * Every message waiting on the port, in order, to `handle`; stops once the worker is gone
+   * (its exit notice was handled), unless `all` (the exit handling takes the last answers).
+   */
+  drain(handle: (m: unknown) => void, all = false): void {
+    for (let r = receiveMessageOnPort(this.port); r !== undefined; ) {
+      handle(r.message);
+      if (!this.alive && !all) return;
+      r = receiveMessageOnPort(this.port);
+    }
+  }
+}
+
+/** The error of `job`, which was running when its worker exited with `code` (killed by `cause`). */
+export function crashError(job: Job, code: number, cause: unknown): WorkerCrashedError {
+  const what = OP_NAMES[job.op] ?? "job";
+  const running =
+    what === "call" ? `runInWorker(${String(job.args[0])}, ${JSON.stringify(job.args[1])})` : what;
+  const why = cause instanceof Error ? ` (${cause.name}: ${cause.message})` : "";
+  return new WorkerCrashedError(
+    `a worker thread exited with code ${code} while running ${running}${why}; the pool replaced the worker and only this job failed`,
+    code,
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+/** The error of a job whose arguments cannot be sent to a worker (`e`: the clone's error). */
+function cloneError(job: Job, e: unknown): TypeError {
+  return new TypeError(
+    `${OP_NAMES[job.op]}: an argument cannot be sent to a worker thread (${(e as Error).message}); pass structured-cloneable values`,
+  );
+}
+
+/** The loop a worker should wake for `job`'s answer (0: none). */
+function wakeId(job: Job): number {
+  const link = job.link;
+  return link !== null && link.loop.wakeWord !== null ? link.id : 0;
+}
+
+/** Append `job` to a flat batch. */
+function pushJob(flat: unknown[], job: Job): void {
+  const args = job.args;
+  flat.push(4 + args.length, job.slot, job.seq, wakeId(job), job.op);
+  for (let i = 0; i < args.length; i++) flat.push(args[i]);
+}
