@@ -185,6 +185,7 @@ function settle(job: Job, status: number, value: unknown): void {
     return;
   }
   if (status === STATUS.OK) {
+    if (job.opts?.release !== undefined) job.unclaimed = value;
     const decode = job.opts?.decode;
     if (decode === undefined) fut.setResult(value);
     else {

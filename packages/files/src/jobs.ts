@@ -23,7 +23,7 @@
  * taking and releasing a slot is O(1) with one Atomics.store.
  */
 
-import { type EventLoop, Future } from "@aioloop/core";
+import { type EventLoop, Future, blockOn } from "@aioloop/core";
 import type { LoopLink } from "./delivery.js";
 import type { WorkerPool } from "./pool.js";
 import { HEADER, SLOT } from "./protocol.js";
@@ -76,6 +76,11 @@ export class Job {
    * process alive for it (it still ends normally: slot freed, result released).
    */
   abandoned = false;
+  /**
+   * The wire value its future's result was made from, while nobody has taken the result (kept
+   * only for jobs with `release`: see JobFuture's iterator).
+   */
+  unclaimed: unknown = undefined;
   constructor(
     readonly pool: WorkerPool,
     readonly op: number,
@@ -89,6 +94,11 @@ export class Job {
 /**
  * The future of a job: cancelling it withdraws or discards the job; a `mustRun` job's future
  * cannot be cancelled (a task cancelled while waiting on it gets CancelledError once it is done).
+ *
+ * WHY its own iterator: a task can be cancelled after the answer set its future's result but
+ * before the task resumed (cancel() finds the future done, so the task gets CancelledError
+ * instead of the result). What the result holds (the descriptor an open() got) would leak: the
+ * iterator hands it to the job's `release` when the task is thrown into or closed instead.
  */
 export class JobFuture<T> extends Future<T> {
   readonly #job: Job;
@@ -102,6 +112,43 @@ export class JobFuture<T> extends Future<T> {
     if (!super.cancel(msg)) return false;
     job.pool._withdraw(job);
     return true;
+  }
+  override [Symbol.iterator](): Iterator<Future<unknown> | undefined, T, unknown> {
+    return this.#job.opts?.release === undefined ? super[Symbol.iterator]() : new ClaimIter(this);
+  }
+  /** The result, taken by the awaiting coroutine (nothing to release any more). */
+  take(): T {
+    this.#job.unclaimed = undefined;
+    return this.result();
+  }
+  /** The result was not taken (the awaiting task was cancelled or closed): release it. */
+  releaseUnclaimed(): void {
+    const job = this.#job;
+    const v = job.unclaimed;
+    if (v === undefined || !this.done() || this.cancelled() || this.exception() !== null) return;
+    job.unclaimed = undefined;
+    job.opts?.release?.(v, job.pool);
+  }
+}
+
+/** `yield* fut` for a job whose result holds something: see JobFuture. */
+class ClaimIter<T> implements Iterator<Future<unknown> | undefined, T, unknown> {
+  readonly #fut: JobFuture<T>;
+  constructor(fut: JobFuture<T>) {
+    this.#fut = fut;
+  }
+  next(): IteratorResult<Future<unknown> | undefined, T> {
+    const f = this.#fut;
+    if (!f.done()) return { value: blockOn(f), done: false };
+    return { value: f.take(), done: true };
+  }
+  throw(e: unknown): never {
+    this.#fut.releaseUnclaimed();
+    throw e;
+  }
+  return(value?: unknown): IteratorResult<Future<unknown> | undefined, T> {
+    this.#fut.releaseUnclaimed();
+    return { value: value as T, done: true };
   }
 }
 
