@@ -18,6 +18,7 @@
  * nothing per loop iteration.
  */
 
+import { readFileSync } from "node:fs";
 import type { Server as NetServer, Socket } from "node:net";
 import net from "node:net";
 import {
@@ -38,13 +39,55 @@ import { toOSError } from "./errors.js";
 import type { ProtocolFactory, ProtocolLike } from "./protocols.js";
 import type { SelectorLoop } from "./selector-loop.js";
 import { EVENT_READ, errorOf, watchOf } from "./selector.js";
-import { SOCKET_READ_HIGH_WATER, SocketTransport } from "./transport.js";
+import { SOCKET_READ_HIGH_WATER, SocketTransport, type TransportOptions } from "./transport.js";
+
+/**
+ * The listen backlog when none is given: a burst of thousands of connects fits in the queue
+ * while the loop is busy, instead of having its SYNs dropped (each then waits 1 s for the
+ * retransmit). Capped by the OS's limit (see `defaultBacklog`).
+ */
+export const DEFAULT_BACKLOG = 4096;
+
+let somaxconn: number | null | undefined;
+
+/**
+ * The OS's cap on listen backlogs (Linux's /proc/sys/net/core/somaxconn), or null when it
+ * cannot be read (other systems: they cap silently too). Read once per process.
+ */
+function osBacklogCap(): number | null {
+  if (somaxconn === undefined) {
+    try {
+      const n = Number.parseInt(readFileSync("/proc/sys/net/core/somaxconn", "utf8"), 10);
+      somaxconn = Number.isInteger(n) && n > 0 ? n : null;
+    } catch {
+      somaxconn = null;
+    }
+  }
+  return somaxconn;
+}
+
+/**
+ * @internal The backlog a server listens with: `asked` (or DEFAULT_BACKLOG), at most the OS's
+ * cap (the kernel would cut it there anyway; this way `statistics().backlog` is what the
+ * kernel uses). Throws RangeError unless `asked` is a positive integer.
+ */
+export function listenBacklog(asked: number | undefined): number {
+  if (asked !== undefined && !(Number.isInteger(asked) && asked > 0)) {
+    throw new RangeError(`backlog must be a positive integer, got ${String(asked)}`);
+  }
+  const cap = osBacklogCap();
+  const want = asked ?? DEFAULT_BACKLOG;
+  return cap === null ? want : Math.min(want, cap);
+}
 
 /** Options when creating a server (createServer, startServer and their Unix variants). */
 export interface ServerOptions {
   /**
-   * The listen backlog: how many connections the kernel queues before they are accepted
-   * (asyncio's `backlog`, default 100 there; Node's default, 511, when omitted).
+   * The listen backlog: how many connections the kernel queues before the server takes them
+   * (asyncio's `backlog`). Default 4096 (DEFAULT_BACKLOG), so a burst of connects is queued
+   * rather than dropped; on Linux it is capped by /proc/sys/net/core/somaxconn (4096 on
+   * kernels since 5.4, 128 before), as the kernel caps any backlog. `statistics().backlog`
+   * says what the server got. RangeError unless a positive integer.
    */
   backlog?: number;
   /**
@@ -84,13 +127,18 @@ export class Server {
   #serveForeverFut: Future<void> | null = null;
   #accepted = 0;
   readonly #address: Address | null;
+  readonly #backlog: number;
+  /** What every accepted connection's transport is made with (one object for all). */
+  readonly #transportOptions: TransportOptions;
 
   /** @internal Use createServer or startServer. */
-  constructor(loop: SelectorLoop, sockets: NetServer[], factory: ProtocolFactory) {
+  constructor(loop: SelectorLoop, sockets: NetServer[], factory: ProtocolFactory, backlog: number) {
     this.#loop = loop;
     this.#sockets = sockets;
     this.#factory = factory;
     this.#address = sockets.length > 0 ? serverAddress(sockets[0]!) : null;
+    this.#backlog = backlog;
+    this.#transportOptions = { owner: this, noDelaySet: true };
     loop._track(this);
   }
 
@@ -196,11 +244,17 @@ export class Server {
   }
 
   /**
-   * Counters: `serving` (accepting now), `clients` (open client connections) and `accepted`
-   * (connections accepted since it was created).
+   * Counters: `serving` (accepting now), `clients` (open client connections), `accepted`
+   * (connections accepted since it was created) and `backlog` (the listen backlog it asked the
+   * kernel for: the `backlog` option or the default, capped by the OS).
    */
   statistics(): Record<string, number | boolean> {
-    return { serving: this.#serving, clients: this.#clients.size, accepted: this.#accepted };
+    return {
+      serving: this.#serving,
+      clients: this.#clients.size,
+      accepted: this.#accepted,
+      backlog: this.#backlog,
+    };
   }
 
   /** For logs: `<Server 127.0.0.1:8888 serving>` or `... closed>`. */
@@ -276,7 +330,7 @@ export class Server {
       return;
     }
     this.#accepted++;
-    this.#clients.add(new SocketTransport(this.#loop, sock, protocol, { owner: this }));
+    this.#clients.add(new SocketTransport(this.#loop, sock, protocol, this.#transportOptions));
   }
 }
 
@@ -334,11 +388,15 @@ export function* listenOn(
     if (a.host !== undefined && a.host !== "") listenOpts.host = a.host;
     listenOpts.port = a.port ?? 0;
   }
-  if (opts.backlog !== undefined) listenOpts.backlog = opts.backlog;
+  const backlog = listenBacklog(opts.backlog);
+  listenOpts.backlog = backlog;
   const ns = net.createServer({
     pauseOnConnect: true,
     allowHalfOpen: true,
     highWaterMark: SOCKET_READ_HIGH_WATER,
+    // asyncio disables Nagle on every TCP connection; Node does it on the accepted handle,
+    // cheaper than a setNoDelay call per socket (ignored for Unix sockets).
+    noDelay: true,
   });
   watchOf(ns); // queue connections from the very first one
   const where = isUnixAddress(address as Address)
@@ -360,7 +418,7 @@ export function* listenOn(
     ns.close();
     throw toOSError(e, `error while attempting to bind on address ${where}`);
   }
-  const server = new Server(loop, [ns], factory);
+  const server = new Server(loop, [ns], factory, backlog);
   if (opts.startServing !== false) server._startServingNow();
   return server;
 }

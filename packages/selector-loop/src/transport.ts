@@ -173,6 +173,25 @@ export interface TransportOwner {
 }
 
 /**
+ * @internal How a SocketTransport is made. A server passes one object for all its connections,
+ * so accepting allocates none.
+ */
+export interface TransportOptions {
+  /** Resolved once connectionMade has run (createConnection waits on it). */
+  readonly waiter?: Future<void>;
+  /** The server that accepted the connection. */
+  readonly owner?: TransportOwner;
+  /** More extra info (getExtraInfo). */
+  readonly extra?: ExtraInfo;
+  /** A subprocess pipe: extra info "pipe" instead of "socket", no addresses, no TCP options. */
+  readonly pipe?: boolean;
+  /** Nagle is off already (a server created with noDelay): skip the setsockopt. */
+  readonly noDelaySet?: boolean;
+}
+
+const NO_OPTIONS: TransportOptions = {};
+
+/**
  * A transport over a Node socket (asyncio's `_SelectorSocketTransport`); made by
  * createConnection, createServer, openConnection, startServer and the subprocess functions,
  * never by user code. Its methods are the Transport interface's; `statistics()` adds counters.
@@ -186,7 +205,10 @@ export class SocketTransport implements Transport {
   #protocol: ProtocolLike | BufferedProtocolLike;
   /** Invariant: true when the protocol has getBuffer/bufferUpdated. */
   #buffered = false;
-  readonly #extra: ExtraInfo;
+  /** getExtraInfo's answers, built when first asked (addresses cost a system call each). */
+  #extra: ExtraInfo | null = null;
+  readonly #moreExtra: ExtraInfo | undefined;
+  readonly #pipe: boolean;
   #owner: TransportOwner | null;
   /** Invariant: true once close()/abort() was called or the connection was lost. */
   #closing = false;
@@ -215,7 +237,7 @@ export class SocketTransport implements Transport {
     loop: SelectorLoop,
     sock: Socket,
     protocol: ProtocolLike | BufferedProtocolLike,
-    opts: { waiter?: Future<void>; owner?: TransportOwner; extra?: ExtraInfo; pipe?: boolean } = {},
+    opts: TransportOptions = NO_OPTIONS,
   ) {
     this.#loop = loop;
     this.#regs = loop._regs;
@@ -224,17 +246,11 @@ export class SocketTransport implements Transport {
     this.#protocol = protocol;
     this.#buffered = isBuffered(protocol);
     this.#owner = opts.owner ?? null;
-    const extra: ExtraInfo = { ...opts.extra };
-    if (opts.pipe === true) extra.pipe = sock;
-    else {
-      extra.socket = sock;
-      const peer = peerAddress(sock);
-      const local = localAddress(sock);
-      if (peer !== null) extra.peername = peer;
-      if (local !== null) extra.sockname = local;
-      if (typeof sock.setNoDelay === "function") sock.setNoDelay(true); // asyncio disables Nagle
+    this.#moreExtra = opts.extra;
+    this.#pipe = opts.pipe === true;
+    if (!this.#pipe && opts.noDelaySet !== true && typeof sock.setNoDelay === "function") {
+      sock.setNoDelay(true); // asyncio disables Nagle
     }
-    this.#extra = extra;
     sock.on("close", this.#onSocketClose);
     loop._track(this);
     loop.callSoon(this.#connectionMade, opts.waiter ?? null);
@@ -547,8 +563,28 @@ export class SocketTransport implements Transport {
   // ── the rest of the Transport interface ─────────────────────────────────────────────────
 
   getExtraInfo<K extends keyof ExtraInfo>(name: K, dflt?: ExtraInfo[K]): ExtraInfo[K] | undefined {
-    const v = this.#extra[name];
+    const v = (this.#extra ?? this.#makeExtra())[name];
     return v === undefined ? dflt : v;
+  }
+
+  /**
+   * The extra info, read from the socket on first use: a server that never asks pays no
+   * getpeername/getsockname per connection. Node keeps the addresses once read; a socket whose
+   * handle is gone by then (closed, reset) has none.
+   */
+  #makeExtra(): ExtraInfo {
+    const sock = this.#sock;
+    const extra: ExtraInfo = { ...this.#moreExtra };
+    if (this.#pipe) extra.pipe = sock;
+    else {
+      extra.socket = sock;
+      const peer = peerAddress(sock);
+      const local = localAddress(sock);
+      if (peer !== null) extra.peername = peer;
+      if (local !== null) extra.sockname = local;
+    }
+    this.#extra = extra;
+    return extra;
   }
 
   getProtocol(): ProtocolLike {
