@@ -28,9 +28,21 @@
  */
 
 import type { Server, Socket } from "node:net";
-import type { Backend, LoopHost, OutsideSource, Runnable } from "@aioloop/core";
+import {
+  type Backend,
+  HOST_SLICE_MS,
+  type LoopHost,
+  type OutsideSource,
+  type Runnable,
+} from "@aioloop/core";
 import { HostParking, RealClock } from "@aioloop/timer-loop";
 import { EVENT_READ, EVENT_WRITE, NodeSocketSelector, type SelectorKey } from "./selector.js";
+
+/**
+ * Ready registrations whose callbacks one iteration queues at most: thousands of sockets made
+ * ready by one Node turn are served over several iterations, so the turn can end in between.
+ */
+export const IO_CALLBACKS_PER_ITERATION = 64;
 
 /** What the loop keeps per registered object: asyncio's `(reader_handle, writer_handle)`. */
 export interface IOCallbacks {
@@ -72,6 +84,10 @@ export class SelectorBackend implements Backend {
   #ioCallbacks = 0;
   #ioWakeups = 0;
   #wakeups = 0;
+  /** When this host turn's first select ran (loop time, ms); -1 until then. */
+  #turnStart = -1;
+  /** Polls that queued nothing because the host turn had run a whole slice already. */
+  #deferredPolls = 0;
   readonly #queue = (key: SelectorKey<IOCallbacks>, events: number): void => {
     const cbs = key.data;
     const host = this.#host!;
@@ -103,23 +119,40 @@ export class SelectorBackend implements Backend {
     return this.#clock.time();
   }
 
-  /** Host runs only (canBlock is false), so this never waits: poll the selector. */
+  /**
+   * Host runs only (canBlock is false), so this never waits: poll the selector, and queue the
+   * callbacks of at most IO_CALLBACKS_PER_ITERATION ready registrations. Once the host turn
+   * has run for HOST_SLICE_MS, queue none: the loop finishes what is queued, parks, and Node
+   * gets its turn (it accepts the connections waiting in the kernel's listen queue, reads the
+   * sockets) before the rest is served. Without this, a burst of thousands of connections
+   * kept Node from accepting for hundreds of milliseconds, the listen queue overflowed and
+   * the kernel dropped SYNs (each connect then waits 1 s for the retransmit).
+   */
   select(_timeoutMs: number): void {
-    this.selector.pollEach(this.#queue);
+    const now = this.#clock.time();
+    if (this.#turnStart < 0) this.#turnStart = now;
+    if (now - this.#turnStart < HOST_SLICE_MS) {
+      this.selector.pollEach(this.#queue, IO_CALLBACKS_PER_ITERATION);
+    } else {
+      this.#deferredPolls++;
+    }
     this.#syncSource();
   }
 
   /**
    * Host runs: call `resume` once, after at most `timeoutMs` ms (the next timer's deadline;
    * Infinity: none) or as soon as a registered socket or server reports an event. A
-   * registration still ready from the last poll (readiness is level-triggered) resumes at once.
+   * registration still ready from the last poll (readiness is level-triggered) resumes at once
+   * (after Node's turn: its I/O comes first).
    */
   park(timeoutMs: number, resume: () => void): void {
+    this.#turnStart = -1;
     this.#syncSource();
     this.#parking.park(this.selector.anyReady() ? 0 : timeoutMs, resume);
   }
 
   unpark(): void {
+    this.#turnStart = -1;
     this.#parking.unpark();
   }
 
@@ -176,7 +209,9 @@ export class SelectorBackend implements Backend {
   /**
    * `clock`, `waits`, `wakeups`, plus: `registered` (objects in the selector), `selectorEvents`
    * (Node socket events seen), `ioCallbacks` (reader/writer callbacks queued), `ioWakeups`
-   * (parks ended by a socket event) and `openResources` (open transports, servers, processes).
+   * (parks ended by a socket event), `deferredPolls` (iterations that left ready sockets to
+   * the next host turn: the turn had run a whole slice) and `openResources` (open transports,
+   * servers, processes).
    */
   statistics(): Record<string, number | string | boolean> {
     const sel = this.selector.statistics();
@@ -188,6 +223,7 @@ export class SelectorBackend implements Backend {
       selectorEvents: sel.events!,
       ioCallbacks: this.#ioCallbacks,
       ioWakeups: this.#ioWakeups,
+      deferredPolls: this.#deferredPolls,
       openResources: this.#resources.size,
     };
   }

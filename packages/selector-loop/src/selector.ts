@@ -81,9 +81,12 @@ interface ReadableStateView {
   bufferIndex?: number;
 }
 
+/** No connections: the backlog of every socket's Watch (only servers accept). */
+const NO_BACKLOG: Socket[] = [];
+
 /**
- * @internal What the selector knows about one object, kept for the object's whole life (a
- * WeakMap holds it), registered or not.
+ * @internal What the selector knows about one object, kept for the object's whole life (the
+ * object holds it), registered or not.
  */
 export class Watch {
   readonly obj: Selectable;
@@ -98,23 +101,63 @@ export class Watch {
   hot = false;
   /** Invariant: true once the 'readable' listener is attached (the socket is in paused mode). */
   readableListening = false;
-  /** Server only: accepted connections not yet taken, oldest first. */
-  readonly backlog: Socket[] = [];
+  /** Server only (empty and never filled for sockets): accepted connections not yet taken, oldest first. */
+  readonly backlog: Socket[];
   /** The selector whose hot list this object's events feed. */
   selector: NodeSocketSelector<any> | null = null;
-  readonly onEvent: () => void;
+  /** Told when Node emits 'close' (the transport driving this socket), after `closed` is set. */
+  closeHook: { _socketClosed(): void } | null = null;
 
   constructor(obj: Selectable, isServer: boolean) {
     this.obj = obj;
     this.isServer = isServer;
-    this.onEvent = () => {
-      const s = this.selector;
-      if (s !== null && this.key !== null) s._markHot(this);
-    };
+    this.backlog = isServer ? [] : NO_BACKLOG;
+  }
+
+  /** Something happened to the object: a candidate for its selector's next poll. */
+  onEvent(): void {
+    const s = this.selector;
+    if (s !== null && this.key !== null) s._markHot(this);
   }
 }
 
-const watches = new WeakMap<Selectable, Watch>();
+/**
+ * Where an object's Watch is kept: on the object itself, under a symbol of ours. A WeakMap
+ * would do, but every accepted socket would become an ephemeron the garbage collector has to
+ * revisit; a property dies with its socket at no extra cost.
+ */
+const WATCH: unique symbol = Symbol("aioloop.watch");
+
+interface Watched {
+  [WATCH]?: Watch;
+}
+
+// The listeners every watched object gets: shared functions (Node calls them with the object
+// as `this`), so watching a socket allocates no closures.
+
+function onAnyEvent(this: Watched): void {
+  this[WATCH]!.onEvent();
+}
+
+function onError(this: Watched, err: unknown): void {
+  const w = this[WATCH]!;
+  if (w.error === undefined) w.error = err;
+  w.onEvent();
+}
+
+function onClose(this: Watched): void {
+  const w = this[WATCH]!;
+  w.closed = true;
+  w.onEvent();
+  w.closeHook?._socketClosed();
+}
+
+function onConnection(this: Watched, sock: Socket): void {
+  const w = this[WATCH]!;
+  watchOf(sock); // record its errors from the start: nobody may read it for a while
+  w.backlog.push(sock);
+  w.onEvent();
+}
 
 function isServerObject(obj: Selectable): obj is Server {
   return (
@@ -137,8 +180,10 @@ export function watch(obj: Selectable): void {
 
 /** @internal The watch of `obj`, created (with its permanent listeners) on first contact. */
 export function watchOf(obj: Selectable): Watch {
-  let w = watches.get(obj);
-  if (w !== undefined) return w;
+  if (typeof obj === "object" && obj !== null) {
+    const w = (obj as Watched)[WATCH];
+    if (w !== undefined) return w;
+  }
   if (
     typeof obj !== "object" ||
     obj === null ||
@@ -150,26 +195,15 @@ export function watchOf(obj: Selectable): Watch {
   }
   const isServer = isServerObject(obj);
   const watch = new Watch(obj, isServer);
-  w = watch;
-  watches.set(obj, watch);
-  obj.on("error", (err: unknown) => {
-    if (watch.error === undefined) watch.error = err;
-    watch.onEvent();
-  });
-  obj.on("close", () => {
-    watch.closed = true;
-    watch.onEvent();
-  });
+  (obj as Watched)[WATCH] = watch;
+  obj.on("error", onError);
+  obj.on("close", onClose);
   if (isServer) {
-    (obj as Server).on("connection", (sock: Socket) => {
-      watchOf(sock); // record its errors from the start: nobody may read it for a while
-      watch.backlog.push(sock);
-      watch.onEvent();
-    });
+    (obj as Server).on("connection", onConnection);
   } else {
-    obj.on("drain", watch.onEvent);
-    obj.on("connect", watch.onEvent);
-    obj.on("end", watch.onEvent);
+    obj.on("drain", onAnyEvent);
+    obj.on("connect", onAnyEvent);
+    obj.on("end", onAnyEvent);
   }
   return watch;
 }
@@ -196,7 +230,7 @@ export function acceptNowait(server: Server): Socket {
 function listenReadable(w: Watch): void {
   if (w.readableListening || w.isServer) return;
   w.readableListening = true;
-  (w.obj as Socket).on("readable", w.onEvent);
+  (w.obj as Socket).on("readable", onAnyEvent);
 }
 
 /**
@@ -404,10 +438,15 @@ export class NodeSocketSelector<D = unknown> {
   }
 
   /**
-   * Call `visit(key, events)` for each ready key, without allocating; returns how many. Keys
-   * that were ready stay candidates for the next poll (level-triggered).
+   * Call `visit(key, events)` for each ready key, at most `max` of them, without allocating;
+   * returns how many. Keys that were ready stay candidates for the next poll (level-triggered);
+   * when `max` stops the poll early, the candidates it did not look at come first next time,
+   * so a few busy sockets cannot starve the others.
    */
-  pollEach(visit: (key: SelectorKey<D>, events: number) => void): number {
+  pollEach(
+    visit: (key: SelectorKey<D>, events: number) => void,
+    max: number = Number.POSITIVE_INFINITY,
+  ): number {
     this.#polls++;
     const count = this.#hotCount;
     if (count === 0) return 0;
@@ -415,7 +454,8 @@ export class NodeSocketSelector<D = unknown> {
     this.#hot = this.#spare;
     this.#hotCount = 0;
     let n = 0;
-    for (let i = 0; i < count; i++) {
+    let i = 0;
+    for (; i < count && n < max; i++) {
       const w = list[i]!;
       list[i] = undefined;
       w.hot = false;
@@ -430,9 +470,23 @@ export class NodeSocketSelector<D = unknown> {
       }
       visit(key as SelectorKey<D>, ev);
     }
+    if (i < count) this.#putFirst(list, i, count);
     this.#spare = list;
     this.#reported += n;
     return n;
+  }
+
+  /** Move `list[from..to)` (still hot) to the front of the hot list, emptying their slots. */
+  #putFirst(list: (Watch | undefined)[], from: number, to: number): void {
+    const hot = this.#hot;
+    const rest = to - from;
+    const served = this.#hotCount;
+    for (let j = served - 1; j >= 0; j--) hot[j + rest] = hot[j];
+    for (let j = 0; j < rest; j++) {
+      hot[j] = list[from + j];
+      list[from + j] = undefined;
+    }
+    this.#hotCount = served + rest;
   }
 
   /**

@@ -80,6 +80,14 @@ export function listenBacklog(asked: number | undefined): number {
   return cap === null ? want : Math.min(want, cap);
 }
 
+/**
+ * Connections one accept callback takes at most (asyncio takes `backlog` per readiness
+ * event): the rest wait for the next iteration, so the setup of a burst of connections is
+ * spread over iterations and Node gets turns in between to accept more (see
+ * SelectorBackend.select).
+ */
+export const ACCEPT_BATCH = 16;
+
 /** Options when creating a server (createServer, startServer and their Unix variants). */
 export interface ServerOptions {
   /**
@@ -304,7 +312,10 @@ export class Server {
     if (!this.#serving) return;
     const w = watchOf(ns);
     let sock: Socket | undefined;
-    while ((sock = w.backlog.shift()) !== undefined) this.#accept(sock);
+    // The rest keep the server readable: they are taken next iteration.
+    for (let i = 0; i < ACCEPT_BATCH && (sock = w.backlog.shift()) !== undefined; i++) {
+      this.#accept(sock);
+    }
     const err = errorOf(w);
     if (err !== undefined) {
       w.error = undefined; // reported once; Node keeps listening after an accept error
