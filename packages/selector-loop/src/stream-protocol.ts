@@ -54,9 +54,15 @@ export class StreamReaderProtocol implements ProtocolLike {
   #paused = false;
   /** Invariant: true once connectionLost was called. */
   #lost = false;
-  #drainWaiters: Future<void>[] = [];
-  /** Completes at connectionLost: result for a clean close, the error otherwise. */
-  readonly #closed: Future<void>;
+  /** drain() waiters while writing is paused; null when none ever waited (most connections). */
+  #drainWaiters: Future<void>[] | null = null;
+  /**
+   * What waitClosed() awaits: completes at connectionLost, with a result for a clean close,
+   * else the error. Made on first ask (most connections never wait for their close).
+   */
+  #closed: Future<void> | null = null;
+  /** Invariant: undefined until connectionLost, then its argument. */
+  #lostWith: Error | null | undefined = undefined;
   /**
    * The handler's task while it runs: the loop holds tasks weakly, so the connection holds its
    * handler strongly (asyncio's `_task`), whatever the handler waits on.
@@ -68,7 +74,6 @@ export class StreamReaderProtocol implements ProtocolLike {
     this.#loop = getRunningLoop();
     this.#reader = reader;
     this.#onClient = onClient;
-    this.#closed = this.#loop.createFuture<void>();
   }
 
   connectionMade(transport: Transport): void {
@@ -101,20 +106,17 @@ export class StreamReaderProtocol implements ProtocolLike {
       if (exc === null) reader.feedEof();
       else reader.setException(exc);
     }
-    if (!this.#closed.done()) {
-      if (exc === null) this.#closed.setResult(undefined);
-      else {
-        this.#closed.setException(exc);
-        this.#closed.exception(); // seen here: waitClosed() re-raises it, nobody must
-      }
-    }
+    this.#lostWith = exc;
+    if (this.#closed !== null) settleClosed(this.#closed, exc);
     this.#lost = true;
     const waiters = this.#drainWaiters;
-    this.#drainWaiters = [];
-    for (const w of waiters) {
-      if (w.done()) continue;
-      if (exc === null) w.setResult(undefined);
-      else w.setException(exc);
+    this.#drainWaiters = null;
+    if (waiters !== null) {
+      for (const w of waiters) {
+        if (w.done()) continue;
+        if (exc === null) w.setResult(undefined);
+        else w.setException(exc);
+      }
     }
     this.#reader = null;
   }
@@ -135,8 +137,8 @@ export class StreamReaderProtocol implements ProtocolLike {
   resumeWriting(): void {
     this.#paused = false;
     const waiters = this.#drainWaiters;
-    this.#drainWaiters = [];
-    for (const w of waiters) if (!w.done()) w.setResult(undefined);
+    this.#drainWaiters = null;
+    if (waiters !== null) for (const w of waiters) if (!w.done()) w.setResult(undefined);
   }
 
   /** @internal True when drain() has nothing to wait for (the fast path: no coroutine made). */
@@ -149,17 +151,34 @@ export class StreamReaderProtocol implements ProtocolLike {
     if (this.#lost) throw connectionLost();
     if (!this.#paused) return;
     const w = this.#loop.createFuture<void>();
-    this.#drainWaiters.push(w);
+    (this.#drainWaiters ??= []).push(w);
     try {
       yield* w;
     } finally {
-      const i = this.#drainWaiters.indexOf(w);
-      if (i >= 0) this.#drainWaiters.splice(i, 1);
+      const ws = this.#drainWaiters;
+      const i = ws === null ? -1 : ws.indexOf(w);
+      if (i >= 0) ws!.splice(i, 1);
     }
   }
 
   /** @internal The future waitClosed() awaits. */
   _closedFuture(): Future<void> {
-    return this.#closed;
+    let f = this.#closed;
+    if (f === null) {
+      f = this.#loop.createFuture<void>();
+      this.#closed = f;
+      if (this.#lostWith !== undefined) settleClosed(f, this.#lostWith);
+    }
+    return f;
+  }
+}
+
+/** Complete a closed-future: a result for a clean close, else the error. */
+function settleClosed(f: Future<void>, exc: Error | null): void {
+  if (f.done()) return;
+  if (exc === null) f.setResult(undefined);
+  else {
+    f.setException(exc);
+    f.exception(); // seen here: waitClosed() re-raises it, nobody must
   }
 }

@@ -107,13 +107,13 @@ export function* startServer(
   }
   const loop = getSelectorLoop("startServer");
   checkAddress(address, "startServer");
-  const rOpts = readerOptions(opts.limit);
+  const rOpts = { ...readerOptions(opts.limit), loop }; // one object for every connection
   const sOpts: ServerOptions = {};
   if (opts.backlog !== undefined) sOpts.backlog = opts.backlog;
   if (opts.startServing !== undefined) sOpts.startServing = opts.startServing;
   return yield* listenOn(
     loop,
-    () => new StreamReaderProtocol(new StreamReader({ ...rOpts, loop }), onClient),
+    () => new StreamReaderProtocol(new StreamReader(rOpts), onClient),
     address,
     sOpts,
   );

@@ -251,9 +251,9 @@ export class SocketTransport implements Transport {
     if (!this.#pipe && opts.noDelaySet !== true && typeof sock.setNoDelay === "function") {
       sock.setNoDelay(true); // asyncio disables Nagle
     }
-    sock.on("close", this.#onSocketClose);
+    this.#watch.closeHook = this; // Node's 'close' reaches us through the watch's listener
     loop._track(this);
-    loop.callSoon(this.#connectionMade, opts.waiter ?? null);
+    loop.callSoon(SocketTransport.#madeCallback, this, opts.waiter ?? null);
     if (sock.readable) this.#regs.set(sock, EVENT_READ, this);
     else this.#eofSeen = true; // a write-only pipe: nothing to read
   }
@@ -473,14 +473,23 @@ export class SocketTransport implements Transport {
     this.#owner = null;
   }
 
-  /** Node closed the socket (after our close, an error, or both sides ending). */
-  readonly #onSocketClose = (): void => {
+  /** @internal Node closed the socket (after our close, an error, or both sides ending). */
+  _socketClosed(): void {
     this.#scheduleGone();
-  };
+  }
 
+  /**
+   * Lose the connection in the next iteration. callSoon wakes a parked loop itself, so this
+   * works from Node's events too; the callback is shared and the transport its argument, so
+   * nothing is allocated beyond the handle.
+   */
   #scheduleGone(): void {
     if (this.#connLost || this.#loop.isClosed()) return;
-    this.#loop.callSoonThreadsafe(() => this.#connectionGone());
+    this.#loop.callSoon(SocketTransport.#goneCallback, this);
+  }
+
+  static #goneCallback(t: SocketTransport): void {
+    t.#connectionGone();
   }
 
   /** The socket is closed: hand over what Node still holds, then connectionLost. */
@@ -544,7 +553,11 @@ export class SocketTransport implements Transport {
     }
   }
 
-  readonly #connectionMade = (waiter: Future<void> | null): void => {
+  static #madeCallback(t: SocketTransport, waiter: Future<void> | null): void {
+    t.#connectionMade(waiter);
+  }
+
+  #connectionMade(waiter: Future<void> | null): void {
     if (this.#connLost) {
       if (waiter !== null && !waiter.done())
         waiter.setException(new TransportClosedError("closed"));
@@ -558,7 +571,7 @@ export class SocketTransport implements Transport {
       return;
     }
     if (waiter !== null && !waiter.done()) waiter.setResult(undefined);
-  };
+  }
 
   // ── the rest of the Transport interface ─────────────────────────────────────────────────
 
