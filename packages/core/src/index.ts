@@ -35,7 +35,14 @@ export {
   MIN_SCHEDULED_TIMERS,
 } from "./base-loop.js";
 export { Context, ContextVar, LookupError, Token, copyContext } from "./context.js";
-export { type Awaitable, type Coro, isCoroutine, isFuture } from "./coro.js";
+export {
+  type Awaitable,
+  type AwaitWithYieldStar,
+  type BlockingFuture,
+  type Coro,
+  isCoroutine,
+  isFuture,
+} from "./coro.js";
 export { coro } from "./coro-fn.js";
 export {
   BadYieldError,

@@ -11,7 +11,14 @@
  * from a coroutine, and a coroutine's result must be usable from `async` code.
  */
 
-import { type Awaitable, describe, isCoroutine, isFuture, isThenable } from "./coro.js";
+import {
+  type Awaitable,
+  describe,
+  functionFix,
+  isCoroutine,
+  isFuture,
+  isThenable,
+} from "./coro.js";
 import { NotACoroutineError } from "./errors.js";
 import { InvalidArgumentError } from "./sync-errors.js";
 import { type EventLoop, getRunningLoop } from "./events.js";
@@ -86,7 +93,7 @@ export function ensureFuture<T>(
   ) {
     throw new NotACoroutineError(
       `ensureFuture needs a coroutine, Future, Task or Promise, got ${describe(aw)}${
-        typeof aw === "function" ? ": call the generator function first" : ""
+        typeof aw === "function" ? `: ${functionFix(aw)}` : ""
       }`,
     );
   }

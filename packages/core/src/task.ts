@@ -24,7 +24,7 @@
  */
 
 import { type Context, copyContext, enterContext, exitContext } from "./context.js";
-import { type Coro, describe, isCoroutine, isFuture, isThenable } from "./coro.js";
+import { type Coro, asyncHabitFix, describe, isCoroutine, isFuture, isThenable } from "./coro.js";
 import { BadYieldError, CancelledError, InvalidStateError, NotACoroutineError } from "./errors.js";
 import { type EventLoop, type TaskOptions, _getRunningLoop, getRunningLoop } from "./events.js";
 import { Future } from "./future.js";
@@ -338,10 +338,10 @@ function badYield(task: Task<unknown>, y: unknown): BadYieldError {
 /** @internal Throw NotACoroutineError unless `coro` is a generator object. */
 export function checkCoroutine(coro: unknown, where: string): void {
   if (isCoroutine(coro)) return;
-  let hint = "pass a generator object such as `main()`";
-  if (typeof coro === "function")
+  let hint = asyncHabitFix(coro);
+  if (hint === null && typeof coro === "function")
     hint = `call it first: pass \`${coro.name || "fn"}()\`, not the function`;
-  else if (isThenable(coro)) hint = "wrap Promises with `fromPromise(p)`";
+  hint ??= "pass a generator object such as `main()`";
   throw new NotACoroutineError(`${where} needs a coroutine, got ${describe(coro)}: ${hint}`);
 }
 

@@ -27,7 +27,7 @@
  * and per taken result (amortised).
  */
 
-import { type Awaitable, type Coro, describe, isCoroutine, isFuture } from "./coro.js";
+import { type Awaitable, type Coro, describe, functionFix, isCoroutine, isFuture } from "./coro.js";
 import { CancelledError, TimeoutError } from "./errors.js";
 import { type EventLoop, getRunningLoop } from "./events.js";
 import type { Future } from "./future.js";
@@ -198,7 +198,7 @@ export function waitFor<T>(aw: AwaitableLike<T>, ms: number | null): Coro<T> {
   if (aw === null || typeof aw !== "object") {
     throw new TypeError(
       `waitFor needs a coroutine, Future, Task or Promise, got ${describe(aw)}${
-        typeof aw === "function" ? ": call the generator function first" : ""
+        typeof aw === "function" ? `: ${functionFix(aw)}` : ""
       }`,
     );
   }

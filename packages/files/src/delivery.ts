@@ -148,7 +148,7 @@ export class Delivery {
       const job = this.slots.find(m[i] as number, m[i + 1]);
       if (job === null) continue;
       this.finish(job, w);
-      this.deliver(job, m[i + 2] as number, m[i + 3]);
+      if (job.state !== "moved") this.deliver(job, m[i + 2] as number, m[i + 3]);
     }
   }
 
@@ -167,9 +167,15 @@ export class Delivery {
     if (status === STATUS.SKIPPED) return;
     if (status === STATUS.OK) this.stats.completed++;
     else this.stats.failed++;
+    if (status === STATUS.OK && job.lost !== null) {
+      status = CRASHED; // it ran, but without the bytes it carried
+      value = job.lost;
+    }
     const fut = job.fut;
     const loop = job.link?.loop;
-    if (fut === null || loop === undefined || wasState !== "sent" || loop.isClosed()) {
+    // "cancelled"/"discarded": its future was cancelled; "queued": it never reached a worker.
+    const wanted = wasState === "sent" || wasState === "queued";
+    if (fut === null || loop === undefined || !wanted || loop.isClosed()) {
       if (status === STATUS.OK) job.opts?.release?.(value, job.pool);
       return;
     }

@@ -381,3 +381,48 @@ function osError(code, description, syscall, path) {
   e.path = path;
   return e;
 }
+
+/** Built-in error classes that keep their class across the thread boundary. */
+const BUILTIN_ERRORS = new Set([
+  "Error",
+  "TypeError",
+  "RangeError",
+  "SyntaxError",
+  "ReferenceError",
+  "EvalError",
+  "URIError",
+]);
+
+/**
+ * An error as plain data (structured clone drops `code`, `path` and other own properties): how
+ * every error, a file operation's or user code's, crosses to the main thread (errors.ts).
+ * @param {unknown} e
+ * @param {string} [prefix]
+ */
+export function wireError(e, prefix = "") {
+  if (e instanceof Error) {
+    const err = /** @type {any} */ (e);
+    /** @type {Record<string, unknown>} */
+    const props = {};
+    for (const k of Object.keys(err)) {
+      const v = err[k];
+      if (v === null || ["string", "number", "boolean"].includes(typeof v)) props[k] = v;
+    }
+    const ctor = err.constructor?.name;
+    return {
+      name: err.name,
+      message: prefix + err.message,
+      stack: err.stack,
+      props,
+      ctor: BUILTIN_ERRORS.has(ctor) ? ctor : "Error",
+    };
+  }
+  let shown;
+  try {
+    shown = String(e);
+  } catch {
+    shown = typeof e;
+  }
+  const primitive = e === null || typeof e !== "object" ? e : undefined;
+  return { name: "Error", message: prefix + shown, thrown: primitive, nonError: true };
+}

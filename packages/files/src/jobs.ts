@@ -31,9 +31,13 @@ import type { PoolWorker } from "./workers.js";
 
 /** Compact the queue array once this many consumed entries sit at its head. */
 const QUEUE_COMPACT_AT = 1024;
+const NO_ARGS: unknown[] = [];
 
-/** Where a job is (see the diagram above). */
-export type JobState = "queued" | "sent" | "cancelled" | "discarded" | "done";
+/**
+ * Where a job is (see the diagram above). "moved": a placeholder left in the slot of a job taken
+ * back from a worker that had not started it (the worker still answers for that slot, SKIPPED).
+ */
+export type JobState = "queued" | "sent" | "cancelled" | "discarded" | "done" | "moved";
 
 /** How to finish a job: convert its value, release it when nobody wants it. */
 export interface SubmitOptions<T> {
@@ -81,6 +85,11 @@ export class Job {
    * only for jobs with `release`: see JobFuture's iterator).
    */
   unclaimed: unknown = undefined;
+  /**
+   * The worker it was posted to died, and the bytes it carried (transferred, so gone from here)
+   * with it: the job is requeued without them (a close still closes) and then fails with this.
+   */
+  lost: Error | null = null;
   constructor(
     readonly pool: WorkerPool,
     readonly op: number,
@@ -258,6 +267,26 @@ export class SlotTable {
     return Atomics.compareExchange(this.#words, job.slot, SLOT.SENT, SLOT.CANCELLED) === SLOT.SENT;
   }
 
+  /**
+   * Take a posted job back from its worker, if the worker has not started it (CAS SENT →
+   * CANCELLED): the job leaves its slot and is "queued" again, to be posted anew; a placeholder
+   * ("moved") keeps the slot, with the worker, until the worker answers SKIPPED for it or dies.
+   * True if it was taken.
+   */
+  takeBack(job: Job): boolean {
+    if (!this.cancel(job)) return false;
+    const stub = new Job(job.pool, 0, NO_ARGS, null, undefined);
+    stub.state = "moved";
+    stub.slot = job.slot;
+    stub.seq = job.seq;
+    stub.worker = job.worker;
+    this.#jobs[job.slot - HEADER.WORDS] = stub;
+    job.slot = -1;
+    job.worker = null;
+    job.state = "queued";
+    return true;
+  }
+
   /** The status word of the slot `job` holds (SLOT.*). */
   status(job: Job): number {
     return Atomics.load(this.#words, job.slot);
@@ -268,8 +297,15 @@ export class SlotTable {
     return Atomics.load(this.#words, HEADER.POSTED);
   }
 
-  /** The jobs holding a slot now. O(capacity). */
+  /** The jobs holding a slot now ("moved" placeholders included). O(capacity). */
   held(): Job[] {
     return this.#jobs.filter((j): j is Job => j !== null);
+  }
+
+  /** How many jobs are posted and not answered (placeholders not counted). O(capacity). */
+  inFlight(): number {
+    let n = 0;
+    for (const j of this.#jobs) if (j !== null && j.state !== "moved") n++;
+    return n;
   }
 }

@@ -42,9 +42,16 @@ import { isAbsolute } from "node:path";
 import { pathToFileURL } from "node:url";
 import { CRASHED, Delivery, type LoopLink } from "./delivery.js";
 import { PoolClosedError, remoteErrorFromWire } from "./errors.js";
+import { runFileOp, wireError } from "./fileops.js";
 import { type Counters, Job, JobFuture, JobQueue, SlotTable, type SubmitOptions } from "./jobs.js";
 import { OP, SLOT, STATUS } from "./protocol.js";
-import { type ExitNotice, PoolWorker, crashError } from "./workers.js";
+import {
+  type ExitNotice,
+  PoolWorker,
+  carriedBytes,
+  crashError,
+  lostBytesError,
+} from "./workers.js";
 
 /**
  * Jobs one worker holds at once. Enough that a batch of small jobs costs one message, few
@@ -157,6 +164,8 @@ export class WorkerPool {
   /** Invariant: those of them not abandoned (the ports are ref'd exactly while > 0). */
   #holding = 0;
   #closed = false;
+  /** terminate() was called: what is left runs here, on the calling thread (#runHere). */
+  #terminated = false;
   #exitWaiters: (() => void)[] = [];
   /** Descriptors to close with the next message (see _closeDetached). */
   #closes: number[] = [];
@@ -258,10 +267,23 @@ export class WorkerPool {
     return new Promise((resolve) => this.#exitWaiters.push(resolve));
   }
 
-  /** Close with `cancelFutures`, stop the workers at once (running jobs are abandoned), and wait. */
+  /**
+   * Close with `cancelFutures`, stop the workers at once (running jobs are abandoned), and wait.
+   * What must still happen (a close, a write whose task cannot be cancelled) is taken back from
+   * the workers that had not started it and done on the calling thread.
+   */
   terminate(): Promise<void> {
     this.close({ cancelFutures: true });
-    for (const w of this.#workers) void w.thread.terminate();
+    if (!this.#terminated) {
+      this.#terminated = true;
+      const back: Job[] = [];
+      for (const w of this.#workers) {
+        back.push(...this.#takeBack(w, Number.POSITIVE_INFINITY, true));
+        void w.thread.terminate();
+      }
+      this.#requeue(back, -1, undefined);
+      this._dispatch();
+    }
     return this.waitClosed();
   }
 
@@ -284,7 +306,7 @@ export class WorkerPool {
       size: this.size,
       workers: this.#workers.length,
       queued: this.#queue.count,
-      inFlight: this.#slots.held().length,
+      inFlight: this.#slots.inFlight(),
       ...this.#stats,
     };
   }
@@ -325,8 +347,8 @@ export class WorkerPool {
   /**
    * @internal Close a descriptor nobody needs an answer for (a file opened only for reading):
    * not even a job, just a number in the next message to any worker. Halves the jobs of the
-   * open-read-close pattern. (Should that worker die before reading its message, they stay open
-   * until the process ends: closing them elsewhere could hit a descriptor number reused since.)
+   * open-read-close pattern. Should that worker die (or be terminated) before it takes the close
+   * on, the close goes to another worker, or is done here once the pool has none left.
    */
   _closeDetached(fd: number): void {
     this.#closes.push(fd);
@@ -355,6 +377,10 @@ export class WorkerPool {
 
   /** @internal Post queued jobs to workers (the per-iteration flush). */
   _dispatch(): void {
+    if (this.#terminated) {
+      this.#runHere();
+      return;
+    }
     const queue = this.#queue;
     if (queue.count === 0) {
       if (this.#closes.length > 0) this.#postCloses();
@@ -424,16 +450,9 @@ export class WorkerPool {
     this.#closes = [];
     let w = this.#workers.find((x) => !x.quitSent);
     if (w === undefined && !this.#closed) w = this.#spawn();
-    if (w === undefined) {
-      // A closed pool whose workers are leaving: close here (close(2) of a read-only file is quick).
-      for (const fd of fds) {
-        try {
-          closeSync(fd);
-        } catch {}
-      }
-      return;
-    }
-    w.postCloses(fds);
+    // A closed pool whose workers are leaving: close here (close(2) of a read-only file is quick).
+    if (w === undefined) closeHere(fds);
+    else w.postCloses(fds);
   }
 
   #enqueue(job: Job): void {
@@ -519,6 +538,7 @@ export class WorkerPool {
       if (job.worker !== w) continue;
       const st = this.#slots.status(job);
       this.#delivery.finish(job, w);
+      if (job.state === "moved") continue;
       if (st === SLOT.SENT) {
         job.state = "queued";
         requeue.push(job);
@@ -528,8 +548,11 @@ export class WorkerPool {
         this.#delivery.deliver(job, CRASHED, crashError(job, code, cause));
       }
     }
-    this.#queue.requeue(requeue);
-    if (this.#queue.count > 0) this._dispatch();
+    this.#requeue(requeue, code, cause);
+    // So do the closes it never read (an open descriptor each: closing them elsewhere is safe).
+    const closes = w.unreadCloses();
+    if (closes.length > 0) this.#closes = closes.concat(this.#closes);
+    if (this.#queue.count > 0 || this.#closes.length > 0) this._dispatch();
     if (this.#closed && this.#workers.length === 0) {
       const waiters = this.#exitWaiters;
       this.#exitWaiters = [];
@@ -537,10 +560,91 @@ export class WorkerPool {
     }
   }
 
+  /**
+   * Take back up to `n` jobs worker `w` holds and has not started, newest first (they would run
+   * last there), as "queued" jobs; jobs whose bytes were moved to the worker only if `carried`.
+   */
+  #takeBack(w: PoolWorker, n: number, carried: boolean): Job[] {
+    const mine = this.#slots
+      .held()
+      .filter((j) => j.worker === w && j.state === "sent" && (carried || !carriedBytes(j)))
+      .sort((a, b) => b.seq - a.seq);
+    const back: Job[] = [];
+    for (const job of mine) {
+      if (back.length >= n || !this.#slots.takeBack(job)) break;
+      back.push(job);
+    }
+    return back.reverse();
+  }
+
+  /**
+   * Put `jobs` (taken from a worker that died with `code`, or was terminated: -1) back at the
+   * front of the queue. The bytes a write or close carried died with that worker: a close
+   * still closes (and then fails), a write fails now.
+   */
+  #requeue(jobs: Job[], code: number, cause: unknown): void {
+    const again: Job[] = [];
+    for (const job of jobs) {
+      if (!carriedBytes(job)) {
+        again.push(job);
+        continue;
+      }
+      const err = lostBytesError(job, code, cause);
+      if (job.op === OP.CLOSE) {
+        job.args[2] = null;
+        job.lost = err;
+        again.push(job);
+      } else this.#delivery.deliver(job, CRASHED, err);
+    }
+    this.#queue.requeue(again);
+  }
+
+  /**
+   * The pool was terminated: do what is left on this thread. File operations run here (closes,
+   * the writes nobody could cancel); a runInWorker call fails with PoolClosedError. Closes are
+   * done here too.
+   */
+  #runHere(): void {
+    const queue = this.#queue;
+    for (let job = queue.peek(); job !== undefined; job = queue.peek()) {
+      queue.shift();
+      if (job.op === OP.CALL) {
+        this.#delivery.deliver(
+          job,
+          CRASHED,
+          new PoolClosedError("the WorkerPool was terminated before this job started"),
+        );
+        continue;
+      }
+      let status: number = STATUS.OK;
+      let value: unknown;
+      try {
+        value = runFileOp([0, 0, 0, job.op, ...job.args]);
+      } catch (e) {
+        status = STATUS.ERROR;
+        value = wireError(e);
+      }
+      this.#delivery.deliver(job, status, value);
+    }
+    queue.compact();
+    const fds = this.#closes;
+    this.#closes = [];
+    closeHere(fds);
+  }
+
   #maybeQuit(): void {
     if (!this.#closed || this.#queue.count > 0) return;
     for (const w of this.#workers) w.quit();
     if (this.#pending === 0) this.#delivery.clearLinks();
+  }
+}
+
+/** Close descriptors nobody waits for, on this thread. */
+function closeHere(fds: number[]): void {
+  for (const fd of fds) {
+    try {
+      closeSync(fd);
+    } catch {}
   }
 }
 

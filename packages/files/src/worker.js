@@ -5,7 +5,8 @@
  *
  * HOW: plain JavaScript (it runs unchanged from src/ under vitest and from dist/),
  * started by the pool with `workerData = { results: MessagePort, shared: SharedArrayBuffer,
- * bell: Int32Array, wake: { index, set } }` (the last: @aioloop/core's WAKE_INDEX and WAKE_SET).
+ * control: Int32Array, wake: { index, set } }` (control: protocol.js CONTROL; wake: @aioloop/core's
+ * WAKE_INDEX and WAKE_SET).
  *
  *   main ── {k: JOBS, j: [len, slot, seq, wakeId, op, ...args, len, …], c?: fds to close} ──► parentPort
  *            │
@@ -34,8 +35,8 @@ import * as fs from "node:fs";
 import * as nodePath from "node:path";
 import { pathToFileURL } from "node:url";
 import { parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
-import { TRANSFER_MIN_BYTES, runFileOp } from "./fileops.js";
-import { HEADER, MSG, OP, SLOT, STATUS } from "./protocol.js";
+import { TRANSFER_MIN_BYTES, runFileOp, wireError } from "./fileops.js";
+import { CONTROL, HEADER, MSG, OP, SLOT, STATUS } from "./protocol.js";
 
 /**
  * How long an idle worker waits on its doorbell for the next batch before returning to its event
@@ -60,7 +61,7 @@ const port = parentPort;
  * @type {{
  *   results: import("node:worker_threads").MessagePort,
  *   shared: SharedArrayBuffer,
- *   bell: Int32Array,
+ *   control: Int32Array,
  *   wake: { index: number, set: number },
  * }}
  */
@@ -69,7 +70,7 @@ const data = workerData;
 const WAKE_INDEX = data.wake.index;
 const WAKE_SET = data.wake.set;
 /** Word 0: set (and notified) by the pool after each post to this worker. */
-const bell = data.bell;
+const control = data.control;
 const results = data.results;
 const header = new Int32Array(data.shared);
 
@@ -159,11 +160,12 @@ function handle(m) {
 
 /**
  * Close descriptors nobody waits for (files opened only for reading: their close cannot fail in
- * a way that matters).
+ * a way that matters), each counted in CLOSES_DONE first (see protocol.js CONTROL).
  * @param {number[]} fds
  */
 function closeAll(fds) {
   for (const fd of fds) {
+    Atomics.add(control, CONTROL.CLOSES_DONE, 1);
     try {
       fs.closeSync(fd);
     } catch {}
@@ -224,11 +226,11 @@ function drain() {
  * batch through a futex wake-up instead of the event loop's poll, message event and dispatch.
  */
 function awaitDoorbell() {
-  Atomics.store(bell, 0, 0);
+  Atomics.store(control, CONTROL.BELL, 0);
   // A post between the last check and clearing the bell rang it before we cleared it: look again.
   const m = receiveMessageOnPort(port);
   if (m !== undefined) return m;
-  Atomics.wait(bell, 0, 0, IDLE_WAIT_MS);
+  Atomics.wait(control, CONTROL.BELL, 0, IDLE_WAIT_MS);
   return receiveMessageOnPort(port);
 }
 
@@ -339,48 +341,4 @@ async function runCall(job) {
 /** @param {string} url */
 function toUrl(url) {
   return nodePath.isAbsolute(url) ? pathToFileURL(url).href : url;
-}
-
-/** Built-in error classes that keep their class across the thread boundary. */
-const BUILTIN_ERRORS = new Set([
-  "Error",
-  "TypeError",
-  "RangeError",
-  "SyntaxError",
-  "ReferenceError",
-  "EvalError",
-  "URIError",
-]);
-
-/**
- * An error as plain data (structured clone drops `code`, `path` and other own properties).
- * @param {unknown} e
- * @param {string} [prefix]
- */
-function wireError(e, prefix = "") {
-  if (e instanceof Error) {
-    const err = /** @type {any} */ (e);
-    /** @type {Record<string, unknown>} */
-    const props = {};
-    for (const k of Object.keys(err)) {
-      const v = err[k];
-      if (v === null || ["string", "number", "boolean"].includes(typeof v)) props[k] = v;
-    }
-    const ctor = err.constructor?.name;
-    return {
-      name: err.name,
-      message: prefix + err.message,
-      stack: err.stack,
-      props,
-      ctor: BUILTIN_ERRORS.has(ctor) ? ctor : "Error",
-    };
-  }
-  let shown;
-  try {
-    shown = String(e);
-  } catch {
-    shown = typeof e;
-  }
-  const primitive = e === null || typeof e !== "object" ? e : undefined;
-  return { name: "Error", message: prefix + shown, thrown: primitive, nonError: true };
 }

@@ -7,9 +7,11 @@
  *   - a MessagePort of its own for answers (the main thread drains it with
  *     receiveMessageOnPort; its 'message' event serves host-driven loops), ref'd only while the
  *     pool has jobs someone waits for, so workers never keep the process alive on their own;
- *   - a doorbell: an Int32 the pool sets (and notifies) after each post, which an idle worker
- *     sleeps on for a moment before going back to its own event loop (worker.js awaitDoorbell),
- *     so a loop answering quickly hands over its next batch with a futex wake-up;
+ *   - a control buffer (protocol.js CONTROL) with its doorbell, an Int32 the pool sets (and
+ *     notifies) after each post, which an idle worker sleeps on for a moment before going back to
+ *     its own event loop (worker.js awaitDoorbell), so a loop answering quickly hands over its
+ *     next batch with a futex wake-up; and the count of detached closes it has taken on, so the
+ *     ones a dying worker never read go to another (`unreadCloses`);
  *   - the set of loops whose wake word it knows: a loop's word goes to a worker once (MSG.WAKE),
  *     ahead of the first job that answers to it.
  *
@@ -34,7 +36,7 @@ import {
 } from "node:worker_threads";
 import { type WireError, WorkerCrashedError } from "./errors.js";
 import type { Job } from "./jobs.js";
-import { MSG, OP_NAMES } from "./protocol.js";
+import { CONTROL, MSG, OP, OP_NAMES } from "./protocol.js";
 
 const WORKER_URL = new URL("./worker.js", import.meta.url);
 /** The wake protocol of @aioloop/core, handed to each worker (one definition: core's). */
@@ -67,12 +69,15 @@ export class PoolWorker {
   startError: unknown = undefined;
   /** Loops whose wake word this worker knows (by link id). */
   readonly #wakes = new Set<number>();
+  /** Detached closes posted to it, oldest first, from the #closesBase-th one it was sent on. */
+  #closes: number[] = [];
+  #closesBase = 0;
 
   private constructor(
     readonly thread: Worker,
     readonly port: MessagePort,
-    /** Rung after each post: an idle worker sleeps on it briefly (worker.js awaitDoorbell). */
-    readonly bell: Int32Array,
+    /** Its doorbell and counters, shared with the thread (protocol.js CONTROL). */
+    readonly control: Int32Array,
   ) {}
 
   /**
@@ -87,14 +92,16 @@ export class PoolWorker {
       );
     }
     const { port1, port2 } = new MessageChannel();
-    const bell = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+    const control = new Int32Array(
+      new SharedArrayBuffer(CONTROL.WORDS * Int32Array.BYTES_PER_ELEMENT),
+    );
     const thread = new Worker(WORKER_URL, {
-      workerData: { results: port2, shared, bell, wake: WAKE },
+      workerData: { results: port2, shared, control, wake: WAKE },
       transferList: [port2],
       trackUnmanagedFds: false,
     });
     thread.unref();
-    const w = new PoolWorker(thread, port1, bell);
+    const w = new PoolWorker(thread, port1, control);
     port1.on("message", (m: unknown) => events.message(w, m));
     if (!held) port1.unref();
     thread.on("error", (e) => {
@@ -113,7 +120,8 @@ export class PoolWorker {
   /** Post `msg` and ring the doorbell (a notify only when the bell was not already ringing). */
   post(msg: unknown, transfer?: readonly ArrayBuffer[]): void {
     this.thread.postMessage(msg, transfer as ArrayBuffer[] | undefined);
-    if (Atomics.exchange(this.bell, 0, 1) === 0) Atomics.notify(this.bell, 0);
+    const c = this.control;
+    if (Atomics.exchange(c, CONTROL.BELL, 1) === 0) Atomics.notify(c, CONTROL.BELL);
   }
 
   /**
@@ -135,23 +143,24 @@ export class PoolWorker {
     let transfer: ArrayBuffer[] | undefined;
     for (const job of jobs) {
       pushJob(flat, job);
-      const t = job.opts?.transfer;
+      const t = job.lost === null ? job.opts?.transfer : undefined;
       if (t !== undefined && t.length > 0)
         transfer = transfer === undefined ? [...t] : transfer.concat(t);
     }
     try {
       this.post({ k: MSG.JOBS, j: flat, c: closes }, transfer);
+      if (closes !== undefined) this.#sentCloses(closes);
       return [];
     } catch {
       // Some job's arguments cannot be cloned: post one at a time and fail only those.
-      if (closes !== undefined) this.post({ k: MSG.CLOSES, c: closes });
+      if (closes !== undefined) this.postCloses(closes);
     }
     const failed: [Job, TypeError][] = [];
     for (const job of jobs) {
       const one: unknown[] = [];
       pushJob(one, job);
       try {
-        this.post({ k: MSG.JOBS, j: one }, job.opts?.transfer);
+        this.post({ k: MSG.JOBS, j: one }, job.lost === null ? job.opts?.transfer : undefined);
       } catch (e) {
         failed.push([job, cloneError(job, e)]);
       }
@@ -162,6 +171,26 @@ export class PoolWorker {
   /** Descriptors to close that nobody waits for (no answer). */
   postCloses(fds: number[]): void {
     this.post({ k: MSG.CLOSES, c: fds });
+    this.#sentCloses(fds);
+  }
+
+  /** Note `fds` as posted, forgetting the closes the worker has taken on since last time. */
+  #sentCloses(fds: number[]): void {
+    const done = Atomics.load(this.control, CONTROL.CLOSES_DONE);
+    if (done > this.#closesBase) {
+      this.#closes = this.#closes.slice(done - this.#closesBase);
+      this.#closesBase = done;
+    }
+    this.#closes.push(...fds);
+  }
+
+  /**
+   * The worker is gone: the detached closes posted to it that it never took on (still open, and
+   * still ours to close).
+   */
+  unreadCloses(): number[] {
+    const done = Atomics.load(this.control, CONTROL.CLOSES_DONE);
+    return this.#closes.slice(Math.max(0, done - this.#closesBase));
   }
 
   /** Finish what it holds, then exit. */
@@ -202,6 +231,30 @@ function cloneError(job: Job, e: unknown): TypeError {
   return new TypeError(
     `${OP_NAMES[job.op]}: an argument cannot be sent to a worker thread (${(e as Error).message}); pass structured-cloneable values`,
   );
+}
+
+/**
+ * The error of a write or close that a worker held, not started, when it exited with `code`
+ * (terminated: -1): the bytes it carried were moved to that thread and are gone.
+ */
+export function lostBytesError(job: Job, code: number, cause: unknown): WorkerCrashedError {
+  const closed = job.op === OP.CLOSE ? "the descriptor was closed, but " : "";
+  const how = code === -1 ? "was terminated" : `exited with code ${code}`;
+  return new WorkerCrashedError(
+    `a worker thread ${how} holding a ${OP_NAMES[job.op]} it had not started: ${closed}the bytes it carried were lost with the thread`,
+    code,
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+/**
+ * Whether the bytes `job` transferred to a worker are gone (its buffers were detached when it
+ * was posted): true once they were posted, so a job taken back from a dead worker cannot be
+ * posted again as it was.
+ */
+export function carriedBytes(job: Job): boolean {
+  const t = job.opts?.transfer;
+  return t !== undefined && t.some((b) => b.byteLength === 0);
 }
 
 /** The loop a worker should wake for `job`'s answer (0: none). */

@@ -4,8 +4,17 @@
  */
 import { CancelledError, type Coro, createTask, sleep } from "@aioloop/core";
 import { describe, expect, it } from "vitest";
-import { open } from "../src/index.js";
-import { fixture, newPool, openFds, runSync, tmpDir, usePool } from "./support.js";
+import { WorkerCrashedError, open } from "../src/index.js";
+import {
+  expectFdsBack,
+  fixture,
+  newPool,
+  openFds,
+  runSync,
+  steadyFds,
+  tmpDir,
+  usePool,
+} from "./support.js";
 
 usePool();
 const JOBS = new URL("./fixtures/jobs.mjs", import.meta.url);
@@ -24,7 +33,7 @@ describe("issue 11: file faults", () => {
     const p = fixture(tmpDir(), "a.txt", "hello");
     const pool = newPool({ size: 1 });
     await runSync.run(() => pool.runInWorker(JOBS, "add", 0, 0)); // the worker is up
-    const before = openFds();
+    const before = await steadyFds();
     const out = await runSync.run(function* () {
       const answered = pool.statistics().completed;
       const t = createTask(open(p, "rb", { pool }));
@@ -44,6 +53,61 @@ describe("issue 11: file faults", () => {
     });
     expect(out.resumed).toBe(false);
     expect(out.err).toBeInstanceOf(CancelledError);
-    expect(openFds()).toBe(before);
+    await expectFdsBack(before);
   });
+
+  it.each(["crashes", "is terminated"])(
+    "b. closes sent to a worker that %s before it took them on still happen",
+    async (how) => {
+      const dir = tmpDir();
+      const paths = [1, 2, 3].map((i) => fixture(dir, `b${i}.txt`, "x"));
+      const pool = newPool({ size: 1 });
+      // Compared with the pool in the same state: a worker thread has descriptors of its own.
+      const crash = how === "crashes";
+      if (crash) await runSync.run(() => pool.runInWorker(JOBS, "add", 0, 0)); // the worker is up
+      const before = await steadyFds();
+      const flag = new Int32Array(new SharedArrayBuffer(8));
+      const out = await runSync.run(function* () {
+        const files = [];
+        for (const p of paths) files.push(yield* open(p, "rb", { pool }));
+        const written = yield* open(`${dir}/w.bin`, "wb", { pool });
+        yield* written.write(new Uint8Array([1, 2, 3])); // buffered: the close job carries it
+        const dying = crash
+          ? createTask(pool.runInWorker(JOBS, "blockThenExit", flag, 9))
+          : createTask(pool.runInWorker(JOBS, "block", flag));
+        yield* until(() => Atomics.load(flag, 1) === 1);
+        // Read-only: no job, the descriptors ride to the (busy) worker in a message.
+        for (const f of files) yield* f.close();
+        const closing = createTask(written.close());
+        yield* sleep(5);
+        // Not closed yet: the worker is busy (and, when terminated, was started in this run).
+        expect(openFds()).toBeGreaterThanOrEqual(before + paths.length + 1);
+        if (crash) {
+          Atomics.store(flag, 0, 1); // the job returns, then kills the worker
+          Atomics.notify(flag, 0);
+          try {
+            yield* dying;
+          } catch {}
+          // Messages to a worker are read in order: once this answers, earlier closes are done.
+          yield* pool.runInWorker(JOBS, "add", 1, 1);
+        } else {
+          dying.cancel();
+          pool.terminate();
+        }
+        try {
+          yield* closing;
+          return null;
+        } catch (e) {
+          return e;
+        }
+      });
+      if (!crash) await pool.waitClosed();
+      // The write's bytes went down with the worker they were moved to: close() says so.
+      expect(out).toBeInstanceOf(WorkerCrashedError);
+      expect((out as Error).message).toMatch(
+        /descriptor was closed, but the bytes it carried were lost/,
+      );
+      await expectFdsBack(before);
+    },
+  );
 });

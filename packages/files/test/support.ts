@@ -58,6 +58,29 @@ export function openFds(): number {
   return fs.readdirSync("/proc/self/fd").length;
 }
 
+/**
+ * The descriptor count once it holds still (two reads 10 ms apart agree): a worker thread that
+ * exited a moment ago may still be releasing its own event loop's descriptors.
+ */
+export async function steadyFds(): Promise<number> {
+  let n = openFds();
+  for (let i = 0; i < 100; i++) {
+    await new Promise((r) => setTimeout(r, 10));
+    const m = openFds();
+    if (m === n) return n;
+    n = m;
+  }
+  return n;
+}
+
+/** Fail unless the descriptor count comes back to `before` (waiting up to 2 s for threads). */
+export async function expectFdsBack(before: number): Promise<void> {
+  try {
+    await waitUntil(() => openFds() === before, 2000);
+  } catch {}
+  expect(openFds()).toBe(before);
+}
+
 /** Wait (on the host's event loop, so ports deliver) until `pred` holds; fail after `ms`. */
 export async function waitUntil(pred: () => boolean, ms = 5000): Promise<void> {
   const end = Date.now() + ms;
