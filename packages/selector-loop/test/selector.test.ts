@@ -110,4 +110,28 @@ describe("NodeSocketSelector", () => {
     expect(() => sel.register(conn, EVENT_READ)).toThrow(SelectorKeyError);
     await cleanup(client, conn, server);
   });
+
+  it("pollEach(visit, max) visits at most max, and those it left come first next time", async () => {
+    const pairs = [await pair(), await pair(), await pair()];
+    const sel = new NodeSocketSelector<string>();
+    for (const [i, [client, conn]] of pairs.entries()) {
+      sel.register(conn, EVENT_READ, `c${i}`);
+      client.write("x");
+    }
+    for (let i = 0; i < 1000 && pairs.some(([, conn]) => conn.readableLength === 0); i++) {
+      await new Promise((r) => setTimeout(r, 5)); // until every socket's byte has arrived
+    }
+    const seen: string[] = [];
+    const visit = (key: { data: string }) => {
+      seen.push(key.data);
+    };
+    expect(sel.pollEach(visit, 2)).toBe(2);
+    expect(sel.pollEach(visit, 2)).toBe(2); // the one left out first, then the oldest served
+    expect(sel.pollEach(visit)).toBe(3); // level-triggered: all still ready
+    expect(seen.slice(0, 2)).toEqual(["c0", "c1"]);
+    expect(seen[2]).toBe("c2");
+    expect(seen.slice(4).sort()).toEqual(["c0", "c1", "c2"]);
+    sel.close();
+    for (const [client, conn, server] of pairs) await cleanup(client, conn, server);
+  });
 });
