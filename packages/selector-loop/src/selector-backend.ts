@@ -129,12 +129,17 @@ export class SelectorBackend implements Backend {
    * the kernel dropped SYNs (each connect then waits 1 s for the retransmit).
    */
   select(_timeoutMs: number): void {
-    const now = this.#clock.time();
-    if (this.#turnStart < 0) this.#turnStart = now;
-    if (now - this.#turnStart < HOST_SLICE_MS) {
-      this.selector.pollEach(this.#queue, IO_CALLBACKS_PER_ITERATION);
-    } else {
-      this.#deferredPolls++;
+    const sel = this.selector;
+    // No candidates (no socket event since the last poll): no clock read either, so loops
+    // that only run tasks pay nothing here.
+    if (sel._candidates > 0) {
+      const now = this.#clock.time();
+      if (this.#turnStart < 0) this.#turnStart = now;
+      if (now - this.#turnStart < HOST_SLICE_MS) {
+        sel.pollEach(this.#queue, IO_CALLBACKS_PER_ITERATION);
+      } else {
+        this.#deferredPolls++;
+      }
     }
     this.#syncSource();
   }

@@ -406,6 +406,11 @@ export class NodeSocketSelector<D = unknown> {
     return this.#keys.size;
   }
 
+  /** @internal How many objects the next poll looks at (0: it has nothing to do). */
+  get _candidates(): number {
+    return this.#hotCount;
+  }
+
   /**
    * Whether a registered object is ready now, without reporting it: candidates found not ready
    * leave the hot list (so a loop about to sleep does not wake once more only to find nothing).

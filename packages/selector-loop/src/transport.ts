@@ -409,10 +409,14 @@ export class SocketTransport implements Transport {
   #scheduleResume(): void {
     if (this.#resumeScheduled || this.#loop.isClosed()) return;
     this.#resumeScheduled = true;
-    this.#loop.callSoonThreadsafe(this.#resumeProtocol);
+    this.#loop.callSoonThreadsafe(SocketTransport.#resumeCallback, this);
   }
 
-  readonly #resumeProtocol = (): void => {
+  static #resumeCallback(t: SocketTransport): void {
+    t.#resumeProtocol();
+  }
+
+  #resumeProtocol(): void {
     this.#resumeScheduled = false;
     if (!this.#protocolPaused || this.#connLost) return;
     if (this.#sock.writableLength > this.#low) return;
@@ -427,7 +431,7 @@ export class SocketTransport implements Transport {
         protocol: this.#protocol,
       });
     }
-  };
+  }
 
   #droppedWrite(): void {
     if (this.#lostWrites++ === LOG_THRESHOLD_FOR_CONNLOST_WRITES) {
