@@ -76,6 +76,8 @@ export interface DeliveryHost {
   exited(w: PoolWorker, notice: ExitNotice): void;
   /** The loop of `link` is closing with jobs in flight. */
   loopClosing(link: LoopLink): void;
+  /** `dueAt` has passed (a poll found nothing new after it). */
+  due(): void;
 }
 
 /** The answers of one pool's workers, and the loops they go to. */
@@ -83,6 +85,12 @@ export class Delivery {
   readonly #links = new Map<EventLoop, LoopLink>();
   #nextLinkId = 1;
   #seenPosted = 0;
+  /**
+   * When (Date.now()) the pool wants to look at its workers again, 0 for never: a loop that polls
+   * without news after that tells it (host.due). A virtual clock stands still while jobs are in
+   * flight, so the pool's own timer on the loop may not fire; its polls still come.
+   */
+  dueAt = 0;
 
   constructor(
     readonly slots: SlotTable,
@@ -118,6 +126,7 @@ export class Delivery {
    */
   readonly poll = (): void => {
     if (this.#drainAll()) this.host.drained();
+    else if (this.dueAt !== 0 && Date.now() >= this.dueAt) this.host.due();
   };
 
   /** A message from `w` came through its port's 'message' event (host-driven runs). */

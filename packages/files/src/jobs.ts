@@ -64,6 +64,7 @@ export interface Counters {
   cancelled: number;
   batches: number;
   resultMessages: number;
+  reassigned: number;
 }
 
 /** One unit of work. */

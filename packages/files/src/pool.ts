@@ -35,7 +35,13 @@
  * file opened only for reading is not even a job: its descriptor rides in the next message.
  */
 
-import { type Coro, type EventLoop, type Future, getRunningLoop } from "@aioloop/core";
+import {
+  type Coro,
+  type EventLoop,
+  type Future,
+  type TimerHandle,
+  getRunningLoop,
+} from "@aioloop/core";
 import { closeSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { isAbsolute } from "node:path";
@@ -67,11 +73,21 @@ export const MAX_JOBS_PER_WORKER = 64;
 export const REFILL_BELOW = MAX_JOBS_PER_WORKER / 2;
 /** Start another worker (up to `size`) for every this many jobs waiting or running. */
 export const JOBS_PER_EXTRA_WORKER = 8;
+/** The default of the `stuckAfterMs` option. */
+export const DEFAULT_STUCK_AFTER_MS = 1000;
 
 /** Options of `new WorkerPool()`. */
 export interface WorkerPoolOptions {
   /** Worker threads at most (default: `os.availableParallelism()`); started as work arrives. */
   size?: number;
+  /**
+   * How long (ms, default {@link DEFAULT_STUCK_AFTER_MS}) one job may run before its worker
+   * counts as stuck. The jobs queued behind it (not started) then go to other workers, and if
+   * every worker is busy, the pool starts another beyond `size` (at most `size` more); such a
+   * worker quits once it is not needed. `Infinity`: never (a worker that goes idle still takes
+   * over the jobs another has not started, whatever this says).
+   */
+  stuckAfterMs?: number;
 }
 
 /** Options of `close()`. */
@@ -124,6 +140,13 @@ export interface WorkerPoolStatistics {
   batches: number;
   /** Results messages received from workers. */
   resultMessages: number;
+  /**
+   * Jobs taken back from a worker that had not started them and given to another: a worker that
+   * went idle took them over, or theirs was stuck (see `stuckAfterMs`).
+   */
+  reassigned: number;
+  /** Workers alive now whose current job has run longer than `stuckAfterMs`. */
+  stuck: number;
 }
 
 /**
@@ -152,8 +175,15 @@ export interface WorkerPoolStatistics {
  * }
  */
 export class WorkerPool {
-  /** Worker threads at most. */
+  /** Worker threads at most (more only while some are stuck: see `stuckAfterMs`). */
   readonly size: number;
+  /** See {@link WorkerPoolOptions.stuckAfterMs}. */
+  readonly stuckAfterMs: number;
+  /** Date.now() when the pool was made: workers tell when their job started from it. */
+  readonly #epoch = Date.now();
+  /** The timer (on a running loop) that looks for stuck workers; see #armWatch. */
+  #watch: TimerHandle | null = null;
+  #watchLoop: EventLoop | null = null;
   readonly #slots: SlotTable;
   readonly #queue = new JobQueue();
   readonly #delivery: Delivery;
@@ -180,6 +210,7 @@ export class WorkerPool {
     cancelled: 0,
     batches: 0,
     resultMessages: 0,
+    reassigned: 0,
   };
   readonly #workerEvents = {
     message: (w: PoolWorker, m: unknown) => this.#delivery.onMessage(w, m),
@@ -193,16 +224,23 @@ export class WorkerPool {
         `WorkerPool({ size: ${String(size)} }): size must be a whole number ≥ 1`,
       );
     }
+    const stuckAfterMs = opts.stuckAfterMs ?? DEFAULT_STUCK_AFTER_MS;
+    if (typeof stuckAfterMs !== "number" || !(stuckAfterMs >= 0)) {
+      throw new RangeError(
+        `WorkerPool({ stuckAfterMs: ${String(stuckAfterMs)} }): stuckAfterMs must be a number of milliseconds ≥ 0 (Infinity: never)`,
+      );
+    }
     this.size = size;
-    this.#slots = new SlotTable(size * MAX_JOBS_PER_WORKER);
+    this.stuckAfterMs = stuckAfterMs;
+    // Room for the workers started in place of stuck ones (up to size more).
+    this.#slots = new SlotTable(2 * size * MAX_JOBS_PER_WORKER);
     this.#delivery = new Delivery(this.#slots, this.#stats, {
       workers: () => this.#workers,
       ended: (job) => this.#ended(job),
-      drained: () => {
-        if (this.#queue.count > 0) this._dispatch();
-      },
+      drained: () => this.#drained(),
       exited: (w, notice) => this.#exited(w, notice.exit, notice),
       loopClosing: (link) => this.#loopClosing(link),
+      due: () => this.#lookForStuck(),
     });
   }
 
@@ -278,7 +316,7 @@ export class WorkerPool {
       this.#terminated = true;
       const back: Job[] = [];
       for (const w of this.#workers) {
-        back.push(...this.#takeBack(w, Number.POSITIVE_INFINITY, true));
+        back.push(...this.#takeBack(w, 1, true));
         void w.thread.terminate();
       }
       this.#requeue(back, -1, undefined);
@@ -308,6 +346,7 @@ export class WorkerPool {
       queued: this.#queue.count,
       inFlight: this.#slots.inFlight(),
       ...this.#stats,
+      stuck: this.#workers.filter((w) => w.stuck).length,
     };
   }
 
@@ -381,14 +420,20 @@ export class WorkerPool {
       this.#runHere();
       return;
     }
+    if (this.#queue.count > 0) this.#assign();
+    // Checked here, after this iteration's tasks had their turn to submit, so that a worker
+    // about to get new work does not take any over.
+    if (this.#stealable() && this.#rebalance()) this.#assign();
+    if (this.#closes.length > 0) this.#postCloses();
+    this.#maybeQuit();
+    this.#armWatch();
+  }
+
+  /** Give queued jobs to the workers with room, least loaded first, one message per worker. */
+  #assign(): void {
     const queue = this.#queue;
-    if (queue.count === 0) {
-      if (this.#closes.length > 0) this.#postCloses();
-      this.#maybeQuit();
-      return;
-    }
     this.#ensureWorkers();
-    const workers = this.#workers.filter((w) => !w.quitSent);
+    const workers = this.#workers.filter(isOpen);
     const batches: Job[][] = workers.map(() => []);
     for (let job = queue.peek(); job !== undefined; job = queue.peek()) {
       let best = -1;
@@ -414,8 +459,118 @@ export class WorkerPool {
       if (closes !== undefined) this.#closes = [];
       this.#post(workers[i]!, batches[i]!, closes);
     }
-    if (this.#closes.length > 0) this.#postCloses();
-    this.#maybeQuit();
+  }
+
+  /**
+   * Answers were drained. Workers stuck a moment ago may have moved on; jobs waiting for room go
+   * out; a worker left idle while another keeps jobs waiting gets the next flush (see
+   * #rebalance); workers beyond `size` that are idle quit.
+   */
+  #drained(): void {
+    if (this.#workers.some((w) => w.stuck)) {
+      const now = Date.now() - this.#epoch;
+      for (const w of this.#workers) if (w.stuck) w.stuck = w.runningFor(now) >= this.stuckAfterMs;
+    }
+    if (this.#queue.count > 0) this._dispatch();
+    else if (this.#stealable()) this.#flushSoon();
+    this.#retire();
+  }
+
+  /** Whether a worker taking jobs has none while another holds jobs behind the one it runs. */
+  #stealable(): boolean {
+    const ws = this.#workers;
+    return (
+      ws.length > 1 &&
+      ws.some((w) => w.inflight === 0 && isOpen(w)) &&
+      ws.some((w) => w.inflight > 1)
+    );
+  }
+
+  /**
+   * Take back half of the jobs the worker holding the most has not started (a slow job must not
+   * hold up unrelated ones while another worker idles); they go to the idle worker. Repeated as
+   * workers go idle, the waiting jobs spread out. True if any were taken.
+   */
+  #rebalance(): boolean {
+    const waiting = new Map<PoolWorker, number>();
+    for (const j of this.#slots.held()) {
+      if (j.state === "sent" && !carriedBytes(j))
+        waiting.set(j.worker!, (waiting.get(j.worker!) ?? 0) + 1);
+    }
+    let busiest: PoolWorker | null = null;
+    let most = 1; // a worker's one job may be the one it runs
+    for (const [w, n] of waiting) {
+      if (n > most) {
+        busiest = w;
+        most = n;
+      }
+    }
+    if (busiest === null) return false;
+    const back = this.#takeBack(busiest, 0.5, false);
+    this.#stats.reassigned += back.length;
+    this.#queue.requeue(back);
+    return back.length > 0;
+  }
+
+  /** Workers beyond `size` (started in place of stuck ones) quit once idle and not needed. */
+  #retire(): void {
+    let open = 0;
+    for (const w of this.#workers) if (isOpen(w)) open++;
+    for (const w of this.#workers) {
+      if (open <= this.size) return;
+      if (w.inflight === 0 && isOpen(w)) {
+        w.quit();
+        open--;
+      }
+    }
+  }
+
+  /**
+   * Jobs wait behind running ones (queued here, or posted behind a worker's current job): look
+   * again in `stuckAfterMs`, through a timer on the running loop and the loops' polls.
+   */
+  #armWatch(): void {
+    const d = this.#delivery;
+    if (d.dueAt !== 0 || !Number.isFinite(this.stuckAfterMs) || this.#terminated) return;
+    if (this.#queue.count === 0 && !this.#workers.some((w) => w.inflight > 1 && !w.stuck)) return;
+    d.dueAt = Date.now() + this.stuckAfterMs;
+    const loop = runningLoopOrNull();
+    if (loop !== null) {
+      this.#watch = loop.callLater(this.stuckAfterMs, this.#onWatch);
+      this.#watchLoop = loop;
+    }
+  }
+
+  #disarm(): void {
+    this.#delivery.dueAt = 0;
+    this.#watch?.cancel();
+    this.#watch = null;
+    this.#watchLoop = null;
+  }
+
+  readonly #onWatch = (): void => {
+    this.#watch = null;
+    this.#lookForStuck();
+  };
+
+  /**
+   * Mark the workers whose job has run `stuckAfterMs` or longer as stuck, and take back the
+   * jobs they have not started; dispatching them may start workers in their place.
+   */
+  #lookForStuck(): void {
+    this.#disarm();
+    const now = Date.now() - this.#epoch;
+    for (const w of this.#workers) {
+      const stuck = w.inflight > 0 && !w.quitSent && w.runningFor(now) >= this.stuckAfterMs;
+      if (stuck && !w.stuck) {
+        const back = this.#takeBack(w, 1, false);
+        this.#stats.reassigned += back.length;
+        this.#queue.requeue(back);
+      }
+      w.stuck = stuck;
+    }
+    if (this.#queue.count > 0) this._dispatch();
+    else this.#armWatch();
   }
 
   #post(w: PoolWorker, jobs: Job[], closes: number[] | undefined): void {
@@ -467,7 +622,10 @@ export class WorkerPool {
   #ended(job: Job): void {
     job.link?.ended();
     if (!job.abandoned && --this.#holding === 0) this.#hold(false);
-    if (--this.#pending === 0 && this.#closed) this.#delivery.clearLinks();
+    if (--this.#pending === 0) {
+      this.#disarm();
+      if (this.#closed) this.#delivery.clearLinks();
+    }
   }
 
   /**
@@ -478,6 +636,7 @@ export class WorkerPool {
    * write, a close) and background ones (no future) still run. Calls nothing on the loop.
    */
   #loopClosing(link: LoopLink): void {
+    if (this.#watchLoop === link.loop) this.#disarm(); // its timer went with the loop
     const mine = (job: Job): boolean =>
       job.link === link && job.fut !== null && job.opts?.mustRun !== true;
     for (const job of this.#queue.queued()) {
@@ -498,19 +657,28 @@ export class WorkerPool {
     }
   }
 
-  /** Start workers for the work at hand, up to `size` (workers told to quit take no more jobs). */
+  /**
+   * Start workers for the work at hand, up to `size` of them taking jobs (workers told to quit
+   * and stuck ones take none), and never more than twice `size` in all.
+   */
   #ensureWorkers(): void {
-    const active = this.#workers.filter((w) => !w.quitSent);
+    const active = this.#workers.filter(isOpen);
     let live = active.length;
-    if (live >= this.size) return;
+    let room = 2 * this.size - this.#workers.length;
+    if (live >= this.size || room <= 0) return;
     let want = Math.ceil(this.#pending / JOBS_PER_EXTRA_WORKER);
     if (live === 0 || active.every((w) => w.inflight > 0)) want = Math.max(want, live + 1);
     want = Math.min(want, this.size);
-    for (; live < want; live++) this.#spawn();
+    for (; live < want && room > 0; live++, room--) this.#spawn();
   }
 
   #spawn(): PoolWorker {
-    const w = PoolWorker.start(this.#slots.shared, this.#holding > 0, this.#workerEvents);
+    const w = PoolWorker.start(
+      this.#slots.shared,
+      this.#epoch,
+      this.#holding > 0,
+      this.#workerEvents,
+    );
     this.#workers = [...this.#workers, w];
     this.#stats.started++;
     return w;
@@ -561,14 +729,16 @@ export class WorkerPool {
   }
 
   /**
-   * Take back up to `n` jobs worker `w` holds and has not started, newest first (they would run
-   * last there), as "queued" jobs; jobs whose bytes were moved to the worker only if `carried`.
+   * Take back a `share` (0.5: half, rounded up; 1: all) of the jobs worker `w` holds and has not
+   * started, newest first (they would run last there), as "queued" jobs, oldest first; jobs whose
+   * bytes were moved to the worker only if `carried`.
    */
-  #takeBack(w: PoolWorker, n: number, carried: boolean): Job[] {
+  #takeBack(w: PoolWorker, share: number, carried: boolean): Job[] {
     const mine = this.#slots
       .held()
       .filter((j) => j.worker === w && j.state === "sent" && (carried || !carriedBytes(j)))
       .sort((a, b) => b.seq - a.seq);
+    const n = Math.ceil(mine.length * share);
     const back: Job[] = [];
     for (const job of mine) {
       if (back.length >= n || !this.#slots.takeBack(job)) break;
@@ -637,6 +807,11 @@ export class WorkerPool {
     for (const w of this.#workers) w.quit();
     if (this.#pending === 0) this.#delivery.clearLinks();
   }
+}
+
+/** Whether worker `w` takes new jobs (not told to quit, not stuck). */
+function isOpen(w: PoolWorker): boolean {
+  return !w.quitSent && !w.stuck;
 }
 
 /** Close descriptors nobody waits for, on this thread. */

@@ -124,14 +124,16 @@ export const HEADER = Object.freeze({ POSTED: 0, WORDS: 4 });
 
 /**
  * Words of each worker's own control buffer (an Int32Array on a SharedArrayBuffer):
- *   BELL         the doorbell: the pool sets it (and notifies) after each post; an idle worker
- *                sleeps on it briefly;
- *   CLOSES_DONE  how many detached closes (MSG.CLOSES, JOBS' `c`) the worker has taken on. It
- *                counts each one *before* its close(2), so the pool hands the ones after it to
- *                another worker if this one dies, and never closes a descriptor twice (a worker
- *                killed right between leaks that one rather than close a number reused since).
+ *   BELL           the doorbell: the pool sets it (and notifies) after each post; an idle worker
+ *                  sleeps on it briefly;
+ *   CLOSES_DONE    how many detached closes (MSG.CLOSES, JOBS' `c`) the worker has taken on. It
+ *                  counts each one *before* its close(2), so the pool hands the ones after it to
+ *                  another worker if this one dies, and never closes a descriptor twice (a worker
+ *                  killed right between leaks that one rather than close a number reused since);
+ *   RUNNING_SINCE  when the worker started the job it is running: Date.now() - the pool's epoch
+ *                  + 1 (so never 0); 0 while it runs none. The pool tells a stuck worker by it.
  */
-export const CONTROL = Object.freeze({ BELL: 0, CLOSES_DONE: 1, WORDS: 4 });
+export const CONTROL = Object.freeze({ BELL: 0, CLOSES_DONE: 1, RUNNING_SINCE: 2, WORDS: 4 });
 
 /** Number of fields in a stat tuple (see statTuple in worker.js, StatResult in os.ts). */
 export const STAT_FIELDS = 14;

@@ -5,8 +5,8 @@
  *
  * HOW: plain JavaScript (it runs unchanged from src/ under vitest and from dist/),
  * started by the pool with `workerData = { results: MessagePort, shared: SharedArrayBuffer,
- * control: Int32Array, wake: { index, set } }` (control: protocol.js CONTROL; wake: @aioloop/core's
- * WAKE_INDEX and WAKE_SET).
+ * control: Int32Array, wake: { index, set }, epoch }` (control: protocol.js CONTROL; wake:
+ * @aioloop/core's WAKE_INDEX and WAKE_SET; epoch: the pool's Date.now() at its start).
  *
  *   main ── {k: JOBS, j: [len, slot, seq, wakeId, op, ...args, len, …], c?: fds to close} ──► parentPort
  *            │
@@ -63,9 +63,12 @@ const port = parentPort;
  *   shared: SharedArrayBuffer,
  *   control: Int32Array,
  *   wake: { index: number, set: number },
+ *   epoch: number,
  * }}
  */
 const data = workerData;
+/** The pool's Date.now() at its start: RUNNING_SINCE counts from it (protocol.js CONTROL). */
+const epoch = data.epoch;
 /** @aioloop/core's wake protocol (WAKE_INDEX, WAKE_SET), as the pool passed it. */
 const WAKE_INDEX = data.wake.index;
 const WAKE_SET = data.wake.set;
@@ -184,6 +187,7 @@ function drain() {
         continue;
       }
       current = job;
+      Atomics.store(control, CONTROL.RUNNING_SINCE, Date.now() - epoch + 1);
       if (job[3] === OP.CALL) {
         postResults();
         runCall(job).then(afterCall, afterCall);
@@ -209,6 +213,7 @@ function drain() {
     }
     queue = [];
     head = 0;
+    Atomics.store(control, CONTROL.RUNNING_SINCE, 0);
     postResults();
     // Batches that arrived while we were busy: take them now instead of via the event loop.
     let m = receiveMessageOnPort(port);

@@ -65,6 +65,11 @@ export class PoolWorker {
   alive = true;
   /** Told to quit: it finishes what it holds and takes nothing more. */
   quitSent = false;
+  /**
+   * Its current job has run longer than the pool's `stuckAfterMs`: it takes no new jobs, and the
+   * pool may start a worker in its place.
+   */
+  stuck = false;
   /** The error the thread reported while dying, if any (the exit notice may have a better one). */
   startError: unknown = undefined;
   /** Loops whose wake word this worker knows (by link id). */
@@ -85,7 +90,12 @@ export class PoolWorker {
    * `held` (see `hold`).
    * @throws Error when the worker script is missing (a build without it).
    */
-  static start(shared: SharedArrayBuffer, held: boolean, events: WorkerEvents): PoolWorker {
+  static start(
+    shared: SharedArrayBuffer,
+    epoch: number,
+    held: boolean,
+    events: WorkerEvents,
+  ): PoolWorker {
     if (!existsSync(fileURLToPath(WORKER_URL))) {
       throw new Error(
         `@aioloop/files: the worker script ${fileURLToPath(WORKER_URL)} is missing: rebuild the package (tsc -b)`,
@@ -96,7 +106,7 @@ export class PoolWorker {
       new SharedArrayBuffer(CONTROL.WORDS * Int32Array.BYTES_PER_ELEMENT),
     );
     const thread = new Worker(WORKER_URL, {
-      workerData: { results: port2, shared, control, wake: WAKE },
+      workerData: { results: port2, shared, control, wake: WAKE, epoch },
       transferList: [port2],
       trackUnmanagedFds: false,
     });
@@ -109,6 +119,15 @@ export class PoolWorker {
     });
     thread.on("exit", (code) => events.exit(w, code));
     return w;
+  }
+
+  /**
+   * How long (ms) it has been running its current job, `now` being Date.now() - the pool's
+   * epoch (0 when it runs none).
+   */
+  runningFor(now: number): number {
+    const since = Atomics.load(this.control, CONTROL.RUNNING_SINCE);
+    return since === 0 ? 0 : Math.max(0, now - (since - 1));
   }
 
   /** Whether the worker's port keeps the process alive (while jobs someone waits for are out). */

@@ -2,9 +2,9 @@
  * Issue 11's file faults: each test failed before its fix. Every one ends with as many
  * descriptors open in the process as it began with.
  */
-import { CancelledError, type Coro, createTask, sleep } from "@aioloop/core";
+import { CancelledError, type Coro, createTask, gather, sleep, waitFor } from "@aioloop/core";
 import { describe, expect, it } from "vitest";
-import { WorkerCrashedError, open } from "../src/index.js";
+import { WorkerCrashedError, type WorkerPool, open } from "../src/index.js";
 import {
   expectFdsBack,
   fixture,
@@ -14,6 +14,7 @@ import {
   steadyFds,
   tmpDir,
   usePool,
+  waitUntil,
 } from "./support.js";
 
 usePool();
@@ -110,4 +111,71 @@ describe("issue 11: file faults", () => {
       await expectFdsBack(before);
     },
   );
+
+  /** Open, read and close each of `paths` at once (one job each); their contents. */
+  function* readAll(paths: string[], pool: WorkerPool): Coro<string[]> {
+    const one = function* (p: string): Coro<string> {
+      const f = yield* open(p, "r", { pool });
+      try {
+        return yield* f.read();
+      } finally {
+        yield* f.close();
+      }
+    };
+    return yield* gather(paths.map((p) => one(p)));
+  }
+
+  it("c. one slow job does not hold up small reads while another worker idles", async () => {
+    const dir = tmpDir();
+    const paths = Array.from({ length: 100 }, (_, i) => fixture(dir, `c${i}.txt`, `${i}`));
+    const pool = newPool({ size: 2, stuckAfterMs: Number.POSITIVE_INFINITY });
+    const before = await steadyFds();
+    const flag = new Int32Array(new SharedArrayBuffer(8));
+    const out = await runSync.run(function* () {
+      // Submitted together: the slow job and half of the reads go to one worker, in one batch.
+      const slow = createTask(pool.runInWorker(JOBS, "block", flag));
+      const reads = createTask(readAll(paths, pool));
+      // Before: the reads behind the slow job waited for it (here: forever).
+      const texts = yield* waitFor(reads, 2000);
+      const stillBlocked = !slow.done();
+      Atomics.store(flag, 0, 1);
+      Atomics.notify(flag, 0);
+      yield* slow;
+      return { texts, stillBlocked };
+    });
+    expect(out.texts).toEqual(paths.map((_, i) => `${i}`));
+    expect(out.stillBlocked).toBe(true);
+    expect(pool.statistics().reassigned).toBeGreaterThan(0);
+    pool.close(); // (terminate() could cut a worker off in the middle of the last closes)
+    await pool.waitClosed();
+    await expectFdsBack(before);
+  });
+
+  it("c. a job stuck longer than stuckAfterMs does not hold up the others: a worker starts in its place", async () => {
+    const dir = tmpDir();
+    const paths = Array.from({ length: 20 }, (_, i) => fixture(dir, `s${i}.txt`, `${i}`));
+    const pool = newPool({ size: 1, stuckAfterMs: 50 });
+    const before = await steadyFds();
+    const flag = new Int32Array(new SharedArrayBuffer(8));
+    const out = await runSync.run(function* () {
+      // One worker: every read waits behind the slow job until it counts as stuck.
+      const slow = createTask(pool.runInWorker(JOBS, "block", flag));
+      const reads = createTask(readAll(paths, pool));
+      const texts = yield* waitFor(reads, 2000);
+      const during = pool.statistics();
+      Atomics.store(flag, 0, 1);
+      Atomics.notify(flag, 0);
+      yield* slow;
+      return { texts, during };
+    });
+    expect(out.texts).toEqual(paths.map((_, i) => `${i}`));
+    expect(out.during).toMatchObject({ workers: 2, stuck: 1, started: 2 });
+    expect(out.during.reassigned).toBeGreaterThan(0);
+    // The worker started in its place quits once it is not needed any more.
+    await waitUntil(() => pool.statistics().workers === 1);
+    expect(pool.statistics()).toMatchObject({ workers: 1, stuck: 0, crashed: 0 });
+    pool.close(); // (terminate() could cut a worker off in the middle of the last closes)
+    await pool.waitClosed();
+    await expectFdsBack(before);
+  });
 });
