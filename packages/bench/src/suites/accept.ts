@@ -252,6 +252,26 @@ function burst(port: number, n: number): Promise<BurstResult> {
   });
 }
 
+/**
+ * Linux's count of listen-queue overflows and of SYNs resent (TcpExt in /proc/net/netstat),
+ * or null elsewhere. The whole machine's, so only a cross-check for the progress log: on a
+ * machine so loaded that the client's own event loop lags a second, a >= 1 s connect may not
+ * be a retransmit, and these say whether the kernel dropped anything.
+ */
+function kernelCounters(): { overflows: number; synRetrans: number } | null {
+  try {
+    const lines = fs.readFileSync("/proc/net/netstat", "utf8").split("\n");
+    const i = lines.findIndex((l) => l.startsWith("TcpExt:"));
+    const names = lines[i]!.split(/\s+/);
+    const values = lines[i + 1]!.split(/\s+/).map(Number);
+    const get = (n: string) => values[names.indexOf(n)]!;
+    const out = { overflows: get("ListenOverflows"), synRetrans: get("TCPSynRetrans") };
+    return Number.isFinite(out.overflows) && Number.isFinite(out.synRetrans) ? out : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Rounds over every server, order reversed every other round, after one warm-up each. */
 async function interleaved<R>(
   servers: readonly ServerProcess[],
@@ -330,9 +350,15 @@ export const acceptSuite: Suite = {
           plan.burstRounds,
           (s) => (plan.burstWarmup > 0 ? burst(s.port, plan.burstWarmup) : Promise.resolve()),
           async (s) => {
+            const k0 = kernelCounters();
             const r = await burst(s.port, plan.connects);
+            const k1 = kernelCounters();
+            const kernel =
+              k0 === null || k1 === null
+                ? ""
+                : `; machine-wide, ${k1.overflows - k0.overflows} listen-queue overflows, ${k1.synRetrans - k0.synRetrans} SYNs resent`;
             ctx.log(
-              `   burst of ${plan.connects} on ${s.mode}: slowest connect ${r.slowestMs.toFixed(0)} ms, ${r.slow} of ${plan.connects} took >= 1 s`,
+              `   burst of ${plan.connects} on ${s.mode}: slowest connect ${r.slowestMs.toFixed(0)} ms, ${r.slow} of ${plan.connects} took >= 1 s${kernel}`,
             );
             return r;
           },
