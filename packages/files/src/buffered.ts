@@ -21,7 +21,9 @@
  *
  * Write-behind: a full buffer is handed to a worker and the writer goes on filling a new one; at
  * most one write is in flight per file, so writes land in order. Its error (a full disk) surfaces
- * at the next operation that waits for it: the next flush, seek, read or close. Writes, truncates
+ * at the next operation that waits for it: the next flush, seek, read or close; the bytes it did
+ * not write go back into the buffer, so every later flush and close() fails again instead of
+ * dropping them (as Python's BufferedWriter; a close still closes the descriptor). Writes, truncates
  * and closes run to the end even when the waiting task is cancelled (it sees CancelledError once
  * they are done), so a cancel never leaves a file half-written or a descriptor half-closed.
  *
@@ -30,7 +32,7 @@
  */
 
 import type { Coro, Future } from "@aioloop/core";
-import { OSError, UnsupportedOperation, ValueError } from "./errors.js";
+import { OSError, UnsupportedOperation, ValueError, type WireError } from "./errors.js";
 import type { WorkerPool } from "./pool.js";
 import { OP } from "./protocol.js";
 
@@ -442,7 +444,32 @@ export class BufferedIO {
     this.#inflightWrite = this.pool._submit<number>(OP.PWRITE, [this.fd, data, at], {
       transfer: [data.buffer as ArrayBuffer],
       mustRun: true,
+      failed: (this.#onWriteFailed ??= (wire) => this.#writeFailed(wire)),
     });
+  }
+
+  /** Made on a file's first write (a file only read needs none). */
+  #onWriteFailed: ((wire: WireError) => void) | null = null;
+
+  /**
+   * A write failed (a full disk): the bytes it did not write go back in front of those buffered
+   * since, so the next flush, or close(), tries them again, and fails again while the disk is
+   * full: nothing is dropped in silence (Python's BufferedWriter keeps them too). Runs when the
+   * answer arrives; the error itself surfaces where the write is awaited. An unbuffered file
+   * keeps nothing: its write() itself raised.
+   */
+  #writeFailed(wire: WireError): void {
+    const rest = wire.unwritten;
+    if (rest === undefined || rest.length === 0) return;
+    this.stats.bytesWritten -= rest.length;
+    if (this.bufferSize === 0) return;
+    if (!this.append && this.positional) this.pos -= rest.length;
+    const total = rest.length + this.wlen;
+    const buf = new Uint8Array(Math.max(this.bufferSize, total));
+    buf.set(rest, 0);
+    if (this.wlen > 0) buf.set(this.wbuf!.subarray(0, this.wlen), rest.length);
+    this.wbuf = buf;
+    this.wlen = total;
   }
 
   /** Wait for the write in flight (its error, if any, is thrown here). */
@@ -594,6 +621,10 @@ export class BufferedIO {
     yield* this.pool._submit<null>(OP.CLOSE, [this.fd, unlinkPath, data, at], {
       transfer,
       mustRun: true,
+      // Its final write failed: those bytes were not written (the descriptor is closed all the same).
+      failed: (wire) => {
+        this.stats.bytesWritten -= wire.unwritten?.length ?? 0;
+      },
     });
     if (err !== undefined) throw err;
   }

@@ -176,6 +176,7 @@ export class Delivery {
     if (status === STATUS.SKIPPED) return;
     if (status === STATUS.OK) this.stats.completed++;
     else this.stats.failed++;
+    if (status === STATUS.ERROR) job.opts?.failed?.(value as WireError);
     if (status === STATUS.OK && job.lost !== null) {
       status = CRASHED; // it ran, but without the bytes it carried
       value = job.lost;

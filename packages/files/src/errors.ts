@@ -96,6 +96,8 @@ export interface WireError {
   /** A thrown non-Error primitive, rethrown as itself. */
   thrown?: unknown;
   nonError?: boolean;
+  /** A failed write: the bytes it did not write (fileops.js writeAt). */
+  unwritten?: Uint8Array;
 }
 
 function str(v: unknown): string | undefined {

@@ -218,14 +218,21 @@ function readStream(fd) {
 }
 
 /**
+ * Write all of `bytes`. On failure (a full disk: ENOSPC) the error carries the bytes not written
+ * as `unwritten`, which go back to the main thread with it: the file keeps them buffered.
  * @param {number} fd
  * @param {Uint8Array} bytes
  * @param {number} position -1: append / stream (the descriptor's position)
  */
 function writeAt(fd, bytes, position) {
   let n = 0;
-  while (n < bytes.length) {
-    n += fs.writeSync(fd, bytes, n, bytes.length - n, position < 0 ? null : position + n);
+  try {
+    while (n < bytes.length) {
+      n += fs.writeSync(fd, bytes, n, bytes.length - n, position < 0 ? null : position + n);
+    }
+  } catch (e) {
+    if (e instanceof Error) /** @type {any} */ (e).unwritten = bytes.subarray(n);
+    throw e;
   }
   if (position >= 0) return position + n;
   const st = fs.fstatSync(fd);
@@ -409,13 +416,16 @@ export function wireError(e, prefix = "") {
       if (v === null || ["string", "number", "boolean"].includes(typeof v)) props[k] = v;
     }
     const ctor = err.constructor?.name;
-    return {
+    /** @type {Record<string, unknown>} */
+    const wire = {
       name: err.name,
       message: prefix + err.message,
       stack: err.stack,
       props,
       ctor: BUILTIN_ERRORS.has(ctor) ? ctor : "Error",
     };
+    if (err.unwritten instanceof Uint8Array) wire.unwritten = err.unwritten;
+    return wire;
   }
   let shown;
   try {

@@ -25,6 +25,7 @@
 
 import { type EventLoop, Future, blockOn } from "@aioloop/core";
 import type { LoopLink } from "./delivery.js";
+import type { WireError } from "./errors.js";
 import type { WorkerPool } from "./pool.js";
 import { HEADER, SLOT } from "./protocol.js";
 import type { PoolWorker } from "./workers.js";
@@ -52,6 +53,8 @@ export interface SubmitOptions<T> {
    * cancel(), so a cancelled task waits for it and then sees CancelledError (as with shield()).
    */
   mustRun?: boolean;
+  /** The job failed on the worker: look at the error as it came (before its future has it). */
+  failed?: (wire: WireError) => void;
 }
 
 /** The counters behind `WorkerPool.statistics()`, shared by the pool's parts. */

@@ -4,7 +4,7 @@
  */
 import { CancelledError, type Coro, createTask, gather, sleep, waitFor } from "@aioloop/core";
 import { describe, expect, it } from "vitest";
-import { WorkerCrashedError, type WorkerPool, open } from "../src/index.js";
+import { OSError, WorkerCrashedError, type WorkerPool, open } from "../src/index.js";
 import {
   expectFdsBack,
   fixture,
@@ -176,6 +176,35 @@ describe("issue 11: file faults", () => {
     expect(pool.statistics()).toMatchObject({ workers: 1, stuck: 0, crashed: 0 });
     pool.close(); // (terminate() could cut a worker off in the middle of the last closes)
     await pool.waitClosed();
+    await expectFdsBack(before);
+  });
+
+  it("d. close() after a failed flush() on a full disk fails again: the bytes stay buffered", async () => {
+    const pool = newPool({ size: 1 });
+    await runSync.run(() => pool.runInWorker(JOBS, "add", 0, 0)); // the worker is up
+    const before = await steadyFds();
+    const out = await runSync.run(function* () {
+      // /dev/full fails every write with ENOSPC, as a full disk does.
+      const f = yield* open("/dev/full", "wb", { pool });
+      yield* f.write(new Uint8Array([1, 2, 3])); // buffered
+      const errors: unknown[] = [];
+      for (const step of [() => f.flush(), () => f.flush(), () => f.close()]) {
+        try {
+          yield* step();
+          errors.push(null);
+        } catch (e) {
+          errors.push(e);
+        }
+      }
+      return { errors, closed: f.closed, stats: f.statistics() };
+    });
+    // Before: the first flush dropped the bytes, so the second flush and close() succeeded.
+    for (const e of out.errors) {
+      expect(e).toBeInstanceOf(OSError);
+      expect((e as OSError).code).toBe("ENOSPC");
+    }
+    expect(out.closed).toBe(true);
+    expect(out.stats.bytesWritten).toBe(0);
     await expectFdsBack(before);
   });
 });
