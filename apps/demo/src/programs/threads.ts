@@ -59,6 +59,9 @@ function startThread(name: string, sleepMs: number, clock: "real" | "virtual"): 
       else (f as Future<unknown>).setResult(v);
     });
   };
+  // The thread reports through Node's message events: an outside source of the loop until it
+  // exits, so waiting for it is not mistaken for a deadlock.
+  const release = loop.addOutsideSource({ kind: "host", name: `thread ${name}` });
   const worker = new Worker(WORKER_URL, { workerData: { name, sleepMs, clock } });
   worker.on("message", (m: ThreadMessage) => {
     switch (m.kind) {
@@ -79,6 +82,7 @@ function startThread(name: string, sleepMs: number, clock: "real" | "virtual"): 
     settle(joined, undefined, e);
   });
   worker.on("exit", (code: number) => {
+    release();
     const err =
       elapsed === null
         ? new Error(`threads: ${name} exited (code ${code}) before its loop finished`)
