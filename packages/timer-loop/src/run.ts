@@ -33,6 +33,19 @@ export interface RunOptions {
   loop?: TimerLoop;
 }
 
+/**
+ * The host's `process` where there is one (Node, Bun, Deno): Ctrl-C handling. Looked up, not
+ * assumed, so `run()` also works in a browser (there is no Ctrl-C to catch there).
+ */
+const hostProcess = (
+  globalThis as {
+    process?: {
+      once(ev: "SIGINT", cb: () => void): unknown;
+      removeListener(ev: "SIGINT", cb: () => void): unknown;
+    };
+  }
+).process;
+
 /** `main` as a coroutine object. */
 function toCoro<T>(main: Coro<T> | (() => Coro<T>), where: string): Coro<T> {
   const coro = typeof main === "function" ? main() : main;
@@ -121,7 +134,7 @@ export async function run<T>(main: Coro<T> | (() => Coro<T>), opts: RunOptions =
     interrupted = true;
     task.cancel("KeyboardInterrupt");
   };
-  process.once("SIGINT", onSigint);
+  hostProcess?.once("SIGINT", onSigint);
   try {
     return await loop.runUntilComplete(task);
   } catch (e) {
@@ -129,7 +142,7 @@ export async function run<T>(main: Coro<T> | (() => Coro<T>), opts: RunOptions =
       throw new KeyboardInterrupt("interrupted by Ctrl-C (SIGINT)");
     throw e;
   } finally {
-    process.removeListener("SIGINT", onSigint);
+    hostProcess?.removeListener("SIGINT", onSigint);
     try {
       // Always one more pass, as asyncio.run's shutdown steps: callbacks main's completion
       // queued still run, and leftover tasks are cancelled and awaited.
