@@ -101,6 +101,8 @@ export class Watch {
   hot = false;
   /** Invariant: true once the 'readable' listener is attached (the socket is in paused mode). */
   readableListening = false;
+  /** Invariant: true once the 'drain' and 'connect' listeners are attached (write interest). */
+  writableListening = false;
   /** Server only (empty and never filled for sockets): accepted connections not yet taken, oldest first. */
   readonly backlog: Socket[];
   /** The selector whose hot list this object's events feed. */
@@ -201,8 +203,7 @@ export function watchOf(obj: Selectable): Watch {
   if (isServer) {
     (obj as Server).on("connection", onConnection);
   } else {
-    obj.on("drain", onAnyEvent);
-    obj.on("connect", onAnyEvent);
+    // 'drain' and 'connect' matter only to write interest: listenWritable adds them then.
     obj.on("end", onAnyEvent);
   }
   return watch;
@@ -224,6 +225,19 @@ export function acceptNowait(server: Server): Socket {
     );
   }
   return sock;
+}
+
+/**
+ * Listen for what changes a socket's writability ('drain', 'connect'), once, when write
+ * interest is first registered: most sockets (every accepted one a transport drives) never
+ * register it. Registering marks the object hot, so a change before this is not missed.
+ */
+function listenWritable(w: Watch): void {
+  if (w.writableListening || w.isServer) return;
+  w.writableListening = true;
+  const sock = w.obj as Socket;
+  sock.on("drain", onAnyEvent);
+  sock.on("connect", onAnyEvent);
 }
 
 /** Put a socket in paused mode with our 'readable' listener (once). */
@@ -354,6 +368,7 @@ export class NodeSocketSelector<D = unknown> {
     w.key = key;
     w.selector = this;
     if ((events & EVENT_READ) !== 0) listenReadable(w);
+    if ((events & EVENT_WRITE) !== 0) listenWritable(w);
     this._markHot(w);
     return key;
   }
@@ -371,6 +386,7 @@ export class NodeSocketSelector<D = unknown> {
     key.events = events;
     if (data !== undefined) key.data = data;
     if ((events & EVENT_READ) !== 0) listenReadable(key._watch);
+    if ((events & EVENT_WRITE) !== 0) listenWritable(key._watch);
     this._markHot(key._watch);
     return key;
   }
