@@ -20,6 +20,7 @@
 
 export {
   type ClosePoolOptions,
+  DEFAULT_STUCK_AFTER_MS,
   JOBS_PER_EXTRA_WORKER,
   MAX_JOBS_PER_WORKER,
   WorkerPool,

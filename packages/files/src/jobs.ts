@@ -165,6 +165,16 @@ class ClaimIter<T> implements Iterator<Future<unknown> | undefined, T, unknown> 
   }
 }
 
+/**
+ * Whether the bytes `job` transferred to a worker are gone (its buffers were detached when it
+ * was posted): true once they were posted, so a job taken back from a dead worker cannot be
+ * posted again as it was.
+ */
+export function carriedBytes(job: Job): boolean {
+  const t = job.opts?.transfer;
+  return t !== undefined && t.some((b) => b.byteLength === 0);
+}
+
 /** The jobs waiting on the main thread, oldest first. */
 export class JobQueue {
   #items: Job[] = [];
@@ -304,6 +314,46 @@ export class SlotTable {
   /** The jobs holding a slot now ("moved" placeholders included). O(capacity). */
   held(): Job[] {
     return this.#jobs.filter((j): j is Job => j !== null);
+  }
+
+  /**
+   * Take back a `share` (0.5: half, rounded up; 1: all) of the jobs worker `w` holds and has not
+   * started, newest first (they would run last there): they are "queued" again, and returned
+   * oldest first. Jobs whose bytes were moved to the worker only if `carried`. O(capacity).
+   */
+  takeBackFrom(w: PoolWorker, share: number, carried: boolean): Job[] {
+    const mine = this.held()
+      .filter((j) => j.worker === w && j.state === "sent" && (carried || !carriedBytes(j)))
+      .sort((a, b) => b.seq - a.seq);
+    const n = Math.ceil(mine.length * share);
+    const back: Job[] = [];
+    for (const job of mine) {
+      if (back.length >= n || !this.takeBack(job)) break;
+      back.push(job);
+    }
+    return back.reverse();
+  }
+
+  /**
+   * The worker keeping the most jobs waiting behind the one it runs (of its jobs not answered,
+   * all but one; those carrying bytes do not count: they cannot move), or null if none keeps
+   * any waiting. O(capacity).
+   */
+  mostWaiting(): PoolWorker | null {
+    const held = new Map<PoolWorker, number>();
+    for (const j of this.#jobs) {
+      if (j !== null && j.state === "sent" && !carriedBytes(j))
+        held.set(j.worker!, (held.get(j.worker!) ?? 0) + 1);
+    }
+    let busiest: PoolWorker | null = null;
+    let most = 1; // a worker's one job may be the one it runs
+    for (const [w, n] of held) {
+      if (n > most) {
+        busiest = w;
+        most = n;
+      }
+    }
+    return busiest;
   }
 
   /** How many jobs are posted and not answered (placeholders not counted). O(capacity). */

@@ -26,22 +26,25 @@
  * with jobs in flight has them all withdrawn or abandoned, and the pool stops holding the process
  * for them.
  *
+ * No job waits behind a slow one while a worker idles: at each flush, a worker left with nothing
+ * takes over half of the jobs the busiest worker has not started (taken back by the same
+ * compare-exchange; a placeholder keeps the slot until that worker answers SKIPPED). A worker
+ * whose current job has run `stuckAfterMs` counts as stuck: its waiting jobs go elsewhere and,
+ * if no other worker is free, one more starts in its place (found by a timer on the running loop
+ * and by the loops' polls; see StuckWatch).
+ *
  * A worker that dies (user code called process.exit, an error escaped asynchronously) posts an
  * exit notice from its exit handler: only the job it was running fails, with WorkerCrashedError;
- * the jobs it had not started go back to the queue and a new worker takes them.
+ * the jobs and detached closes it had not started go back to the queue and another worker takes
+ * them. terminate() takes back what its workers had not started and does the part that must
+ * still happen (closes, writes nobody could cancel) on the calling thread.
  *
  * Costs: submitting a job is O(1) with one Future; a batch of n jobs costs one postMessage each
  * way (a structured clone of n small tuples); polling an idle pool is one Atomics.load. Closing a
  * file opened only for reading is not even a job: its descriptor rides in the next message.
  */
 
-import {
-  type Coro,
-  type EventLoop,
-  type Future,
-  type TimerHandle,
-  getRunningLoop,
-} from "@aioloop/core";
+import { type Coro, type EventLoop, type Future, getRunningLoop } from "@aioloop/core";
 import { closeSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { isAbsolute } from "node:path";
@@ -49,15 +52,17 @@ import { pathToFileURL } from "node:url";
 import { CRASHED, Delivery, type LoopLink } from "./delivery.js";
 import { PoolClosedError, remoteErrorFromWire } from "./errors.js";
 import { runFileOp, wireError } from "./fileops.js";
-import { type Counters, Job, JobFuture, JobQueue, SlotTable, type SubmitOptions } from "./jobs.js";
-import { OP, SLOT, STATUS } from "./protocol.js";
 import {
-  type ExitNotice,
-  PoolWorker,
+  type Counters,
+  Job,
+  JobFuture,
+  JobQueue,
+  SlotTable,
+  type SubmitOptions,
   carriedBytes,
-  crashError,
-  lostBytesError,
-} from "./workers.js";
+} from "./jobs.js";
+import { OP, SLOT, STATUS } from "./protocol.js";
+import { type ExitNotice, PoolWorker, StuckWatch, crashError, lostBytesError } from "./workers.js";
 
 /**
  * Jobs one worker holds at once. Enough that a batch of small jobs costs one message, few
@@ -153,7 +158,9 @@ export interface WorkerPoolStatistics {
  * A fixed-size pool of worker threads for blocking file calls and `runInWorker` jobs: the
  * executor behind aiofiles' calls (Python's `concurrent.futures.ThreadPoolExecutor` that
  * `loop.run_in_executor` and `asyncio.to_thread` use). Workers start as work arrives, up to
- * `size`, and never keep the process alive on their own. One pool serves any number of event
+ * `size` (and one more in place of each worker stuck on a job: see `stuckAfterMs`), and never
+ * keep the process alive on their own. A job never waits behind another while a worker idles.
+ * Closing a loop ends the jobs it was waiting for. One pool serves any number of event
  * loops. `open()`, `os.*`, `os.path.*` and `tempfile.*` use {@link getDefaultPool} unless given
  * `{ pool }`.
  *
@@ -181,9 +188,8 @@ export class WorkerPool {
   readonly stuckAfterMs: number;
   /** Date.now() when the pool was made: workers tell when their job started from it. */
   readonly #epoch = Date.now();
-  /** The timer (on a running loop) that looks for stuck workers; see #armWatch. */
-  #watch: TimerHandle | null = null;
-  #watchLoop: EventLoop | null = null;
+  /** When to look for stuck workers again (see #armWatch). */
+  readonly #watch: StuckWatch;
   readonly #slots: SlotTable;
   readonly #queue = new JobQueue();
   readonly #delivery: Delivery;
@@ -242,6 +248,7 @@ export class WorkerPool {
       loopClosing: (link) => this.#loopClosing(link),
       due: () => this.#lookForStuck(),
     });
+    this.#watch = new StuckWatch(stuckAfterMs, this.#delivery, () => this.#lookForStuck());
   }
 
   /** True once `close()` was called. */
@@ -316,7 +323,7 @@ export class WorkerPool {
       this.#terminated = true;
       const back: Job[] = [];
       for (const w of this.#workers) {
-        back.push(...this.#takeBack(w, 1, true));
+        back.push(...this.#slots.takeBackFrom(w, 1, true));
         void w.thread.terminate();
       }
       this.#requeue(back, -1, undefined);
@@ -333,8 +340,9 @@ export class WorkerPool {
   /**
    * Counters and gauges of the pool, as a fresh object (see {@link WorkerPoolStatistics}):
    * workers alive and started, jobs submitted, completed, failed, cancelled, queued on the main
-   * thread and in flight on workers, and the messages that carried them. Costs O(size ×
-   * {@link MAX_JOBS_PER_WORKER}) for the in-flight count. Works after `close()` too.
+   * thread and in flight on workers, the messages that carried them, and the jobs moved from a
+   * busy or stuck worker to another. Costs O(size × {@link MAX_JOBS_PER_WORKER}) for the
+   * in-flight count. Works after `close()` too.
    * @example
    * const s = pool.statistics();
    * console.log(`${s.completed}/${s.submitted} jobs in ${s.batches} batches, ${s.workers} workers`);
@@ -374,12 +382,19 @@ export class WorkerPool {
    * rides with the running loop's next batch; a host turn posts it if no loop flushes first.
    */
   _submitDetached(op: number, args: unknown[], transfer?: ArrayBuffer[]): void {
-    if (this.#closed && this.#workers.length === 0) return;
+    const opts = transfer === undefined ? undefined : { transfer };
+    if (this.#closed && this.#workers.length === 0) {
+      // The last worker is gone (this may be its last answer, releasing what it opened): here.
+      const job = new Job(this, op, args, null, opts);
+      this.#began(job);
+      this.#runNow(job);
+      return;
+    }
     // Counted on the running loop, if any: it then polls for the answer (nobody awaits it, but
     // its slot is freed only when the answer is read).
     const loop = runningLoopOrNull();
     const link = loop === null || loop.isClosed() ? null : this.#delivery.linkFor(loop);
-    this.#enqueue(new Job(this, op, args, link, transfer === undefined ? undefined : { transfer }));
+    this.#enqueue(new Job(this, op, args, link, opts));
     this.#flushSoon();
   }
 
@@ -492,21 +507,9 @@ export class WorkerPool {
    * workers go idle, the waiting jobs spread out. True if any were taken.
    */
   #rebalance(): boolean {
-    const waiting = new Map<PoolWorker, number>();
-    for (const j of this.#slots.held()) {
-      if (j.state === "sent" && !carriedBytes(j))
-        waiting.set(j.worker!, (waiting.get(j.worker!) ?? 0) + 1);
-    }
-    let busiest: PoolWorker | null = null;
-    let most = 1; // a worker's one job may be the one it runs
-    for (const [w, n] of waiting) {
-      if (n > most) {
-        busiest = w;
-        most = n;
-      }
-    }
+    const busiest = this.#slots.mostWaiting();
     if (busiest === null) return false;
-    const back = this.#takeBack(busiest, 0.5, false);
+    const back = this.#slots.takeBackFrom(busiest, 0.5, false);
     this.#stats.reassigned += back.length;
     this.#queue.requeue(back);
     return back.length > 0;
@@ -527,43 +530,25 @@ export class WorkerPool {
 
   /**
    * Jobs wait behind running ones (queued here, or posted behind a worker's current job): look
-   * again in `stuckAfterMs`, through a timer on the running loop and the loops' polls.
+   * for stuck workers in `stuckAfterMs`.
    */
   #armWatch(): void {
-    const d = this.#delivery;
-    if (d.dueAt !== 0 || !Number.isFinite(this.stuckAfterMs) || this.#terminated) return;
+    if (this.#watch.armed || this.#terminated) return;
     if (this.#queue.count === 0 && !this.#workers.some((w) => w.inflight > 1 && !w.stuck)) return;
-    d.dueAt = Date.now() + this.stuckAfterMs;
-    const loop = runningLoopOrNull();
-    if (loop !== null) {
-      this.#watch = loop.callLater(this.stuckAfterMs, this.#onWatch);
-      this.#watchLoop = loop;
-    }
+    this.#watch.arm(runningLoopOrNull());
   }
-
-  #disarm(): void {
-    this.#delivery.dueAt = 0;
-    this.#watch?.cancel();
-    this.#watch = null;
-    this.#watchLoop = null;
-  }
-
-  readonly #onWatch = (): void => {
-    this.#watch = null;
-    this.#lookForStuck();
-  };
 
   /**
    * Mark the workers whose job has run `stuckAfterMs` or longer as stuck, and take back the
    * jobs they have not started; dispatching them may start workers in their place.
    */
   #lookForStuck(): void {
-    this.#disarm();
+    this.#watch.disarm();
     const now = Date.now() - this.#epoch;
     for (const w of this.#workers) {
       const stuck = w.inflight > 0 && !w.quitSent && w.runningFor(now) >= this.stuckAfterMs;
       if (stuck && !w.stuck) {
-        const back = this.#takeBack(w, 1, false);
+        const back = this.#slots.takeBackFrom(w, 1, false);
         this.#stats.reassigned += back.length;
         this.#queue.requeue(back);
       }
@@ -612,6 +597,11 @@ export class WorkerPool {
 
   #enqueue(job: Job): void {
     this.#queue.push(job);
+    this.#began(job);
+  }
+
+  /** Bookkeeping of a new job (see #ended). */
+  #began(job: Job): void {
     this.#stats.submitted++;
     this.#pending++;
     if (this.#holding++ === 0) this.#hold(true);
@@ -623,7 +613,7 @@ export class WorkerPool {
     job.link?.ended();
     if (!job.abandoned && --this.#holding === 0) this.#hold(false);
     if (--this.#pending === 0) {
-      this.#disarm();
+      this.#watch.disarm();
       if (this.#closed) this.#delivery.clearLinks();
     }
   }
@@ -636,7 +626,7 @@ export class WorkerPool {
    * write, a close) and background ones (no future) still run. Calls nothing on the loop.
    */
   #loopClosing(link: LoopLink): void {
-    if (this.#watchLoop === link.loop) this.#disarm(); // its timer went with the loop
+    this.#watch.loopClosing(link.loop);
     const mine = (job: Job): boolean =>
       job.link === link && job.fut !== null && job.opts?.mustRun !== true;
     for (const job of this.#queue.queued()) {
@@ -729,25 +719,6 @@ export class WorkerPool {
   }
 
   /**
-   * Take back a `share` (0.5: half, rounded up; 1: all) of the jobs worker `w` holds and has not
-   * started, newest first (they would run last there), as "queued" jobs, oldest first; jobs whose
-   * bytes were moved to the worker only if `carried`.
-   */
-  #takeBack(w: PoolWorker, share: number, carried: boolean): Job[] {
-    const mine = this.#slots
-      .held()
-      .filter((j) => j.worker === w && j.state === "sent" && (carried || !carriedBytes(j)))
-      .sort((a, b) => b.seq - a.seq);
-    const n = Math.ceil(mine.length * share);
-    const back: Job[] = [];
-    for (const job of mine) {
-      if (back.length >= n || !this.#slots.takeBack(job)) break;
-      back.push(job);
-    }
-    return back.reverse();
-  }
-
-  /**
    * Put `jobs` (taken from a worker that died with `code`, or was terminated: -1) back at the
    * front of the queue. The bytes a write or close carried died with that worker: a close
    * still closes (and then fails), a write fails now.
@@ -778,28 +749,30 @@ export class WorkerPool {
     const queue = this.#queue;
     for (let job = queue.peek(); job !== undefined; job = queue.peek()) {
       queue.shift();
-      if (job.op === OP.CALL) {
-        this.#delivery.deliver(
-          job,
-          CRASHED,
-          new PoolClosedError("the WorkerPool was terminated before this job started"),
-        );
-        continue;
-      }
-      let status: number = STATUS.OK;
-      let value: unknown;
-      try {
-        value = runFileOp([0, 0, 0, job.op, ...job.args]);
-      } catch (e) {
-        status = STATUS.ERROR;
-        value = wireError(e);
-      }
-      this.#delivery.deliver(job, status, value);
+      this.#runNow(job);
     }
     queue.compact();
     const fds = this.#closes;
     this.#closes = [];
     closeHere(fds);
+  }
+
+  /** Run `job` (taken off the queue) on this thread, and deliver its answer. */
+  #runNow(job: Job): void {
+    if (job.op === OP.CALL) {
+      const err = new PoolClosedError("the WorkerPool was terminated before this job started");
+      this.#delivery.deliver(job, CRASHED, err);
+      return;
+    }
+    let status: number = STATUS.OK;
+    let value: unknown;
+    try {
+      value = runFileOp([0, 0, 0, job.op, ...job.args]);
+    } catch (e) {
+      status = STATUS.ERROR;
+      value = wireError(e);
+    }
+    this.#delivery.deliver(job, status, value);
   }
 
   #maybeQuit(): void {

@@ -15,6 +15,9 @@
  *   - the set of loops whose wake word it knows: a loop's word goes to a worker once (MSG.WAKE),
  *     ahead of the first job that answers to it.
  *
+ * The control buffer also says since when the worker runs its current job (RUNNING_SINCE), which
+ * is how the pool tells a stuck worker (`runningFor`, and StuckWatch for when to look).
+ *
  * A batch is one message: a flat array [length, slot, seq, wakeId, op, ...args, length, …]
  * (cheaper to clone than an array of objects), with the descriptors of read-only files to close
  * riding along. A worker that dies (user code called process.exit, an error escaped
@@ -25,7 +28,7 @@
  * opened them: another worker closes them, and they must outlive a worker that crashes.
  */
 
-import { WAKE_INDEX, WAKE_SET } from "@aioloop/core";
+import { type EventLoop, type TimerHandle, WAKE_INDEX, WAKE_SET } from "@aioloop/core";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import {
@@ -232,6 +235,54 @@ export class PoolWorker {
   }
 }
 
+/**
+ * When a pool looks for stuck workers again: a deadline (`target.dueAt`, Date.now(), which the
+ * loops' polls check: a virtual clock's timer does not fire while jobs are in flight) and a
+ * timer on the running loop (a loop blocked in runSync with nothing else to do must wake for it).
+ */
+export class StuckWatch {
+  #timer: TimerHandle | null = null;
+  #loop: EventLoop | null = null;
+
+  constructor(
+    readonly afterMs: number,
+    readonly target: { dueAt: number },
+    readonly due: () => void,
+  ) {}
+
+  /** Whether a look is due some time (at `target.dueAt`). */
+  get armed(): boolean {
+    return this.target.dueAt !== 0;
+  }
+
+  /** Look in `afterMs` (never when that is Infinity), with a timer on `loop` if there is one. */
+  arm(loop: EventLoop | null): void {
+    if (this.armed || !Number.isFinite(this.afterMs)) return;
+    this.target.dueAt = Date.now() + this.afterMs;
+    if (loop !== null) {
+      this.#timer = loop.callLater(this.afterMs, this.#fire);
+      this.#loop = loop;
+    }
+  }
+
+  disarm(): void {
+    this.target.dueAt = 0;
+    this.#timer?.cancel();
+    this.#timer = null;
+    this.#loop = null;
+  }
+
+  /** `loop` is closing: a timer on it goes with it (the next dispatch arms a new one). */
+  loopClosing(loop: EventLoop): void {
+    if (this.#loop === loop) this.disarm();
+  }
+
+  readonly #fire = (): void => {
+    this.#timer = null;
+    this.due();
+  };
+}
+
 /** The error of `job`, which was running when its worker exited with `code` (killed by `cause`). */
 export function crashError(job: Job, code: number, cause: unknown): WorkerCrashedError {
   const what = OP_NAMES[job.op] ?? "job";
@@ -264,16 +315,6 @@ export function lostBytesError(job: Job, code: number, cause: unknown): WorkerCr
     code,
     cause === undefined ? undefined : { cause },
   );
-}
-
-/**
- * Whether the bytes `job` transferred to a worker are gone (its buffers were detached when it
- * was posted): true once they were posted, so a job taken back from a dead worker cannot be
- * posted again as it was.
- */
-export function carriedBytes(job: Job): boolean {
-  const t = job.opts?.transfer;
-  return t !== undefined && t.some((b) => b.byteLength === 0);
 }
 
 /** The loop a worker should wake for `job`'s answer (0: none). */

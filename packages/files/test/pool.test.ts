@@ -6,7 +6,6 @@ import {
   type Backend,
   BaseEventLoop,
   CancelledError,
-  type Coro,
   createTask,
   getRunningLoop,
   sleep,
@@ -14,6 +13,7 @@ import {
 import { TimerLoop } from "@aioloop/timer-loop";
 import { describe, expect, it } from "vitest";
 import {
+  DEFAULT_STUCK_AFTER_MS,
   MAX_JOBS_PER_WORKER,
   PoolClosedError,
   WorkerCrashedError,
@@ -29,21 +29,13 @@ import {
   rejects,
   runSync,
   tmpDir,
+  until,
   usePool,
   waitUntil,
 } from "./support.js";
 
 const { pool: sharedPool } = usePool();
 const JOBS = new URL("./fixtures/jobs.mjs", import.meta.url);
-
-/** Wait (real clock) until `pred` holds (it is called once per millisecond). */
-function* until(pred: () => boolean): Coro<void> {
-  for (let i = 0; i < 5000; i++) {
-    if (pred()) return;
-    yield* sleep(1);
-  }
-  throw new Error("condition never held");
-}
 
 describe.each(RUNNERS)("runInWorker on $name", (runner) => {
   it("returns the export's result, awaiting a Promise", async () => {
@@ -515,9 +507,15 @@ describe("the pool", () => {
     expect(sharedPool().size).toBe(2);
   });
 
-  it("size must be a whole number ≥ 1", () => {
+  it("size must be a whole number ≥ 1, stuckAfterMs a number of milliseconds ≥ 0", () => {
     expect(() => new WorkerPool({ size: 0 })).toThrow(RangeError);
     expect(() => new WorkerPool({ size: 1.5 })).toThrow(/whole number/);
+    expect(() => new WorkerPool({ stuckAfterMs: -1 })).toThrow(RangeError);
+    expect(() => new WorkerPool({ stuckAfterMs: Number.NaN })).toThrow(/stuckAfterMs/);
+    expect(new WorkerPool({ stuckAfterMs: Number.POSITIVE_INFINITY }).stuckAfterMs).toBe(
+      Number.POSITIVE_INFINITY,
+    );
+    expect(new WorkerPool().stuckAfterMs).toBe(DEFAULT_STUCK_AFTER_MS);
   });
 });
 

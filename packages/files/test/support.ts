@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import * as nodeOs from "node:os";
 import * as path from "node:path";
-import type { BaseEventLoop, Coro } from "@aioloop/core";
+import { type BaseEventLoop, type Coro, sleep } from "@aioloop/core";
 import { TimerLoop } from "@aioloop/timer-loop";
 import { afterAll, afterEach, beforeAll, expect } from "vitest";
 import { WorkerPool, type WorkerPoolOptions, setDefaultPool } from "../src/index.js";
@@ -79,6 +79,15 @@ export async function expectFdsBack(before: number): Promise<void> {
     await waitUntil(() => openFds() === before, 2000);
   } catch {}
   expect(openFds()).toBe(before);
+}
+
+/** In a coroutine: wait (real clock) until `pred` holds (it is called once per millisecond). */
+export function* until(pred: () => boolean): Coro<void> {
+  for (let i = 0; i < 5000; i++) {
+    if (pred()) return;
+    yield* sleep(1);
+  }
+  throw new Error("condition never held");
 }
 
 /** Wait (on the host's event loop, so ports deliver) until `pred` holds; fail after `ms`. */
