@@ -89,7 +89,9 @@ const hostProcess = (
 /** What the garbage-collection report of a pending task needs (not the task itself). */
 interface PendingReport {
   loop: BaseEventLoop;
-  source: string;
+  /** The task's name when one was given (else it is described by `id`), read at report time. */
+  name: string | null;
+  id: number;
   ref: WeakRef<Task<unknown>>;
 }
 
@@ -97,7 +99,7 @@ const destroyedPending = new FinalizationRegistry<PendingReport>((r) => {
   r.loop._weakTasks.delete(r.ref);
   r.loop.callExceptionHandler({
     message: "Task was destroyed but it is pending!",
-    source: r.source,
+    source: `<Task ${r.name ?? `Task-${r.id}`} pending>`,
   });
 });
 
@@ -493,7 +495,9 @@ export class BaseEventLoop implements EventLoop {
       const ref = new WeakRef(task);
       task._weakRef = ref;
       this._weakTasks.add(ref);
-      destroyedPending.register(task, { loop: this, source: task.toString(), ref }, task);
+      // No description is built here: this runs for every task that waits (a connection's
+      // handler, a worker), and the report is rare.
+      destroyedPending.register(task, { loop: this, name: task._name, id: task._id, ref }, task);
     } else {
       this._strongTasks.add(task);
     }
