@@ -31,11 +31,11 @@ import { taskGroupTests } from "./suites/taskgroup.js";
 import { timeoutTests } from "./suites/timeouts.js";
 import { tracingTests } from "./suites/tracing.js";
 import { waitTests } from "./suites/wait.js";
-import { REAL_CLOCK_LATE_MS, REAL_CLOCK_RETRIES } from "./support.js";
+import { REAL_CLOCK_RETRIES } from "./support.js";
 
 export { type LoopUnderTest, runOn } from "./loop-under-test.js";
 export { MinimalHostBackend, MinimalHostLoop } from "./minimal-host-loop.js";
-export { REAL_CLOCK_LATE_MS, REAL_CLOCK_RETRIES };
+export { REAL_CLOCK_RETRIES };
 export {
   barrierTests,
   conditionTests,

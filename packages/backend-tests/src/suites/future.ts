@@ -139,8 +139,13 @@ export function futureTests(l: LoopUnderTest): void {
       const loop = l.make();
       const fut = new Future<string>(loop);
       loop.callLater(10, () => fut.setResult("via then"));
-      const [v] = await Promise.all([fut, loop.runUntilComplete(fut)]);
-      expect(v).toBe("via then");
+      // The run lasts until the async side has its value: then() settles only while the loop
+      // runs, and a stall can fire the timer in the run's first turn, before await calls then().
+      const seen = new Future<string>(loop);
+      const reader = (async () => seen.setResult(await fut))();
+      await loop.runUntilComplete(seen);
+      await reader;
+      expect(seen.result()).toBe("via then");
       loop.close();
     });
 

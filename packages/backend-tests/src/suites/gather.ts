@@ -1,7 +1,7 @@
 /**
  * gather (fact 12) and shield: results in argument order, the first failure, cancellation in
  * both directions, returnExceptions, eager children, futures of another loop. The failure time
- * is exact on a virtual clock and bounded on a real one (see `loopTime`).
+ * is exact on a virtual clock and never early on a real one (see `loopTime`).
  */
 import { describe, expect, expectTypeOf, it } from "vitest";
 import {
@@ -19,7 +19,7 @@ import {
   sleep,
 } from "@aioloop/core";
 import type { LoopUnderTest } from "../loop-under-test.js";
-import { resultAfter, failAfter, loopTime, now, run } from "../support.js";
+import { AN_HOUR, failAfter, loopTime, now, resultAfter, resultWhen, run } from "../support.js";
 
 function* num(): Coro<number> {
   yield* sleep(5);
@@ -35,7 +35,9 @@ export function gatherTests(l: LoopUnderTest): void {
     it("fact 12: the first failure fails the outer future and the siblings keep running", async () => {
       const out = await run(l, function* () {
         const log: string[] = [];
-        const sibling = createTask(resultAfter(100, "sibling", log));
+        // The sibling finishes when the test lets it, after the failure on every clock.
+        const release = getRunningLoop().createFuture<void>();
+        const sibling = createTask(resultWhen(release, "sibling", log));
         const boom = new Error("boom");
         const g = gather([failAfter(10, boom), sibling]);
         let caught: unknown;
@@ -46,6 +48,7 @@ export function gatherTests(l: LoopUnderTest): void {
         }
         const failedAt = now();
         const siblingDoneAtFailure = sibling.done();
+        release.setResult(undefined);
         const late = yield* sibling;
         return { caught, boom, failedAt, siblingDoneAtFailure, late, log };
       });
@@ -59,8 +62,8 @@ export function gatherTests(l: LoopUnderTest): void {
     it("fact 12: cancelling the outer future cancels every child", async () => {
       const out = await run(l, function* () {
         const log: string[] = [];
-        const a = createTask(resultAfter(100, "a", log));
-        const g = gather([a, resultAfter(200, "b", log)]);
+        const a = createTask(resultAfter(AN_HOUR, "a", log));
+        const g = gather([a, resultAfter(AN_HOUR, "b", log)]);
         yield* sleep(1);
         const ret = g.cancel("stop");
         let caught: unknown;
@@ -82,8 +85,9 @@ export function gatherTests(l: LoopUnderTest): void {
 
     it("fact 12: a cancelled child is a CancelledError exception, not a cancelled outer", async () => {
       const out = await run(l, function* () {
-        const a = createTask(resultAfter(100, 1));
-        const b = createTask(resultAfter(200, 2));
+        const release = getRunningLoop().createFuture<void>();
+        const a = createTask(resultAfter(AN_HOUR, 1));
+        const b = createTask(resultWhen(release, 2));
         const g = gather([a, b]);
         yield* sleep(1);
         a.cancel("child only");
@@ -94,14 +98,15 @@ export function gatherTests(l: LoopUnderTest): void {
           caught = e;
         }
         const me = currentTask()!;
-        return {
+        const seen = {
           caught,
           outerCancelled: g.cancelled(),
           outerException: g.exception(),
           bDone: b.done(),
           meCancelling: me.cancelling(),
-          b: yield* b,
         };
+        release.setResult(undefined);
+        return { ...seen, b: yield* b };
       });
       expect(out.caught).toBeInstanceOf(CancelledError);
       expect((out.caught as Error).message).toBe("child only");
@@ -114,7 +119,7 @@ export function gatherTests(l: LoopUnderTest): void {
 
     it("with returnExceptions a cancelled child is a CancelledError in the results", async () => {
       const out = await run(l, function* () {
-        const a = createTask(resultAfter(100, 1));
+        const a = createTask(resultAfter(AN_HOUR, 1));
         const g = gather([a, resultAfter(200, 2), failAfter(5, new RangeError("r"))], {
           returnExceptions: true,
         });
@@ -130,7 +135,9 @@ export function gatherTests(l: LoopUnderTest): void {
 
     it("cancelling the outer raises CancelledError even with returnExceptions", async () => {
       const out = await run(l, function* () {
-        const g = gather([resultAfter(100, 1), resultAfter(200, 2)], { returnExceptions: true });
+        const g = gather([resultAfter(AN_HOUR, 1), resultAfter(AN_HOUR, 2)], {
+          returnExceptions: true,
+        });
         yield* sleep(1);
         g.cancel();
         try {
@@ -148,7 +155,7 @@ export function gatherTests(l: LoopUnderTest): void {
         const log: string[] = [];
         const waiter = createTask(
           (function* () {
-            return yield* gather([resultAfter(100, "a", log), resultAfter(100, "b", log)]);
+            return yield* gather([resultAfter(AN_HOUR, "a", log), resultAfter(AN_HOUR, "b", log)]);
           })(),
         );
         yield* sleep(1);
@@ -314,7 +321,8 @@ export function gatherTests(l: LoopUnderTest): void {
   describe(`shield on ${l.name}`, () => {
     it("a cancelled waiter does not cancel the shielded task", async () => {
       const out = await run(l, function* () {
-        const inner = createTask(resultAfter(50, "kept"));
+        const release = getRunningLoop().createFuture<void>();
+        const inner = createTask(resultWhen(release, "kept"));
         const waiter = createTask(
           (function* () {
             return yield* shield(inner);
@@ -329,6 +337,7 @@ export function gatherTests(l: LoopUnderTest): void {
           waiterErr = e;
         }
         const innerCancelled = inner.cancelled();
+        release.setResult(undefined);
         return { waiterErr, innerCancelled, inner: yield* inner };
       });
       expect(out.waiterErr).toBeInstanceOf(CancelledError);
@@ -342,8 +351,15 @@ export function gatherTests(l: LoopUnderTest): void {
         const reports: unknown[] = [];
         loop.setExceptionHandler((_l, ctx) => reports.push(ctx.exception ?? ctx.message));
         try {
-          const ok = createTask(resultAfter(20, "late"));
-          const bad = createTask(failAfter(20, new Error("late failure")));
+          // The inner tasks finish once the waiters are gone, not on timers a stall could fire first.
+          const release = loop.createFuture<void>();
+          const ok = createTask(resultWhen(release, "late"));
+          const bad = createTask(
+            (function* (): Coro<never> {
+              yield* release;
+              throw new Error("late failure");
+            })(),
+          );
           const waiters = [ok, bad].map((t) =>
             createTask(
               (function* () {
@@ -353,6 +369,8 @@ export function gatherTests(l: LoopUnderTest): void {
           );
           yield* sleep(5);
           for (const w of waiters) w.cancel();
+          yield* sleep(5);
+          release.setResult(undefined);
           yield* sleep(50);
           // The race: the inner finishes in the same iteration as the waiter's cancellation.
           const inner = loop.createFuture<string>();

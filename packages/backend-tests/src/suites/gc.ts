@@ -36,14 +36,18 @@ export function gcTests(l: LoopUnderTest): void {
       loop.setExceptionHandler((_l, ctx) => seen.push(ctx));
       await loop.runUntilComplete(
         (function* () {
-          createTask(
+          const forgotten = createTask(
             (function* (): Coro<void> {
               yield* sleep(1);
               throw new Error("nobody looked at me");
             })(),
             { name: "forgotten" },
           );
-          yield* sleep(10);
+          // Wait until it failed without retrieving its exception (a done callback does not).
+          // Not a longer sleep: a stall can fire main's timer before the child's first step.
+          const failed = getRunningLoop().createFuture<void>();
+          forgotten.addDoneCallback(() => failed.setResult(undefined));
+          yield* failed;
         })(),
       );
       await collectUntil(() => seen.length > 0);

@@ -18,6 +18,7 @@ import {
   toPromise,
 } from "@aioloop/core";
 import type { LoopUnderTest } from "../loop-under-test.js";
+import { AN_HOUR } from "../support.js";
 
 export function interopTests(l: LoopUnderTest): void {
   describe(`Promise interop (${l.name})`, () => {
@@ -96,7 +97,7 @@ export function interopTests(l: LoopUnderTest): void {
           const t = createTask(
             (function* () {
               signal = abortSignal();
-              yield* sleep(1000);
+              yield* sleep(AN_HOUR);
             })(),
           );
           yield* sleep(1);

@@ -12,9 +12,10 @@
  *
  * HOW: each replay runs its main on a fresh loop of `l` (`runOn`), and the few that drive a loop
  * by hand make one with `l.make()`. Loop times are counted from the moment main starts, as the
- * Python programs' clock started at 0. A test whose log prints loop times (or hangs on deadlines
- * tied to the exact millisecond) runs only where `l.virtualTime`; the others, where only the
- * order of events matters, run on every loop. The groups live in parity-*.ts (one file would be
+ * Python programs' clock started at 0. A test whose log prints loop times, or hangs on deadlines
+ * tied to the exact millisecond or on one timer firing before another a few ms later (a stall
+ * of a busy machine fires both together), runs only where `l.virtualTime`; the others, where
+ * only the order of events matters, run on every loop. The groups live in parity-*.ts (one file would be
  * too long to read); parity-support.ts holds what they share.
  */
 import { describe } from "vitest";

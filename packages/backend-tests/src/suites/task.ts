@@ -17,6 +17,7 @@ import {
   sleep,
 } from "@aioloop/core";
 import { type LoopUnderTest, runOn } from "../loop-under-test.js";
+import { AN_HOUR } from "../support.js";
 
 export function taskTests(l: LoopUnderTest): void {
   describe(`Task on ${l.name}`, () => {
@@ -64,7 +65,7 @@ export function taskTests(l: LoopUnderTest): void {
         const t = createTask(
           (function* () {
             try {
-              yield* sleep(1000);
+              yield* sleep(AN_HOUR);
             } catch (e) {
               if (!(e instanceof CancelledError)) throw e;
               yield* sleep(10);

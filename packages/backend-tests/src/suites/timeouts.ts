@@ -1,7 +1,7 @@
 /**
  * timeout and timeoutAt (fact 15): expiry at the first suspension, nesting, bodies that
  * swallow or transform the cancel, reschedule, misuse. Loop times are exact on a virtual clock
- * and bounded on a real one (see `loopTime`); three tests need a virtual clock (each says why).
+ * and never early on a real one (see `loopTime`); four tests need a virtual clock (each says why).
  */
 import { describe, expect, it } from "vitest";
 import {
@@ -16,7 +16,7 @@ import {
   timeoutAt,
 } from "@aioloop/core";
 import type { LoopUnderTest } from "../loop-under-test.js";
-import { cancelling, loopTime, now, run, settle } from "../support.js";
+import { AN_HOUR, cancelling, loopTime, now, run, settle } from "../support.js";
 
 export function timeoutTests(l: LoopUnderTest): void {
   describe(`timeout on ${l.name}`, () => {
@@ -28,7 +28,7 @@ export function timeoutTests(l: LoopUnderTest): void {
           timeout(0, function* (tt) {
             t = tt;
             log.push("before");
-            yield* sleep(1000);
+            yield* sleep(AN_HOUR);
             log.push("after");
           }),
         );
@@ -48,7 +48,7 @@ export function timeoutTests(l: LoopUnderTest): void {
         let t: Timeout | null = null;
         const boom = new SyntaxError("boom");
         const r = yield* settle(
-          timeout(1000, function* (tt) {
+          timeout(AN_HOUR, function* (tt) {
             t = tt;
             yield* sleep(10);
             throw boom;
@@ -63,7 +63,7 @@ export function timeoutTests(l: LoopUnderTest): void {
     it("fact 15: the enclosing task is not left cancelled", async () => {
       const out = await run(l, function* () {
         const before = cancelling();
-        yield* settle(timeout(5, () => sleep(1000)));
+        yield* settle(timeout(5, () => sleep(AN_HOUR)));
         const after = cancelling();
         // A later suspension must not raise a leftover CancelledError.
         yield* sleep(100);
@@ -119,12 +119,12 @@ export function timeoutTests(l: LoopUnderTest): void {
         const log: [string, number][] = [];
         let outer: Timeout | null = null;
         let inner: Timeout | null = null;
-        const v = yield* timeout(1000, function* (o) {
+        const v = yield* timeout(AN_HOUR, function* (o) {
           outer = o;
           try {
             yield* timeout(10, function* (i) {
               inner = i;
-              yield* sleep(500);
+              yield* sleep(AN_HOUR);
             });
           } catch (e) {
             log.push([`${(e as Error).name} at`, now()]);
@@ -160,9 +160,9 @@ export function timeoutTests(l: LoopUnderTest): void {
           timeout(10, function* (o) {
             outer = o;
             try {
-              yield* timeout(1000, function* (i) {
+              yield* timeout(AN_HOUR, function* (i) {
                 inner = i;
-                yield* sleep(500);
+                yield* sleep(AN_HOUR);
               });
             } catch (e) {
               innerSaw = e;
@@ -192,7 +192,7 @@ export function timeoutTests(l: LoopUnderTest): void {
         const r = yield* settle(
           timeout(10, function* () {
             try {
-              yield* timeout(10, () => sleep(500));
+              yield* timeout(10, () => sleep(AN_HOUR));
             } catch (e) {
               innerSaw = e;
               throw e;
@@ -212,7 +212,7 @@ export function timeoutTests(l: LoopUnderTest): void {
         const v = yield* timeout(10, function* (tt) {
           t = tt;
           try {
-            yield* sleep(1000);
+            yield* sleep(AN_HOUR);
           } catch {}
           return "swallowed";
         });
@@ -229,7 +229,7 @@ export function timeoutTests(l: LoopUnderTest): void {
           timeout(10, function* (tt) {
             t = tt;
             try {
-              yield* sleep(1000);
+              yield* sleep(AN_HOUR);
             } catch {
               throw new URIError("other");
             }
@@ -244,7 +244,7 @@ export function timeoutTests(l: LoopUnderTest): void {
 
     it("cancelling the task from outside raises CancelledError, not TimeoutError", async () => {
       const out = await run(l, function* () {
-        const t = createTask(timeout(1000, () => sleep(500)));
+        const t = createTask(timeout(AN_HOUR, () => sleep(AN_HOUR)));
         yield* sleep(10);
         t.cancel();
         const r = yield* settle(t);
@@ -254,45 +254,50 @@ export function timeoutTests(l: LoopUnderTest): void {
       expect(out.cancelled).toBe(true);
     });
 
-    it("reschedule moves the deadline, null removes it, a past one expires at once", async () => {
-      const out = await run(l, function* () {
-        const loop = getRunningLoop();
-        const origin = loop.time() - now(); // deadlines are loop times: log them from main's start
-        const log: [string, number | null][] = [];
-        const when = (t: Timeout) => {
-          const w = t.when();
-          return w === null ? null : w - origin;
-        };
-        yield* timeout(10, function* (t) {
-          t.reschedule(loop.time() + 100);
-          log.push(["when", when(t)]);
-          yield* sleep(50); // past the first deadline
-          t.reschedule(null);
-          log.push(["when", when(t)]);
-          yield* sleep(500);
-        });
-        log.push(["done at", now()]);
-        const r = yield* settle(
-          timeout(null, function* (t) {
-            t.reschedule(loop.time() - 1);
+    // Virtual clocks only: the body's 50 ms sleep must end before the moved 100 ms deadline.
+    it.skipIf(!l.virtualTime)(
+      "reschedule moves the deadline, null removes it, a past one expires at once",
+      async () => {
+        const out = await run(l, function* () {
+          const loop = getRunningLoop();
+          const origin = loop.time() - now(); // deadlines are loop times: log them from main's start
+          const log: [string, number | null][] = [];
+          const when = (t: Timeout) => {
+            const w = t.when();
+            return w === null ? null : w - origin;
+          };
+          yield* timeout(10, function* (t) {
+            t.reschedule(loop.time() + 100);
+            log.push(["when", when(t)]);
+            yield* sleep(50); // past the first deadline
+            t.reschedule(null);
+            log.push(["when", when(t)]);
             yield* sleep(500);
-          }),
-        );
-        log.push([`${(r as { error: Error }).error.name} at`, now()]);
-        return log;
-      });
-      expect(out).toEqual([
-        ["when", loopTime(l, 100)],
-        ["when", null],
-        ["done at", loopTime(l, 550)],
-        ["TimeoutError at", loopTime(l, 550)],
-      ]);
-    });
+          });
+          log.push(["done at", now()]);
+          const r = yield* settle(
+            timeout(null, function* (t) {
+              t.reschedule(loop.time() - 1);
+              yield* sleep(500);
+            }),
+          );
+          log.push([`${(r as { error: Error }).error.name} at`, now()]);
+          return log;
+        });
+        expect(out).toEqual([
+          ["when", loopTime(l, 100)],
+          ["when", null],
+          ["done at", loopTime(l, 550)],
+          ["TimeoutError at", loopTime(l, 550)],
+        ]);
+      },
+    );
 
     it("reschedule after the body ended or after expiry throws InvalidStateError", async () => {
       const out = await run(l, function* () {
         let done: Timeout | null = null;
-        yield* timeout(10, function* (t) {
+        // An hour: a stall of 10 ms before the body's one yield would expire a 10 ms timeout.
+        yield* timeout(AN_HOUR, function* (t) {
           done = t;
           yield;
         });
@@ -300,7 +305,7 @@ export function timeoutTests(l: LoopUnderTest): void {
         yield* settle(
           timeout(1, function* (t) {
             expired = t;
-            yield* sleep(10);
+            yield* sleep(AN_HOUR);
           }),
         );
         const errs: unknown[] = [];

@@ -1,8 +1,9 @@
 /**
  * wait (fact 13), waitFor (fact 14) and asCompleted: return conditions, timeouts that cancel or
  * do not, races between a cancel and a completion. Loop times are exact on a virtual clock and
- * bounded on a real one (see `loopTime`); two waitFor tests sleep seconds of loop time and run
- * on virtual clocks only.
+ * never early on a real one (see `loopTime`). Tests that sleep seconds of loop time, or whose
+ * outcome is the order in which timers a few ms apart fire, run on virtual clocks only (each
+ * says why).
  */
 import { describe, expect, it } from "vitest";
 import {
@@ -26,7 +27,7 @@ import {
   waitFor,
 } from "@aioloop/core";
 import type { LoopUnderTest } from "../loop-under-test.js";
-import { resultAfter, failAfter, loopTime, now, run } from "../support.js";
+import { AN_HOUR, failAfter, loopTime, now, resultAfter, resultWhen, run } from "../support.js";
 
 /** Cancel `tasks` and wait until they are done (so a test leaves nothing running). */
 function* stop(...tasks: Task<unknown>[]): Coro<void> {
@@ -42,12 +43,15 @@ export function waitTests(l: LoopUnderTest): void {
   describe(`wait on ${l.name}`, () => {
     it("fact 13: FIRST_EXCEPTION returns at the first failure and cancels nothing", async () => {
       const out = await run(l, function* () {
+        // slow finishes when the test lets it, not on a timer: a stall fires two timers together.
+        const release = getRunningLoop().createFuture<void>();
         const bad = createTask(failAfter(10, new Error("x")));
-        const slow = createTask(resultAfter(100, "slow"));
+        const slow = createTask(resultWhen(release, "slow"));
         const [done, pending] = yield* wait([bad, slow], { returnWhen: FIRST_EXCEPTION });
         const at = now();
         const slowCancelled = slow.cancelled();
         const slowDone = slow.done();
+        release.setResult(undefined);
         const late = yield* slow;
         return { done, pending, bad, slow, at, slowCancelled, slowDone, late };
       });
@@ -62,27 +66,32 @@ export function waitTests(l: LoopUnderTest): void {
       expect(out.late).toBe("slow");
     });
 
-    it("fact 13: a wait timeout raises nothing and returns [done, pending]", async () => {
-      const out = await run(l, function* () {
-        const fast = createTask(resultAfter(10, 1));
-        const slow = createTask(resultAfter(1000, 2));
-        const [done, pending] = yield* wait([fast, slow], { timeout: 50 });
-        const at = now();
-        const slowCancelled = slow.cancelled();
-        yield* stop(slow);
-        return { done, pending, fast, slow, at, slowCancelled };
-      });
-      expect(out.done.size).toBe(1);
-      expect(out.done.has(out.fast)).toBe(true);
-      expect(out.pending.size).toBe(1);
-      expect(out.pending.has(out.slow)).toBe(true);
-      expect(out.at).toEqual(loopTime(l, 50));
-      expect(out.slowCancelled).toBe(false);
-    });
+    // Virtual clocks only: the 10 ms task must finish before the 50 ms timeout, and a stall
+    // between the timeout's start and the task's first step puts the task's deadline later.
+    it.skipIf(!l.virtualTime)(
+      "fact 13: a wait timeout raises nothing and returns [done, pending]",
+      async () => {
+        const out = await run(l, function* () {
+          const fast = createTask(resultAfter(10, 1));
+          const slow = createTask(resultAfter(AN_HOUR, 2));
+          const [done, pending] = yield* wait([fast, slow], { timeout: 50 });
+          const at = now();
+          const slowCancelled = slow.cancelled();
+          yield* stop(slow);
+          return { done, pending, fast, slow, at, slowCancelled };
+        });
+        expect(out.done.size).toBe(1);
+        expect(out.done.has(out.fast)).toBe(true);
+        expect(out.pending.size).toBe(1);
+        expect(out.pending.has(out.slow)).toBe(true);
+        expect(out.at).toEqual(loopTime(l, 50));
+        expect(out.slowCancelled).toBe(false);
+      },
+    );
 
     it("FIRST_EXCEPTION does not count a cancellation and waits for all without a failure", async () => {
       const out = await run(l, function* () {
-        const a = createTask(resultAfter(100, 1));
+        const a = createTask(resultAfter(AN_HOUR, 1));
         const b = createTask(resultAfter(30, 2));
         yield* sleep(1);
         a.cancel();
@@ -94,10 +103,18 @@ export function waitTests(l: LoopUnderTest): void {
 
     it("FIRST_COMPLETED returns at the first completion; ALL_COMPLETED at the last", async () => {
       const out = await run(l, function* () {
+        // b starts its 30 ms once the first wait returned: a stall could fire two timers together.
+        const release = getRunningLoop().createFuture<void>();
         const a = createTask(resultAfter(10, 1));
-        const b = createTask(resultAfter(40, 2));
+        const b = createTask(
+          (function* () {
+            yield* release;
+            return yield* resultAfter(30, 2);
+          })(),
+        );
         const [d1, p1] = yield* wait([a, b], { returnWhen: FIRST_COMPLETED });
         const t1 = now();
+        release.setResult(undefined);
         const [d2, p2] = yield* wait([a, b], { returnWhen: ALL_COMPLETED });
         return { d1, p1, t1, d2: d2.size, p2: p2.size, t2: now(), a, b };
       });
@@ -184,7 +201,7 @@ export function waitTests(l: LoopUnderTest): void {
       const out = await run(l, function* () {
         function* stubborn(): Coro<string> {
           try {
-            yield* sleep(1000);
+            yield* sleep(AN_HOUR);
             return "finished";
           } catch {
             return "kept";
@@ -301,8 +318,8 @@ export function waitTests(l: LoopUnderTest): void {
     it("cancelling the waiter cancels the inner awaitable and raises CancelledError", async () => {
       const out = await run(l, function* () {
         const log: string[] = [];
-        const inner = createTask(resultAfter(1000, "inner", log));
-        const waiter = createTask(waitFor(inner, 500));
+        const inner = createTask(resultAfter(AN_HOUR, "inner", log));
+        const waiter = createTask(waitFor(inner, AN_HOUR));
         yield* sleep(10);
         waiter.cancel();
         let err: unknown;
@@ -341,98 +358,131 @@ export function waitTests(l: LoopUnderTest): void {
   });
 
   describe(`asCompleted on ${l.name}`, () => {
-    it("as a plain iterable gives awaitables that yield results in completion order", async () => {
-      const out = await run(l, function* () {
-        const results: string[] = [];
-        for (const next of asCompleted([
-          resultAfter(30, "a"),
-          resultAfter(10, "b"),
-          resultAfter(20, "c"),
-        ])) {
-          results.push(yield* next);
-        }
-        return results;
-      });
-      expect(out).toEqual(["b", "c", "a"]);
-    });
-
-    it("through aiter()/forEach gives the results in completion order", async () => {
-      const out = await run(l, function* () {
-        const seen: number[] = [];
-        yield* forEach(
-          asCompleted([resultAfter(30, 3), resultAfter(10, 1), resultAfter(20, 2)]),
-          (v) => {
-            seen.push(v);
-          },
-        );
-        const all = yield* toArray(asCompleted([resultAfter(2, "y"), resultAfter(1, "x")]));
-        return { seen, all };
-      });
-      expect(out).toEqual({ seen: [1, 2, 3], all: ["x", "y"] });
-    });
-
-    it("futures() gives the input tasks themselves as they finish", async () => {
-      const out = await run(l, function* () {
-        const a = createTask(resultAfter(30, "a"));
-        const b = createTask(resultAfter(10, "b"));
-        const it = asCompleted([a, b]).futures();
-        const order: Future<string>[] = [];
-        for (let r = yield* it.next(); !r.done; r = yield* it.next()) order.push(r.value);
-        return { first: order[0] === b, second: order[1] === a, n: order.length };
-      });
-      expect(out).toEqual({ first: true, second: true, n: 2 });
-    });
-
-    it("awaitables taken in any order each get the next completion", async () => {
-      const out = await run(l, function* () {
-        const [n1, n2] = [...asCompleted([resultAfter(10, "x"), resultAfter(20, "y")])];
-        const second = yield* n2!;
-        const first = yield* n1!;
-        return [second, first];
-      });
-      expect(out).toEqual(["x", "y"]);
-    });
-
-    it("a timeout makes the remaining awaitables throw TimeoutError, without cancelling", async () => {
-      const out = await run(l, function* () {
-        const slow = createTask(resultAfter(1000, "slow"));
-        const got: unknown[] = [];
-        const it = asCompleted([resultAfter(10, "fast"), slow], { timeout: 100 });
-        try {
-          for (const next of it) got.push(yield* next);
-        } catch (e) {
-          got.push(e);
-        }
-        const at = now();
-        const slowCancelled = slow.cancelled();
-        yield* stop(slow);
-        return { got, at, slowCancelled, stats: it.statistics() };
-      });
-      expect(out.got[0]).toBe("fast");
-      expect(out.got[1]).toBeInstanceOf(TimeoutError);
-      expect(out.at).toEqual(loopTime(l, 100));
-      expect(out.slowCancelled).toBe(false);
-      expect(out.stats.timedOut).toBe(true);
-    });
-
-    it("an awaitable's error is thrown by the awaitable that takes it", async () => {
-      const out = await run(l, function* () {
-        const got: unknown[] = [];
-        for (const next of asCompleted([resultAfter(20, "ok"), failAfter(10, new Error("bad"))])) {
-          try {
-            got.push(yield* next);
-          } catch (e) {
-            got.push((e as Error).message);
+    // Virtual clocks only: it asserts the completion order of timers a few ms apart, and a stall
+    // between two tasks' first steps reorders their deadlines.
+    it.skipIf(!l.virtualTime)(
+      "as a plain iterable gives awaitables that yield results in completion order",
+      async () => {
+        const out = await run(l, function* () {
+          const results: string[] = [];
+          for (const next of asCompleted([
+            resultAfter(30, "a"),
+            resultAfter(10, "b"),
+            resultAfter(20, "c"),
+          ])) {
+            results.push(yield* next);
           }
-        }
-        return got;
-      });
-      expect(out).toEqual(["bad", "ok"]);
-    });
+          return results;
+        });
+        expect(out).toEqual(["b", "c", "a"]);
+      },
+    );
+
+    // Virtual clocks only: it asserts the completion order of timers a few ms apart, and a stall
+    // between two tasks' first steps reorders their deadlines.
+    it.skipIf(!l.virtualTime)(
+      "through aiter()/forEach gives the results in completion order",
+      async () => {
+        const out = await run(l, function* () {
+          const seen: number[] = [];
+          yield* forEach(
+            asCompleted([resultAfter(30, 3), resultAfter(10, 1), resultAfter(20, 2)]),
+            (v) => {
+              seen.push(v);
+            },
+          );
+          const all = yield* toArray(asCompleted([resultAfter(2, "y"), resultAfter(1, "x")]));
+          return { seen, all };
+        });
+        expect(out).toEqual({ seen: [1, 2, 3], all: ["x", "y"] });
+      },
+    );
+
+    // Virtual clocks only: it asserts the completion order of timers a few ms apart, and a stall
+    // between two tasks' first steps reorders their deadlines.
+    it.skipIf(!l.virtualTime)(
+      "futures() gives the input tasks themselves as they finish",
+      async () => {
+        const out = await run(l, function* () {
+          const a = createTask(resultAfter(30, "a"));
+          const b = createTask(resultAfter(10, "b"));
+          const it = asCompleted([a, b]).futures();
+          const order: Future<string>[] = [];
+          for (let r = yield* it.next(); !r.done; r = yield* it.next()) order.push(r.value);
+          return { first: order[0] === b, second: order[1] === a, n: order.length };
+        });
+        expect(out).toEqual({ first: true, second: true, n: 2 });
+      },
+    );
+
+    // Virtual clocks only: it asserts the completion order of timers a few ms apart, and a stall
+    // between two tasks' first steps reorders their deadlines.
+    it.skipIf(!l.virtualTime)(
+      "awaitables taken in any order each get the next completion",
+      async () => {
+        const out = await run(l, function* () {
+          const [n1, n2] = [...asCompleted([resultAfter(10, "x"), resultAfter(20, "y")])];
+          const second = yield* n2!;
+          const first = yield* n1!;
+          return [second, first];
+        });
+        expect(out).toEqual(["x", "y"]);
+      },
+    );
+
+    // Virtual clocks only: the 10 ms timer must fire before the 100 ms timeout (a stall fires both).
+    it.skipIf(!l.virtualTime)(
+      "a timeout makes the remaining awaitables throw TimeoutError, without cancelling",
+      async () => {
+        const out = await run(l, function* () {
+          const slow = createTask(resultAfter(1000, "slow"));
+          const got: unknown[] = [];
+          const it = asCompleted([resultAfter(10, "fast"), slow], { timeout: 100 });
+          try {
+            for (const next of it) got.push(yield* next);
+          } catch (e) {
+            got.push(e);
+          }
+          const at = now();
+          const slowCancelled = slow.cancelled();
+          yield* stop(slow);
+          return { got, at, slowCancelled, stats: it.statistics() };
+        });
+        expect(out.got[0]).toBe("fast");
+        expect(out.got[1]).toBeInstanceOf(TimeoutError);
+        expect(out.at).toEqual(loopTime(l, 100));
+        expect(out.slowCancelled).toBe(false);
+        expect(out.stats.timedOut).toBe(true);
+      },
+    );
+
+    // Virtual clocks only: it asserts the completion order of timers a few ms apart, and a stall
+    // between two tasks' first steps reorders their deadlines.
+    it.skipIf(!l.virtualTime)(
+      "an awaitable's error is thrown by the awaitable that takes it",
+      async () => {
+        const out = await run(l, function* () {
+          const got: unknown[] = [];
+          for (const next of asCompleted([
+            resultAfter(20, "ok"),
+            failAfter(10, new Error("bad")),
+          ])) {
+            try {
+              got.push(yield* next);
+            } catch (e) {
+              got.push((e as Error).message);
+            }
+          }
+          return got;
+        });
+        expect(out).toEqual(["bad", "ok"]);
+      },
+    );
 
     it("a consumer cancelled while waiting does not strand a completion", async () => {
       const out = await run(l, function* () {
-        const b = createTask(resultAfter(20, "b"));
+        // b stays pending until the end: a timer could fire with a's in one iteration.
+        const b = getRunningLoop().createFuture<string>();
         const ac = asCompleted([resultAfter(10, "a"), b]);
         const [n1, n2] = [...ac];
         const doomed = createTask(n1!);
@@ -441,7 +491,7 @@ export function waitTests(l: LoopUnderTest): void {
         doomed.cancel();
         const first = yield* keeper;
         const stats = ac.statistics();
-        yield* stop(b);
+        b.cancel();
         return { first, doomed: doomed.cancelled(), stats };
       });
       expect(out.first).toBe("a");
@@ -451,8 +501,10 @@ export function waitTests(l: LoopUnderTest): void {
 
     it("a consumer woken and then cancelled passes the completion on", async () => {
       const out = await run(l, function* () {
+        // b finishes when the test lets it: a is the first completion on every clock.
+        const release = getRunningLoop().createFuture<void>();
         const a = createTask(resultAfter(10, "a"));
-        const b = createTask(resultAfter(20, "b"));
+        const b = createTask(resultWhen(release, "b"));
         const [n1, n2] = [...asCompleted([a, b])];
         const doomed = createTask(n1!);
         yield; // doomed now waits first in line
@@ -462,13 +514,16 @@ export function waitTests(l: LoopUnderTest): void {
         a.addDoneCallback(() => doomed.cancel());
         const first = yield* keeper;
         const at = now();
+        release.setResult(undefined);
         yield* b;
         return { first, at, doomed: doomed.cancelled() };
       });
       expect(out).toEqual({ first: "a", at: loopTime(l, 10), doomed: true });
     });
 
-    it("stopping a forEach early releases the iterator", async () => {
+    // Virtual clocks only: it asserts the completion order of timers a few ms apart, and a stall
+    // between two tasks' first steps reorders their deadlines.
+    it.skipIf(!l.virtualTime)("stopping a forEach early releases the iterator", async () => {
       const out = await run(l, function* () {
         const third = createTask(resultAfter(30, 3));
         const ac = asCompleted([resultAfter(10, 1), resultAfter(20, 2), third], { timeout: 1000 });
