@@ -10,7 +10,6 @@
  *
  * @packageDocumentation
  */
-import { describe } from "vitest";
 import type { LoopUnderTest } from "./loop-under-test.js";
 import { barrierTests } from "./suites/barrier.js";
 import { conditionTests } from "./suites/condition.js";
@@ -31,11 +30,9 @@ import { taskGroupTests } from "./suites/taskgroup.js";
 import { timeoutTests } from "./suites/timeouts.js";
 import { tracingTests } from "./suites/tracing.js";
 import { waitTests } from "./suites/wait.js";
-import { REAL_CLOCK_RETRIES } from "./support.js";
 
 export { type LoopUnderTest, runOn } from "./loop-under-test.js";
 export { MinimalHostBackend, MinimalHostLoop } from "./minimal-host-loop.js";
-export { REAL_CLOCK_RETRIES };
 export {
   barrierTests,
   conditionTests,
@@ -95,19 +92,13 @@ export interface BackendTestOptions {
    * need what your loop lacks.
    */
   skip?: readonly SuiteName[];
-  /**
-   * How many times to retry a failed test: 0 on a virtual clock (every run is the same), 2 on
-   * a real one (`REAL_CLOCK_RETRIES`: a machine that stalls the process can fire two timers of
-   * a test together).
-   */
-  retry?: number;
 }
 
 /**
- * Register every suite of the kit for `l` (see `suites`), in one `describe(l.name)`: call it at
- * the top level of a vitest test file. Tests that need `runSync` run only when `l.blocking`;
- * tests that need exact loop times, or sleep seconds of loop time, only when `l.virtualTime`.
- * Every other test runs on every loop; on a real clock, a failed test is retried (`opts.retry`).
+ * Register every suite of the kit for `l` (see `suites`): call it at the top level of a vitest
+ * test file. Tests that need `runSync` run only when `l.blocking`; tests that need exact loop
+ * times, timers kept apart in real time, or sleeps of seconds, only when `l.virtualTime`. Every
+ * other test runs on every loop, and is never retried: each must pass on a busy machine.
  * @example
  * // test/my-loop.test.ts
  * import { defineBackendTests } from "@aioloop/backend-tests";
@@ -123,10 +114,7 @@ export function defineBackendTests(l: LoopUnderTest, opts: BackendTestOptions = 
       );
     }
   }
-  const retry = opts.retry ?? (l.virtualTime ? 0 : REAL_CLOCK_RETRIES);
-  describe(l.name, { retry }, () => {
-    for (const [name, register] of Object.entries(suites)) {
-      if (!skip.has(name)) register(l);
-    }
-  });
+  for (const [name, register] of Object.entries(suites)) {
+    if (!skip.has(name)) register(l);
+  }
 }

@@ -16,7 +16,7 @@
  * longer than the gap between their deadlines fires both in one iteration. A test whose outcome
  * depends on timers staying apart runs only on virtual clocks (`it.skipIf(!l.virtualTime)`, with
  * the reason above it); the others order their events causally (a future the test completes, a
- * task awaited), so no test here may fail on a busy machine.
+ * task awaited), so no test here is retried or may fail on a busy machine.
  */
 import {
   type Awaitable,
@@ -31,13 +31,6 @@ import {
 } from "@aioloop/core";
 import { type LoopUnderTest, runOn } from "./loop-under-test.js";
 
-/**
- * How many times a failed test is retried on a real-clock loop (see `defineBackendTests`). When
- * the machine stalls the process for longer than the gap between two timers of a test (5 to 90
- * ms in the suites), both fire in one iteration and the test sees an order a quiet machine
- * never gives; a loop that is really wrong fails every attempt.
- */
-export const REAL_CLOCK_RETRIES = 2;
 /** How early (ms) a wait on a real clock may end: the clock's resolution, and float rounding. */
 const REAL_CLOCK_EARLY_MS = 0.01;
 
