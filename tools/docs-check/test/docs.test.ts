@@ -1,0 +1,68 @@
+/**
+ * Every code block of the documentation, one test each (named `doc:line`): it type-checks, and a
+ * complete block (not marked as a fragment) runs with node and exits 0 within RUN_MS. The
+ * packages are imported as built (dist/): turbo builds them before this test.
+ */
+import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type Block,
+  type Project,
+  type RunResult,
+  buildProject,
+  documents,
+  extractBlocks,
+  pool,
+  removeProject,
+  runBlock,
+} from "../src/docs-check.js";
+
+const root = resolve(fileURLToPath(new URL("../../..", import.meta.url)));
+/** What one block may take to run: they sleep a few seconds at most (README's count: 3 s). */
+const RUN_MS = 30_000;
+/** Blocks running at once: a small pool, CI runs every package's tests beside this one. */
+const WIDTH = Math.max(2, Math.min(4, availableParallelism()));
+
+const blocks: Block[] = documents(root).flatMap((doc) =>
+  extractBlocks(doc, readFileSync(join(root, doc), "utf8")),
+);
+let project: Project;
+const runs = new Map<string, Promise<RunResult>>();
+
+beforeAll(() => {
+  project = buildProject(root, blocks);
+  const complete = project.written.filter((w) => !w.block.fragment);
+  const started = pool(
+    WIDTH,
+    complete.map((w) => () => runBlock(project.dir, w, RUN_MS)),
+  );
+  complete.forEach((w, i) => runs.set(w.block.id, started[i]!));
+});
+
+afterAll(async () => {
+  await Promise.allSettled(runs.values());
+  if (project) removeProject(project);
+});
+
+it("finds the documentation's blocks", () => {
+  expect(blocks.length).toBeGreaterThan(20);
+  expect(project.global).toEqual([]);
+});
+
+describe.each(documents(root))("%s", (doc) => {
+  const mine = blocks.filter((b) => b.doc === doc);
+  if (mine.length === 0) it.skip("has no ts/js block", () => {});
+  for (const b of mine) {
+    it(`${b.id}${b.fragment ? " (fragment: type-checked only)" : ""}`, async () => {
+      const errors = project.errors.get(b.id) ?? [];
+      expect(errors, `type errors in ${b.id}:\n${errors.join("\n")}`).toEqual([]);
+      if (b.fragment) return;
+      const r = await runs.get(b.id)!;
+      const why = r.timedOut ? `still running after ${RUN_MS / 1000} s, killed` : `exit ${r.code}`;
+      expect(r.code, `${b.id}: ${why}\n${r.stdout}\n${r.stderr}`).toBe(0);
+    });
+  }
+});
