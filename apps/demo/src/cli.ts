@@ -14,6 +14,7 @@ import { SelectorLoop } from "@aioloop/selector-loop";
 import { KeyboardInterrupt, TimerLoop, run, runSync } from "@aioloop/timer-loop";
 import { type DemoProgram, UsageError } from "./program.js";
 import { PROGRAMS } from "./programs/index.js";
+import { timeOrderedTimeline } from "./timeline.js";
 
 function list(): void {
   const width = Math.max(...PROGRAMS.map((p) => p.name.length));
@@ -106,7 +107,7 @@ export async function main(argv: string[]): Promise<number> {
         : `aioloop-trace-${program.name}.json`;
       writeFileSync(file, JSON.stringify(recorder.toChromeTrace()));
       process.stdout.write(
-        `\n── loop timeline (${recorder.events.length} events) ──\n${recorder.timeline(40)}\n`,
+        `\n── loop timeline (${recorder.events.length} events) ──\n${timeOrderedTimeline(recorder, 40)}\n`,
       );
       process.stdout.write(
         `Chrome trace written to ${file} (open it at ui.perfetto.dev or chrome://tracing)\n`,

@@ -88,7 +88,7 @@ describe("the seed's programs print what the Python originals print (random.seed
     expect(() => play("chained", ["eleven"])).toThrow(/expected a whole number, got "eleven"/);
     expect(() => parseQueueArgs(["--producers", "2"])).toThrow(/use -p N/);
     expect(() => parseQueueArgs(["-p", "-1"])).toThrow(/zero or more/);
-    expect(parseQueueArgs([])).toEqual({ producers: 10, consumers: 15 });
+    expect(parseQueueArgs([])).toEqual({ producers: 2, consumers: 4 });
   });
 });
 
