@@ -29,6 +29,6 @@ describe("pnpm bench arguments", () => {
     expect(parseArgs(["--help"])).toBe("");
     expect(parseArgs(["--fast"])).toBe("unknown option --fast");
     expect(parseArgs(["--out"])).toBe("--out needs a directory");
-    expect(USAGE).toContain("tasks, sync, timers, echo, files");
+    expect(USAGE).toContain("tasks, sync, timers, echo, accept, files");
   });
 });

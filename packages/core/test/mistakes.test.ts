@@ -131,7 +131,8 @@ describe("a `yield` without the star does not compile, and the error says the fi
         );
       }
     }
-  });
+    // One TypeScript program over the fixture: seconds of CPU, many more on a busy machine.
+  }, 180_000);
 });
 
 describe("the run-time errors for async/await habits name the fix", () => {
