@@ -8,12 +8,17 @@
  * A block that is deliberately a fragment says so, either in its info string (```ts fragment) or
  * in an HTML comment on the line right before it:
  *
- *     <!-- fragment: declare const url: string; -->
+ *     <!-- fragment: what it leaves out (a note for the reader of the source)
+ *     declare const url: string;
+ *     -->
  *
- * What follows `fragment:` (it may span lines) is TypeScript put before the block: the
+ * The comment's first line is a note; its next lines are TypeScript put before the block: the
  * declarations the fragment needs. A fragment is type-checked with its imports at the top of the
- * module and the rest of it inside `function* (): Coro<unknown> { ... }` (so `yield*` is allowed);
+ * module and the rest of it inside `function* (): Coro<any> { ... }` (so `yield*` is allowed);
  * it is not run.
+ *
+ * A block that imports `vitest` or `@aioloop/backend-tests` is a test file: vitest runs it, node
+ * cannot, so it is type-checked only (whole, not wrapped).
  *
  * A block's relative import (`./emitter-backend.js`) is the file of that name (`.ts`) in the
  * document's directory or in its `examples/` directory, copied beside the block. In a fragment,
@@ -55,6 +60,8 @@ export interface Block {
   lang: "ts" | "js";
   code: string;
   fragment: boolean;
+  /** A test file (imports vitest or the kit): type-checked, not run. */
+  testFile: boolean;
   /** A fragment's declarations (from its `<!-- fragment: ... -->` comment). */
   prelude: string;
   /** `doc:line`, the block's name in reports. */
@@ -68,6 +75,9 @@ const LANGS: Record<string, "ts" | "js"> = {
   javascript: "js",
   mjs: "js",
 };
+
+/** An import that makes a block a test file. */
+const TEST_IMPORT = /^\s*import\b[^;]*?\bfrom\s*["'](vitest|@aioloop\/backend-tests)["']/m;
 
 /** The code blocks of one markdown text, with shell blocks' languages left out. */
 export function extractBlocks(doc: string, md: string): Block[] {
@@ -85,13 +95,16 @@ export function extractBlocks(doc: string, md: string): Block[] {
       const infoFragment = /\bfragment\b/.test(open[3]!);
       const commentFragment = comment !== null && /^\s*fragment\b/.test(comment);
       const fragment = infoFragment || commentFragment;
+      const code = lines.slice(i + 1, end).join("\n");
       blocks.push({
         doc,
         line: i + 1,
         lang,
-        code: lines.slice(i + 1, end).join("\n"),
+        code,
         fragment,
-        prelude: commentFragment ? comment!.replace(/^\s*fragment\s*:?/, "") : "",
+        testFile: TEST_IMPORT.test(code),
+        // The comment's first line is a note; the lines after it, the declarations.
+        prelude: commentFragment ? comment!.split("\n").slice(1).join("\n") : "",
         id: `${doc}:${i + 1}`,
       });
     }
@@ -228,14 +241,16 @@ function writeBlock(root: string, dir: string, b: Block): Written {
     map.push(at);
   };
   if (!b.fragment) {
-    code.forEach((text, i) => add(text, b.line + 1 + i));
+    code.forEach((text, i) => {
+      add(text, b.line + 1 + i);
+    });
   } else {
     code.forEach((text, i) => {
       if (importLines.has(i) && !dropped.has(i)) add(text, b.line + 1 + i);
     });
     add('import type { Coro as __Coro } from "@aioloop/core";', 0);
     for (const text of b.prelude.split("\n")) add(text, 0);
-    add("export function* __fragment(): __Coro<unknown> {", 0);
+    add("export function* __fragment(): __Coro<any> {", 0);
     code.forEach((text, i) => {
       if (!importLines.has(i)) add(text, b.line + 1 + i);
     });

@@ -34,12 +34,14 @@ const runs = new Map<string, Promise<RunResult>>();
 
 beforeAll(() => {
   project = buildProject(root, blocks);
-  const complete = project.written.filter((w) => !w.block.fragment);
+  const complete = project.written.filter((w) => !w.block.fragment && !w.block.testFile);
   const started = pool(
     WIDTH,
     complete.map((w) => () => runBlock(project.dir, w, RUN_MS)),
   );
-  complete.forEach((w, i) => runs.set(w.block.id, started[i]!));
+  complete.forEach((w, i) => {
+    runs.set(w.block.id, started[i]!);
+  });
 });
 
 afterAll(async () => {
@@ -56,10 +58,15 @@ describe.each(documents(root))("%s", (doc) => {
   const mine = blocks.filter((b) => b.doc === doc);
   if (mine.length === 0) it.skip("has no ts/js block", () => {});
   for (const b of mine) {
-    it(`${b.id}${b.fragment ? " (fragment: type-checked only)" : ""}`, async () => {
+    const only = b.fragment
+      ? " (fragment: type-checked only)"
+      : b.testFile
+        ? " (test file: type-checked only)"
+        : "";
+    it(`${b.id}${only}`, async () => {
       const errors = project.errors.get(b.id) ?? [];
       expect(errors, `type errors in ${b.id}:\n${errors.join("\n")}`).toEqual([]);
-      if (b.fragment) return;
+      if (only) return;
       const r = await runs.get(b.id)!;
       const why = r.timedOut ? `still running after ${RUN_MS / 1000} s, killed` : `exit ${r.code}`;
       expect(r.code, `${b.id}: ${why}\n${r.stdout}\n${r.stderr}`).toBe(0);
