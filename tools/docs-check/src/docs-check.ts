@@ -20,6 +20,10 @@
  * A block that imports `vitest` or `@aioloop/backend-tests` is a test file: vitest runs it, node
  * cannot, so it is type-checked only (whole, not wrapped).
  *
+ * Shell blocks (```sh) are not run; the scripts and files their commands name must exist
+ * (`pnpm <script>`, `npx -y pnpm@10 run <script>`, `--filter <package>`, `cd <dir>`, a file
+ * given to tsx or node, an `@aioloop/*` package to install).
+ *
  * A block's relative import (`./emitter-backend.js`) is the file of that name (`.ts`) in the
  * document's directory or in its `examples/` directory, copied beside the block. In a fragment,
  * a relative import found nowhere is left out: its names are the fragment comment's to declare.
@@ -334,4 +338,137 @@ export function pool<T>(width: number, jobs: (() => Promise<T>)[]): Promise<T>[]
 
 export function removeProject(p: Project): void {
   rmSync(p.dir, { recursive: true, force: true });
+}
+
+export interface ShellBlock {
+  doc: string;
+  line: number;
+  code: string;
+  id: string;
+}
+
+/** The ```sh / ```bash / ```shell blocks of one markdown text. */
+export function extractShellBlocks(doc: string, md: string): ShellBlock[] {
+  const lines = md.split("\n");
+  const blocks: ShellBlock[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const open = /^\s{0,3}(`{3,}|~{3,})\s*([^\s`]*)/.exec(lines[i]!);
+    if (!open) continue;
+    let end = i + 1;
+    while (end < lines.length && !lines[end]!.trimStart().startsWith(open[1]!)) end++;
+    if (/^(sh|bash|shell|console)$/i.test(open[2]!)) {
+      blocks.push({
+        doc,
+        line: i + 1,
+        code: lines.slice(i + 1, end).join("\n"),
+        id: `${doc}:${i + 1}`,
+      });
+    }
+    i = end;
+  }
+  return blocks;
+}
+
+/** pnpm's own commands that take no script name. */
+const PNPM_BUILTINS = new Set(["install", "i", "add", "remove", "update", "exec", "dlx", "pack"]);
+
+interface Workspace {
+  /** package name -> its directory (absolute). */
+  packages: Map<string, string>;
+}
+
+function workspace(root: string): Workspace {
+  const packages = new Map<string, string>();
+  for (const group of ["packages", "apps", "tools"]) {
+    const base = join(root, group);
+    if (!existsSync(base)) continue;
+    for (const d of readdirSync(base)) {
+      const pj = join(base, d, "package.json");
+      if (existsSync(pj)) packages.set(JSON.parse(readFileSync(pj, "utf8")).name, join(base, d));
+    }
+  }
+  return { packages };
+}
+
+function scripts(dir: string): Record<string, string> {
+  return JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).scripts ?? {};
+}
+
+/**
+ * What a shell block names that does not exist: a pnpm script of the root (or of the package
+ * `--filter` picks), a directory it `cd`s to, a file it runs, an `@aioloop/*` package it installs.
+ * Commands are followed in order, so a `cd` applies to the lines after it.
+ */
+export function checkShell(root: string, b: ShellBlock): string[] {
+  const ws = workspace(root);
+  const problems: string[] = [];
+  let cwd = root;
+  b.code.split("\n").forEach((text, i) => {
+    const where = `${b.doc}:${b.line + 1 + i}`;
+    const line = text.replace(/(^|\s)#.*$/, "");
+    for (const cmd of line.split(/&&|\|\||;/)) {
+      const words = cmd
+        .trim()
+        .split(/\s+/)
+        .filter((w) => w !== "");
+      if (words.length === 0) continue;
+      let at = 0;
+      if (words[0] === "npx") {
+        at = 1;
+        while (words[at]?.startsWith("-")) at++;
+        const tool = words[at] ?? "";
+        if (/^(tsx|node)(@|$)/.test(tool)) {
+          const file = words.slice(at + 1).find((w) => !w.startsWith("-"));
+          if (file && !existsSync(resolve(cwd, file))) problems.push(`${where}: no file ${file}`);
+          continue;
+        }
+        if (!/^pnpm(@|$)/.test(tool)) continue;
+      } else if (words[0] === "cd") {
+        const dir = resolve(cwd, words[1] ?? "");
+        if (!existsSync(dir)) problems.push(`${where}: no directory ${words[1]}`);
+        else cwd = dir;
+        continue;
+      } else if (words[0] === "npm" && (words[1] === "install" || words[1] === "i")) {
+        for (const w of words.slice(2)) {
+          if (w.startsWith("@aioloop/") && !ws.packages.has(w)) {
+            problems.push(`${where}: no workspace package ${w}`);
+          }
+        }
+        continue;
+      } else if (words[0] !== "pnpm") {
+        continue;
+      }
+      // pnpm [--filter <pkg>] <command or script> ...
+      at++;
+      let dir = cwd;
+      while (words[at]?.startsWith("-")) {
+        if (words[at] === "--filter" || words[at] === "-F") {
+          const pkg = words[at + 1] ?? "";
+          const found = ws.packages.get(pkg);
+          if (!found) problems.push(`${where}: no workspace package ${pkg}`);
+          else dir = found;
+          at += 2;
+        } else at++;
+      }
+      let name = words[at];
+      if (name === undefined) continue;
+      if (name === "add") {
+        for (const w of words.slice(at + 1)) {
+          if (w.startsWith("@aioloop/") && !ws.packages.has(w)) {
+            problems.push(`${where}: no workspace package ${w}`);
+          }
+        }
+        continue;
+      }
+      if (PNPM_BUILTINS.has(name)) continue;
+      if (name === "run") name = words[at + 1] ?? "";
+      const own = existsSync(join(dir, "package.json")) ? scripts(dir) : {};
+      const bin = existsSync(join(root, "node_modules", ".bin", name));
+      if (!(name in own) && !bin)
+        problems.push(
+          `${where}: no script "${name}" in ${relative(root, dir) || "the root"}'s package.json`,
+        );
+    }
+  });
+  return problems;
 }

@@ -9,7 +9,9 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import {
   type Project,
   buildProject,
+  checkShell,
   extractBlocks,
+  extractShellBlocks,
   removeProject,
   runBlock,
 } from "../src/docs-check.js";
@@ -100,4 +102,23 @@ it("runs a complete block, and fails one that throws or never ends", async () =>
   expect(boom.code).not.toBe(0);
   expect(boom.stderr).toContain("boom");
   expect(stuck.timedOut).toBe(true);
+});
+
+it("checks that a shell block's scripts, directories and files exist", () => {
+  const sh = [
+    `${fence}sh`,
+    "npx -y pnpm@10 install --frozen-lockfile && npx -y pnpm@10 test",
+    "pnpm no-such-script --quick # a comment",
+    "npm install @aioloop/core @aioloop/no-such-package",
+    "cd packages/selector-loop && npx tsc -b",
+    "npx -y tsx@4.23.15 bench/echo.ts",
+    "npx -y tsx@4.23.15 bench/no-such-file.ts",
+    fence,
+  ].join("\n");
+  const [b] = extractShellBlocks("shell.md", sh);
+  expect(checkShell(root, b!)).toEqual([
+    `shell.md:3: no script "no-such-script" in the root's package.json`,
+    "shell.md:4: no workspace package @aioloop/no-such-package",
+    "shell.md:7: no file bench/no-such-file.ts",
+  ]);
 });

@@ -13,8 +13,10 @@ import {
   type Project,
   type RunResult,
   buildProject,
+  checkShell,
   documents,
   extractBlocks,
+  extractShellBlocks,
   pool,
   removeProject,
   runBlock,
@@ -57,6 +59,11 @@ it("finds the documentation's blocks", () => {
 describe.each(documents(root))("%s", (doc) => {
   const mine = blocks.filter((b) => b.doc === doc);
   if (mine.length === 0) it.skip("has no ts/js block", () => {});
+  for (const sh of extractShellBlocks(doc, readFileSync(join(root, doc), "utf8"))) {
+    it(`${sh.id} (sh: not run; the scripts and files it names exist)`, () => {
+      expect(checkShell(root, sh)).toEqual([]);
+    });
+  }
   for (const b of mine) {
     const only = b.fragment
       ? " (fragment: type-checked only)"
