@@ -3,7 +3,7 @@
  * complete block (not marked as a fragment) runs with node and exits 0 within RUN_MS. The
  * packages are imported as built (dist/): turbo builds them before this test.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -51,7 +51,11 @@ afterAll(async () => {
   if (project) removeProject(project);
 });
 
-it("finds the documentation's blocks", () => {
+it("finds the documentation's blocks, and the packages built", () => {
+  for (const p of ["core", "timer-loop", "selector-loop", "files", "backend-tests"]) {
+    const dts = join(root, "packages", p, "dist", "index.d.ts");
+    expect(existsSync(dts), `${dts} is missing: build the packages first (pnpm build)`).toBe(true);
+  }
   expect(blocks.length).toBeGreaterThan(20);
   expect(project.global).toEqual([]);
 });
