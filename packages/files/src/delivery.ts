@@ -31,6 +31,11 @@ import type { ExitNotice, PoolWorker } from "./workers.js";
 
 /** What the outside source of a loop with jobs in flight is called (DeadlockError, statistics). */
 export const SOURCE_NAME = "worker jobs (@aioloop/files)";
+/**
+ * A poll that finds nothing new reads the clock for `dueAt` only once in this many + 1 (a mask):
+ * polls come once per loop iteration, and a virtual clock holding still polls every millisecond.
+ */
+const DUE_CHECK_EVERY = 63;
 /** A job's status when its worker crashed (local: never on the wire). */
 export const CRASHED = 3;
 
@@ -91,6 +96,8 @@ export class Delivery {
    * flight, so the pool's own timer on the loop may not fire; its polls still come.
    */
   dueAt = 0;
+  /** Polls that found nothing new: the clock is read only every DUE_CHECK_EVERY + 1 of them. */
+  #quietPolls = 0;
 
   constructor(
     readonly slots: SlotTable,
@@ -126,7 +133,9 @@ export class Delivery {
    */
   readonly poll = (): void => {
     if (this.#drainAll()) this.host.drained();
-    else if (this.dueAt !== 0 && Date.now() >= this.dueAt) this.host.due();
+    else if (this.dueAt !== 0 && (++this.#quietPolls & DUE_CHECK_EVERY) === 0) {
+      if (Date.now() >= this.dueAt) this.host.due();
+    }
   };
 
   /** A message from `w` came through its port's 'message' event (host-driven runs). */
@@ -166,6 +175,7 @@ export class Delivery {
     this.slots.release(job);
     job.worker = null;
     w.inflight--;
+    if (job.state === "moved") w.moved--;
   }
 
   /** Settle the job's future (status: STATUS.* or CRASHED) and end its bookkeeping. */

@@ -294,6 +294,7 @@ export class SlotTable {
     stub.slot = job.slot;
     stub.seq = job.seq;
     stub.worker = job.worker;
+    stub.worker!.moved++;
     this.#jobs[job.slot - HEADER.WORDS] = stub;
     job.slot = -1;
     job.worker = null;

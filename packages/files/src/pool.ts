@@ -429,16 +429,19 @@ export class WorkerPool {
     }
   }
 
-  /** @internal Post queued jobs to workers (the per-iteration flush). */
-  _dispatch(): void {
+  /**
+   * @internal Post queued jobs to workers. `rebalance`: this is a loop's per-iteration flush,
+   * which runs after the tasks of the iteration had their turn to submit; only then may a worker
+   * left with nothing take over jobs another has not started (a worker about to get new work
+   * must not).
+   */
+  _dispatch(rebalance = false): void {
     if (this.#terminated) {
       this.#runHere();
       return;
     }
     if (this.#queue.count > 0) this.#assign();
-    // Checked here, after this iteration's tasks had their turn to submit, so that a worker
-    // about to get new work does not take any over.
-    if (this.#stealable() && this.#rebalance()) this.#assign();
+    if (rebalance && this.#stealable() && this.#rebalance()) this.#assign();
     if (this.#closes.length > 0) this.#postCloses();
     this.#maybeQuit();
     this.#armWatch();
@@ -482,23 +485,30 @@ export class WorkerPool {
    * #rebalance); workers beyond `size` that are idle quit.
    */
   #drained(): void {
-    if (this.#workers.some((w) => w.stuck)) {
-      const now = Date.now() - this.#epoch;
-      for (const w of this.#workers) if (w.stuck) w.stuck = w.runningFor(now) >= this.stuckAfterMs;
+    let now = -1;
+    for (const w of this.#workers) {
+      if (!w.stuck) continue;
+      if (now < 0) now = Date.now() - this.#epoch;
+      w.stuck = w.runningFor(now) >= this.stuckAfterMs;
     }
     if (this.#queue.count > 0) this._dispatch();
-    else if (this.#stealable()) this.#flushSoon();
-    this.#retire();
+    // (On the loop's flush: the tasks these answers woke submit first, and may keep it busy.)
+    else if (this.#stealable()) this.#flushSoon(true);
+    if (this.#workers.length > this.size) this.#retire();
   }
 
   /** Whether a worker taking jobs has none while another holds jobs behind the one it runs. */
   #stealable(): boolean {
     const ws = this.#workers;
-    return (
-      ws.length > 1 &&
-      ws.some((w) => w.inflight === 0 && isOpen(w)) &&
-      ws.some((w) => w.inflight > 1)
-    );
+    if (ws.length < 2) return false;
+    let idle = false;
+    let waiting = false;
+    for (const w of ws) {
+      const held = w.inflight - w.moved;
+      if (held === 0 && isOpen(w)) idle = true;
+      else if (held > 1) waiting = true;
+    }
+    return idle && waiting;
   }
 
   /**
@@ -534,7 +544,8 @@ export class WorkerPool {
    */
   #armWatch(): void {
     if (this.#watch.armed || this.#terminated) return;
-    if (this.#queue.count === 0 && !this.#workers.some((w) => w.inflight > 1 && !w.stuck)) return;
+    if (this.#queue.count === 0 && !this.#workers.some((w) => w.inflight - w.moved > 1 && !w.stuck))
+      return;
     this.#watch.arm(runningLoopOrNull());
   }
 
@@ -574,10 +585,16 @@ export class WorkerPool {
     }
   }
 
-  /** Post soon: with the running loop's next flush, or on the next host turn (safety). */
-  #flushSoon(): void {
+  /**
+   * Post soon: with the running loop's next flush, and on the next host turn (a safety, for
+   * background jobs: a loop about to stop may not flush) unless `loopOnly` and a loop flushes.
+   */
+  #flushSoon(loopOnly = false): void {
     const loop = runningLoopOrNull();
-    if (loop !== null && !this.#closed) this.#flushOn(loop, this.#delivery.linkFor(loop));
+    if (loop !== null && !this.#closed) {
+      this.#flushOn(loop, this.#delivery.linkFor(loop));
+      if (loopOnly) return;
+    }
     this.#safetyFlush ??= setImmediate(() => {
       this.#safetyFlush = null;
       this._dispatch();
@@ -799,7 +816,7 @@ function closeHere(fds: number[]): void {
 /** A loop's per-iteration flush (callSoon callback: no closure per call). */
 function flushLink(pool: WorkerPool, link: LoopLink): void {
   link.flushScheduled = false;
-  pool._dispatch();
+  pool._dispatch(true);
 }
 
 /** `moduleUrl` as a specifier the worker can import. */

@@ -65,6 +65,8 @@ export interface WorkerEvents {
 export class PoolWorker {
   /** Invariant: the jobs holding a slot with `worker === this`. */
   inflight = 0;
+  /** Invariant: how many of those are placeholders of jobs taken back ("moved"). */
+  moved = 0;
   alive = true;
   /** Told to quit: it finishes what it holds and takes nothing more. */
   quitSent = false;
