@@ -304,7 +304,9 @@ export class BaseEventLoop implements EventLoop {
   runSync<T>(aw: Awaitable<T>): T {
     if (!this._backend.canBlock) {
       throw new InvalidStateError(
-        `${this.constructor.name}'s backend cannot block the thread: use \`await loop.runUntilComplete(...)\``,
+        `${this.constructor.name}'s backend cannot block the thread (its events arrive only between host turns, ` +
+          "or this thread may not wait: a browser's main thread, or no SharedArrayBuffer without cross-origin " +
+          "isolation): use `await loop.runUntilComplete(...)` (or run())",
       );
     }
     this._checkCanRun();

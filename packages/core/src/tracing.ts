@@ -260,7 +260,10 @@ export class TraceRecorder implements LoopTracer {
    * `maxLines` keeps it readable (the middle is elided).
    */
   timeline(maxLines = 60): string {
-    const lines = this.events.map(formatEvent);
+    // In time order: a task step is recorded when it ends (its outcome is known only then) but
+    // stamped with its start, after what it did meanwhile. The sort is stable, so events of
+    // the same time keep the order they happened in.
+    const lines = [...this.events].sort((a, b) => a.time - b.time).map(formatEvent);
     if (this.dropped > 0) lines.push(`… ${this.dropped} more events not recorded (limit reached)`);
     if (lines.length <= maxLines) return lines.join("\n");
     const head = Math.ceil(maxLines / 2);
