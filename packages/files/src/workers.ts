@@ -79,8 +79,11 @@ export class PoolWorker {
   startError: unknown = undefined;
   /** Loops whose wake word this worker knows (by link id). */
   readonly #wakes = new Set<number>();
-  /** Detached closes posted to it, oldest first, from the #closesBase-th one it was sent on. */
-  #closes: number[] = [];
+  /**
+   * The lists of detached closes posted to it, oldest first (kept as posted: no copy), the
+   * first of them starting at the #closesBase-th close it was ever sent.
+   */
+  #closes: number[][] = [];
   #closesBase = 0;
 
   private constructor(
@@ -200,12 +203,14 @@ export class PoolWorker {
 
   /** Note `fds` as posted, forgetting the closes the worker has taken on since last time. */
   #sentCloses(fds: number[]): void {
+    // Forget the lists the worker has taken on entirely.
     const done = Atomics.load(this.control, CONTROL.CLOSES_DONE);
-    if (done > this.#closesBase) {
-      this.#closes = this.#closes.slice(done - this.#closesBase);
-      this.#closesBase = done;
-    }
-    this.#closes.push(...fds);
+    const lists = this.#closes;
+    let drop = 0;
+    while (drop < lists.length && this.#closesBase + lists[drop]!.length <= done)
+      this.#closesBase += lists[drop++]!.length;
+    if (drop > 0) lists.splice(0, drop);
+    lists.push(fds);
   }
 
   /**
@@ -214,7 +219,7 @@ export class PoolWorker {
    */
   unreadCloses(): number[] {
     const done = Atomics.load(this.control, CONTROL.CLOSES_DONE);
-    return this.#closes.slice(Math.max(0, done - this.#closesBase));
+    return this.#closes.flat().slice(Math.max(0, done - this.#closesBase));
   }
 
   /** Finish what it holds, then exit. */
