@@ -543,7 +543,7 @@ export class WorkerPool {
    * for stuck workers in `stuckAfterMs`.
    */
   #armWatch(): void {
-    if (this.#watch.armed || this.#terminated) return;
+    if (this.#terminated || !Number.isFinite(this.stuckAfterMs)) return;
     if (this.#queue.count === 0 && !this.#workers.some((w) => w.inflight - w.moved > 1 && !w.stuck))
       return;
     this.#watch.arm(runningLoopOrNull());

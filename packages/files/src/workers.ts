@@ -262,14 +262,20 @@ export class StuckWatch {
     return this.target.dueAt !== 0;
   }
 
-  /** Look in `afterMs` (never when that is Infinity), with a timer on `loop` if there is one. */
+  /**
+   * Look in `afterMs` (never when that is Infinity), with a timer on `loop` if there is one.
+   * Already armed: the timer moves to `loop` if it was set on another (which may not run again).
+   */
   arm(loop: EventLoop | null): void {
-    if (this.armed || !Number.isFinite(this.afterMs)) return;
-    this.target.dueAt = Date.now() + this.afterMs;
-    if (loop !== null) {
-      this.#timer = loop.callLater(this.afterMs, this.#fire);
-      this.#loop = loop;
-    }
+    if (!Number.isFinite(this.afterMs)) return;
+    if (this.armed) {
+      if (loop === null || loop === this.#loop) return;
+      this.#timer?.cancel();
+    } else this.target.dueAt = Date.now() + this.afterMs;
+    this.#timer = null;
+    this.#loop = loop;
+    if (loop !== null)
+      this.#timer = loop.callLater(Math.max(0, this.target.dueAt - Date.now()), this.#fire);
   }
 
   disarm(): void {
