@@ -86,9 +86,15 @@ const WHENCE_START = 0;
  * const header = yield* f.read(16);
  * yield* f.close();
  */
-export class AsyncFile<T extends string | Uint8Array = string | Uint8Array> {
-  /** The path it was opened with (a number: the descriptor of an anonymous TemporaryFile). */
-  readonly name: string | number;
+export class AsyncFile<
+  T extends string | Uint8Array = string | Uint8Array,
+  N extends string | number = string | number,
+> {
+  /**
+   * The path it was opened with (a number: the descriptor of an anonymous TemporaryFile).
+   * `open()` and `NamedTemporaryFile()` type it `string`, `TemporaryFile()` `number`.
+   */
+  readonly name: N;
   /** The mode string it was opened with. */
   readonly mode: string;
   /** Text modes: the encoding; binary modes: null. */
@@ -106,7 +112,7 @@ export class AsyncFile<T extends string | Uint8Array = string | Uint8Array> {
 
   /** @internal Use `open()`. */
   constructor(init: FileInit) {
-    this.name = init.name;
+    this.name = init.name as N;
     this.mode = init.info.mode;
     this.encoding = init.encoding;
     this.#info = init.info;
@@ -533,8 +539,8 @@ export function resolveOpen(mode: string, opts: OpenOptions): ResolvedOpen {
 }
 
 /** @internal Build the AsyncFile for a descriptor that a job opened. */
-export function makeFile<T extends string | Uint8Array>(
-  name: string | number,
+export function makeFile<T extends string | Uint8Array, N extends string | number>(
+  name: N,
   r: ResolvedOpen,
   opened: {
     fd: number;
@@ -544,7 +550,7 @@ export function makeFile<T extends string | Uint8Array>(
     positional: boolean;
   },
   unlinkOnClose: string | null,
-): AsyncFile<T> {
+): AsyncFile<T, N> {
   const raw = new BufferedIO({
     pool: r.pool,
     fd: opened.fd,
@@ -561,7 +567,7 @@ export function makeFile<T extends string | Uint8Array>(
     r.encoding === null
       ? null
       : new TextIO(raw, getCodec(r.encoding, r.errors), r.newline, r.lineBuffered);
-  return new AsyncFile<T>({
+  return new AsyncFile<T, N>({
     name,
     info: r.info,
     raw,
@@ -589,12 +595,16 @@ const OPEN_OPTIONS = {
     pool._submitDetached(OP.CLOSE, [v[0], null, null, -1]),
 };
 
-/** Types of open()'s result by mode literal: "b" modes give bytes (a mode not known until run time: either). */
-export type FileFor<M extends string> = string extends M
-  ? AsyncFile<string | Uint8Array>
+/**
+ * Types of open()'s result by mode literal: "b" modes give bytes (a mode not known until run
+ * time: either). `N` is the type of `name`: a path (`string`) for open() and
+ * NamedTemporaryFile(), the descriptor (`number`) for TemporaryFile().
+ */
+export type FileFor<M extends string, N extends string | number = string> = string extends M
+  ? AsyncFile<string | Uint8Array, N>
   : M extends `${string}b${string}`
-    ? AsyncFile<Uint8Array>
-    : AsyncFile<string>;
+    ? AsyncFile<Uint8Array, N>
+    : AsyncFile<string, N>;
 
 /**
  * Open a file, as Python's open() (and aiofiles.open): a coroutine that gives an AsyncFile.

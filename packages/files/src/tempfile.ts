@@ -55,12 +55,12 @@ function names(opts: TempNameOptions): [string, string, string] {
   return [opts.dir ?? gettempdir(), prefix, suffix];
 }
 
-function* openTemp<M extends string>(
+function* openTemp<M extends string, N extends string | number>(
   mode: M,
   opts: OpenOptions & TempNameOptions,
   named: boolean,
   deleteOnClose: boolean,
-): Coro<FileFor<M>> {
+): Coro<FileFor<M, N>> {
   const r = resolveOpen(mode, opts);
   const [dir, prefix, suffix] = names(opts);
   const pool = r.pool;
@@ -75,7 +75,7 @@ function* openTemp<M extends string>(
   );
   const opened = { fd, size: 0, ahead: null, aheadAsked: 0, positional: true };
   const unlink = named && deleteOnClose ? path : null;
-  return makeFile(named ? path : fd, r, opened, unlink) as FileFor<M>;
+  return makeFile(named ? path : fd, r, opened, unlink) as FileFor<M, N>;
 }
 
 /**
@@ -95,8 +95,8 @@ function* openTemp<M extends string>(
 export function TemporaryFile<M extends string = "w+b">(
   mode: M = "w+b" as M,
   opts: OpenOptions & TempNameOptions = {},
-): Coro<FileFor<M>> {
-  return openTemp(mode, opts, false, true);
+): Coro<FileFor<M, number>> {
+  return openTemp<M, number>(mode, opts, false, true);
 }
 
 /**
@@ -115,8 +115,8 @@ export function TemporaryFile<M extends string = "w+b">(
 export function NamedTemporaryFile<M extends string = "w+b">(
   mode: M = "w+b" as M,
   opts: OpenOptions & TempNameOptions & { delete?: boolean } = {},
-): Coro<FileFor<M>> {
-  return openTemp(mode, opts, true, opts.delete !== false);
+): Coro<FileFor<M, string>> {
+  return openTemp<M, string>(mode, opts, true, opts.delete !== false);
 }
 
 interface DirRecord {

@@ -34,7 +34,7 @@ describe("tempfile", () => {
     const dir = tmpDir();
     const out = await runSync.run(function* () {
       const f = yield* tempfile.NamedTemporaryFile("w+", { dir, prefix: "pre-", suffix: ".txt" });
-      const name = f.name as string;
+      const name = f.name;
       yield* f.write("shared text\n");
       yield* f.flush();
       const seenByNode = fs.readFileSync(name, "utf8");
