@@ -82,6 +82,15 @@ export class WorkerCrashedError extends Error {
 }
 named(WorkerCrashedError, "WorkerCrashedError");
 
+/**
+ * `runInWorker()` was asked to run a function of the program's main module (or of a module that
+ * a pool worker is still evaluating, which is the same trap seen from inside the worker). A
+ * worker imports the module to find the function, so it would run the whole program again in
+ * every worker, each of which would do the same: move the function into a module of its own.
+ */
+export class MainModuleInWorkerError extends Error {}
+named(MainModuleInWorkerError, "MainModuleInWorkerError");
+
 /** A job was submitted to a WorkerPool after `close()`. */
 export class PoolClosedError extends Error {}
 named(PoolClosedError, "PoolClosedError");
@@ -135,6 +144,11 @@ const BUILTIN: Record<string, ErrorConstructor> = {
 /** Rebuild an error thrown by user code in a worker: same class (built-ins), name, message, code. */
 export function remoteErrorFromWire(w: WireError): unknown {
   if (w.nonError === true) return w.thrown !== undefined ? w.thrown : new Error(w.message);
+  if (w.name === "MainModuleInWorkerError") {
+    const e = new MainModuleInWorkerError(w.message);
+    if (w.stack !== undefined) e.stack = w.stack;
+    return e;
+  }
   const Ctor = BUILTIN[w.ctor ?? "Error"] ?? Error;
   const e = new Ctor(w.message) as Error & Record<string, unknown>;
   if (e.name !== w.name) {

@@ -49,6 +49,7 @@ export {
   OSError,
   type OSErrorInfo,
   PermissionError,
+  MainModuleInWorkerError,
   PoolClosedError,
   UnicodeDecodeError,
   UnicodeEncodeError,

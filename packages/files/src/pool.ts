@@ -45,12 +45,12 @@
  */
 
 import { type Coro, type EventLoop, type Future, getRunningLoop } from "@aioloop/core";
-import { closeSync } from "node:fs";
+import { closeSync, realpathSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { isAbsolute } from "node:path";
+import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { CRASHED, Delivery, type LoopLink } from "./delivery.js";
-import { PoolClosedError, remoteErrorFromWire } from "./errors.js";
+import { MainModuleInWorkerError, PoolClosedError, remoteErrorFromWire } from "./errors.js";
 import { runFileOp, wireError } from "./fileops.js";
 import {
   type Counters,
@@ -267,6 +267,10 @@ export class WorkerPool {
    * base in a worker, so pass `new URL("./m.js", import.meta.url)`.
    * @throws `TypeError` when `exportName` is empty, `moduleUrl` is a relative path, or the
    * module has no exported function of that name.
+   * @throws `MainModuleInWorkerError` when `moduleUrl` is the program's main module (the
+   * script `node` was started with), or a module a pool worker is still evaluating: the worker
+   * would run the whole program again (and again in its own workers). Put the function in a
+   * module of its own.
    * @throws `PoolClosedError` after `close()`.
    * @throws `WorkerCrashedError` when the function kills its worker (`process.exit`, an error
    * escaping asynchronously).
@@ -284,7 +288,9 @@ export class WorkerPool {
         `runInWorker: exportName must be the name of an exported function, got ${typeof exportName}`,
       );
     }
-    return (yield* this._submit<T>(OP.CALL, [moduleSpecifier(moduleUrl), exportName, args])) as T;
+    const spec = moduleSpecifier(moduleUrl);
+    checkNotMainModule(spec, exportName);
+    return (yield* this._submit<T>(OP.CALL, [spec, exportName, args])) as T;
   }
 
   /**
@@ -834,6 +840,60 @@ function moduleSpecifier(moduleUrl: string | URL): string {
     );
   }
   return moduleUrl;
+}
+
+/**
+ * Shared with worker.js through globalThis (one per thread): in a pool worker, the module URLs it
+ * is importing for CALL jobs (until their evaluation settles) and how to fail that job at once.
+ */
+const EVALUATING = Symbol.for("@aioloop/files.evaluating");
+interface Evaluating {
+  urls: Set<string>;
+  report(url: string, error: Error): void;
+}
+
+let mainHref: string | null | undefined;
+
+/** The file: URL of the program's main module (`process.argv[1]`), or null (a REPL, `-e`). */
+export function mainModuleHref(): string | null {
+  if (mainHref !== undefined) return mainHref;
+  mainHref = null;
+  const script = process.argv[1];
+  if (typeof script === "string" && script !== "") {
+    const abs = resolve(script);
+    // `node main` runs main.js: try the name as given, then with the extensions Node adds.
+    for (const candidate of [abs, `${abs}.js`, `${abs}.mjs`, `${abs}.cjs`]) {
+      try {
+        mainHref = pathToFileURL(realpathSync(candidate)).href;
+        break;
+      } catch {}
+    }
+  }
+  return mainHref;
+}
+
+/**
+ * Refuse a runInWorker() call that would run the program again in a worker: `spec` is the main
+ * module, or (in a pool worker) a module this worker is evaluating for a job, i.e. the program
+ * re-run there reached its own runInWorker call. The worker's job then fails with the error too,
+ * so the caller's `yield*` gets it at once whatever the re-run program does with it.
+ * @internal exported for tests.
+ */
+export function checkNotMainModule(spec: string, exportName: string): void {
+  const evaluating = (globalThis as Record<symbol, unknown>)[EVALUATING] as Evaluating | undefined;
+  const inWorker = evaluating?.urls.has(spec) === true;
+  if (!inWorker && (!spec.startsWith("file:") || spec !== mainModuleHref())) return;
+  const name = JSON.stringify(exportName);
+  const trap = inWorker
+    ? `the pool worker that imports ${spec} to find ${name} reached this call again: the module runs the program`
+    : `${spec} is the program's main module; a worker imports it to find ${name}, which would run the whole program`;
+  const e = new MainModuleInWorkerError(
+    `runInWorker(${spec}, ${name}): ${trap} again in every worker (and again in theirs). ` +
+      `Move ${name} into a module of its own and pass that module's URL ` +
+      `(e.g. new URL("./${exportName}.js", import.meta.url))`,
+  );
+  if (inWorker) evaluating?.report(spec, e);
+  throw e;
 }
 
 function runningLoopOrNull(): EventLoop | null {

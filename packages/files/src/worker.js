@@ -102,6 +102,28 @@ let firstOutAt = 0;
 /** @type {Map<string, Record<string, unknown>>} modules imported by CALL jobs */
 const modules = new Map();
 
+/**
+ * The modules being imported for CALL jobs, shared with pool.ts's checkNotMainModule through
+ * globalThis: a module that calls runInWorker on itself while this worker evaluates it is the
+ * program's main module run again here. The check throws MainModuleInWorkerError there and
+ * reports it here: the job fails with it at once (and the exit notice carries it if the re-run
+ * program then exits), rather than waiting on a program that may never finish.
+ * @type {Map<string, (e: unknown) => void>}
+ */
+const evaluating = new Map();
+/** @type {unknown} the MainModuleInWorkerError reported, as wire data (for the exit notice) */
+let recursion;
+Object.defineProperty(globalThis, Symbol.for("@aioloop/files.evaluating"), {
+  value: {
+    urls: evaluating,
+    /** @param {string} url @param {unknown} e */
+    report(url, e) {
+      recursion ??= wireError(e);
+      evaluating.get(url)?.(e);
+    },
+  },
+});
+
 port.on("message", (m) => {
   handle(m);
   if (!running) drain();
@@ -120,7 +142,7 @@ process.on("exit", (code) => {
     exit: code,
     slot: current === null ? -1 : /** @type {number} */ (current[0]),
     seq: current === null ? -1 : /** @type {number} */ (current[1]),
-    error: crash,
+    error: crash ?? recursion,
   };
   try {
     results.postMessage(notice);
@@ -320,7 +342,7 @@ async function runCall(job) {
   try {
     let mod = modules.get(url);
     if (mod === undefined) {
-      mod = /** @type {Record<string, unknown>} */ (await import(toUrl(url)));
+      mod = await importForCall(url);
       modules.set(url, mod);
     }
     const fn = mod[name];
@@ -341,6 +363,30 @@ async function runCall(job) {
   // A CALL result may hold buffers the caller still uses in the worker: never transfer them.
   transfers = [];
   postResults();
+}
+
+/**
+ * Import a CALL job's module; fails at once if its evaluation turns out to re-run the program
+ * (see `evaluating`), even while that evaluation is still going.
+ * @param {string} url
+ * @returns {Promise<Record<string, unknown>>}
+ */
+function importForCall(url) {
+  /** @type {(e: unknown) => void} */
+  let fail = () => {};
+  /** @type {Promise<never>} */
+  const failed = new Promise((_, reject) => {
+    fail = reject;
+  });
+  // Keyed by the specifier runInWorker sends (pool.ts moduleSpecifier), which is what the
+  // module's own runInWorker(import.meta.url, …) call produces.
+  evaluating.set(url, fail);
+  const loading = import(toUrl(url));
+  const done = () => {
+    if (evaluating.get(url) === fail) evaluating.delete(url);
+  };
+  loading.then(done, done);
+  return Promise.race([loading, failed]);
 }
 
 /** @param {string} url */

@@ -37,7 +37,7 @@ import {
   Worker,
   receiveMessageOnPort,
 } from "node:worker_threads";
-import { type WireError, WorkerCrashedError } from "./errors.js";
+import { MainModuleInWorkerError, type WireError, WorkerCrashedError } from "./errors.js";
 import type { Job } from "./jobs.js";
 import { CONTROL, MSG, OP, OP_NAMES } from "./protocol.js";
 
@@ -297,7 +297,13 @@ export class StuckWatch {
 }
 
 /** The error of `job`, which was running when its worker exited with `code` (killed by `cause`). */
-export function crashError(job: Job, code: number, cause: unknown): WorkerCrashedError {
+export function crashError(
+  job: Job,
+  code: number,
+  cause: unknown,
+): WorkerCrashedError | MainModuleInWorkerError {
+  // The program run again in the worker found the trap and then exited: that is the error.
+  if (cause instanceof MainModuleInWorkerError) return cause;
   const what = OP_NAMES[job.op] ?? "job";
   const running =
     what === "call" ? `runInWorker(${String(job.args[0])}, ${JSON.stringify(job.args[1])})` : what;
