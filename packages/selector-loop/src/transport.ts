@@ -457,7 +457,7 @@ export class SocketTransport implements Transport {
     // drain() after close() raises. Otherwise Node flushes what is queued, then closes, and
     // its 'close' event calls connectionLost.
     if (sock.destroyed || nothingToFlush(sock)) this.#scheduleGone();
-    else sock.destroySoon();
+    else closeAfterFlush(sock);
   }
 
   abort(): void {
@@ -662,4 +662,23 @@ function feedBuffered(p: BufferedProtocolLike, data: Buffer): void {
     off += n;
     p.bufferUpdated(n);
   }
+}
+
+/**
+ * End `sock` once what is queued has been written, then destroy it: Node's `destroySoon()`,
+ * which Bun's sockets lack (there: end, then destroy on 'finish').
+ */
+function closeAfterFlush(sock: Socket): void {
+  if (typeof sock.destroySoon === "function") {
+    sock.destroySoon();
+    return;
+  }
+  const s = sock as Partial<Socket> & Pick<Socket, "destroy">;
+  if (typeof s.end !== "function" || typeof s.once !== "function") {
+    s.destroy(); // not a stream we can flush (a runtime's own pipe object): close it now
+    return;
+  }
+  s.end();
+  if (s.writableFinished) s.destroy();
+  else s.once("finish", () => s.destroy());
 }
