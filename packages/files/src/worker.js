@@ -103,7 +103,7 @@ let firstOutAt = 0;
 const modules = new Map();
 
 /**
- * The modules being imported for CALL jobs, shared with pool.ts's checkNotMainModule through
+ * The modules being imported for CALL jobs, shared with module-url.ts's checkNotMainModule through
  * globalThis: a module that calls runInWorker on itself while this worker evaluates it is the
  * program's main module run again here. The check throws MainModuleInWorkerError there and
  * reports it here: the job fails with it at once (and the exit notice carries it if the re-run
@@ -378,7 +378,7 @@ function importForCall(url) {
   const failed = new Promise((_, reject) => {
     fail = reject;
   });
-  // Keyed by the specifier runInWorker sends (pool.ts moduleSpecifier), which is what the
+  // Keyed by the specifier runInWorker sends (module-url.ts moduleSpecifier), which is what the
   // module's own runInWorker(import.meta.url, …) call produces.
   evaluating.set(url, fail);
   const loading = import(toUrl(url));

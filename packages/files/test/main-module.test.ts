@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { MainModuleInWorkerError, WorkerPool, runInWorker } from "../src/index.js";
-import { checkNotMainModule, mainModuleHref } from "../src/pool.js";
+import { checkNotMainModule, mainModuleHref } from "../src/module-url.js";
 import { runSync, usePool } from "./support.js";
 
 usePool();
