@@ -16,6 +16,7 @@ import {
   getRunningLoop,
 } from "@aioloop/core";
 import { type LoopUnderTest, runOn } from "../loop-under-test.js";
+import { drive } from "../support.js";
 
 export type Log = unknown[];
 
@@ -47,10 +48,7 @@ export function replay(l: LoopUnderTest): Replay {
     },
     now: () => getRunningLoop().time() - start,
     at: (ms) => start + ms,
-    async drive<T>(loop: BaseEventLoop, aw: Awaitable<T>): Promise<T> {
-      if (l.blocking) return loop.runSync(aw);
-      return await loop.runUntilComplete(aw);
-    },
+    drive: <T>(loop: BaseEventLoop, aw: Awaitable<T>): Promise<T> => drive(l, loop, aw),
   };
 }
 
