@@ -162,6 +162,7 @@ export class Delivery {
       return;
     }
     this.stats.resultMessages++;
+    w.answered = true;
     for (let i = 0; i < m.length; i += 4) {
       const job = this.slots.find(m[i] as number, m[i + 1]);
       if (job === null) continue;

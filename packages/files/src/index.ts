@@ -23,6 +23,7 @@ export {
   DEFAULT_STUCK_AFTER_MS,
   JOBS_PER_EXTRA_WORKER,
   MAX_JOBS_PER_WORKER,
+  MAX_START_CRASHES,
   WorkerPool,
   type WorkerPoolOptions,
   type WorkerPoolStatistics,

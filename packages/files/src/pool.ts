@@ -36,8 +36,10 @@
  * A worker that dies (user code called process.exit, an error escaped asynchronously) posts an
  * exit notice from its exit handler: only the job it was running fails, with WorkerCrashedError;
  * the jobs and detached closes it had not started go back to the queue and another worker takes
- * them. terminate() takes back what its workers had not started and does the part that must
- * still happen (closes, writes nobody could cancel) on the calling thread.
+ * them. Workers that die before running any job, MAX_START_CRASHES in a row, are not replaced:
+ * the jobs waiting fail with WorkerCrashedError instead. terminate() takes back what its workers
+ * had not started and does the part that must still happen (closes, writes nobody could cancel)
+ * on the calling thread.
  *
  * Costs: submitting a job is O(1) with one Future; a batch of n jobs costs one postMessage each
  * way (a structured clone of n small tuples); polling an idle pool is one Atomics.load. Closing a
@@ -61,7 +63,14 @@ import {
   carriedBytes,
 } from "./jobs.js";
 import { OP, SLOT, STATUS } from "./protocol.js";
-import { type ExitNotice, PoolWorker, StuckWatch, crashError, lostBytesError } from "./workers.js";
+import {
+  type ExitNotice,
+  PoolWorker,
+  StuckWatch,
+  crashError,
+  lostBytesError,
+  startCrashError,
+} from "./workers.js";
 
 /**
  * Jobs one worker holds at once. Enough that a batch of small jobs costs one message, few
@@ -77,6 +86,15 @@ export const MAX_JOBS_PER_WORKER = 64;
 export const REFILL_BELOW = MAX_JOBS_PER_WORKER / 2;
 /** Start another worker (up to `size`) for every this many jobs waiting or running. */
 export const JOBS_PER_EXTRA_WORKER = 8;
+/**
+ * Workers that may die in a row before running any job before the pool gives up on the jobs
+ * waiting: they fail with WorkerCrashedError, and no worker starts for them. WHY 3: one such death
+ * can be bad luck (a thread killed as it started), but three in a row, with nothing run in
+ * between, mean a worker cannot run here (a runtime whose worker_threads cannot serve worker.js,
+ * as Deno's), and replacing it again would loop forever with the caller's task waiting. The
+ * count starts again after giving up, and whenever a worker answers.
+ */
+export const MAX_START_CRASHES = 3;
 /** The default of the `stuckAfterMs` option. */
 export const DEFAULT_STUCK_AFTER_MS = 1000;
 
@@ -202,6 +220,8 @@ export class WorkerPool {
   /** terminate() was called: what is left runs here, on the calling thread (#runHere). */
   #terminated = false;
   #exitWaiters: (() => void)[] = [];
+  /** Workers that died in a row before running any job (see MAX_START_CRASHES). */
+  #startCrashes = 0;
   /** Descriptors to close with the next message (see _closeDetached). */
   #closes: number[] = [];
   /** A host turn that posts detached jobs in case no loop iteration does. */
@@ -711,11 +731,24 @@ export class WorkerPool {
       if (Array.isArray(m)) this.#delivery.handle(w, m);
     }, true);
     w.port.close();
-    if (!(w.quitSent && code === 0)) this.#stats.crashed++;
+    const crashed = !(w.quitSent && code === 0);
+    if (crashed) this.#stats.crashed++;
     const cause = notice?.error !== undefined ? remoteErrorFromWire(notice.error) : w.startError;
+    const mine = this.#slots.held().filter((job) => job.worker === w);
+    // Died before running any job (no answer, nothing started): replacing it may loop forever.
+    const ran =
+      w.answered ||
+      mine.some((job) => {
+        const st = this.#slots.status(job);
+        return job.state !== "moved" && (st === SLOT.RUNNING || st === SLOT.DONE);
+      });
+    this.#startCrashes = crashed && !ran && !this.#terminated ? this.#startCrashes + 1 : 0;
+    if (this.#startCrashes >= MAX_START_CRASHES) {
+      this.#giveUp(w, mine, code, cause);
+      return;
+    }
     const requeue: Job[] = [];
-    for (const job of this.#slots.held()) {
-      if (job.worker !== w) continue;
+    for (const job of mine) {
       const st = this.#slots.status(job);
       this.#delivery.finish(job, w);
       if (job.state === "moved") continue;
@@ -733,6 +766,37 @@ export class WorkerPool {
     const closes = w.unreadCloses();
     if (closes.length > 0) this.#closes = closes.concat(this.#closes);
     if (this.#queue.count > 0 || this.#closes.length > 0) this._dispatch();
+    this.#maybeClosed();
+  }
+
+  /**
+   * Worker `w`, holding `mine`, was the MAX_START_CRASHES-th in a row to die before running any
+   * job: start no other. The jobs it held and the queued ones fail with WorkerCrashedError (a
+   * write or close among them too: no thread is left to run it), its unread closes are done
+   * here, and the count starts again (a job submitted later tries anew).
+   */
+  #giveUp(w: PoolWorker, mine: Job[], code: number, cause: unknown): void {
+    const err = startCrashError(this.#startCrashes, code, cause);
+    this.#startCrashes = 0;
+    for (const job of mine) {
+      const st = this.#slots.status(job);
+      this.#delivery.finish(job, w);
+      if (job.state === "moved") continue;
+      this.#delivery.deliver(job, st === SLOT.CANCELLED ? STATUS.SKIPPED : CRASHED, err);
+    }
+    for (const job of this.#queue.queued()) {
+      this.#queue.dropped();
+      this.#delivery.deliver(job, CRASHED, err);
+    }
+    this.#queue.compact();
+    closeHere(w.unreadCloses().concat(this.#closes));
+    this.#closes = [];
+    this.#maybeQuit();
+    this.#maybeClosed();
+  }
+
+  /** Resolve the waitClosed() promises once the pool is closed and its last worker gone. */
+  #maybeClosed(): void {
     if (this.#closed && this.#workers.length === 0) {
       const waiters = this.#exitWaiters;
       this.#exitWaiters = [];

@@ -124,6 +124,15 @@ Object.defineProperty(globalThis, Symbol.for("@aioloop/files.evaluating"), {
   },
 });
 
+/**
+ * TEST ONLY: with AIOLOOP_FILES_TEST_DIE_AT_START=1 in the environment the worker inherits, it
+ * exits (code 1) on its first batch of jobs, before running any: how a worker dies on a runtime
+ * whose node:worker_threads cannot serve it (Deno's receiveMessageOnPort rejects parentPort).
+ * The pool's tests use it for its start-up crash limit (pool.ts MAX_START_CRASHES); unset, it
+ * has no effect.
+ */
+const DIE_AT_START = process.env.AIOLOOP_FILES_TEST_DIE_AT_START === "1";
+
 port.on("message", (m) => {
   handle(m);
   if (!running) drain();
@@ -157,6 +166,7 @@ process.on("exit", (code) => {
 function handle(m) {
   switch (m.k) {
     case MSG.JOBS: {
+      if (DIE_AT_START) process.exit(1);
       if (m.c !== undefined) closeAll(m.c);
       // Flat: [length, slot, seq, wakeId, op, ...args, length, slot, …] (cheaper to clone).
       const flat = m.j;

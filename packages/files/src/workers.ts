@@ -75,6 +75,11 @@ export class PoolWorker {
    * pool may start a worker in its place.
    */
   stuck = false;
+  /**
+   * It has posted answers (results, or SKIPPED for jobs taken back): it got past start-up. One
+   * that dies before, having run no job, counts toward the pool's MAX_START_CRASHES.
+   */
+  answered = false;
   /** The error the thread reported while dying, if any (the exit notice may have a better one). */
   startError: unknown = undefined;
   /** Loops whose wake word this worker knows (by link id). */
@@ -310,6 +315,19 @@ export function crashError(
   const why = cause instanceof Error ? ` (${cause.name}: ${cause.message})` : "";
   return new WorkerCrashedError(
     `a worker thread exited with code ${code} while running ${running}${why}; the pool replaced the worker and only this job failed`,
+    code,
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+/**
+ * The error of a job whose workers died `times` times in a row before running any job, the last
+ * one with `code` (killed by `cause`): the pool gave up starting workers for it.
+ */
+export function startCrashError(times: number, code: number, cause: unknown): WorkerCrashedError {
+  const why = cause instanceof Error ? ` (${cause.name}: ${cause.message})` : "";
+  return new WorkerCrashedError(
+    `the worker thread died ${times} times in a row before running any job (last exit code ${code}${why}); the pool stopped starting workers for the jobs waiting. Check that this runtime supports node:worker_threads fully (under Deno, receiveMessageOnPort rejects a worker's parentPort) and that nothing kills new threads (resource limits, NODE_OPTIONS, a preloaded module)`,
     code,
     cause === undefined ? undefined : { cause },
   );
