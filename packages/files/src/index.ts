@@ -18,15 +18,13 @@
  * @packageDocumentation
  */
 
+export type { ClosePoolOptions, WorkerPoolOptions, WorkerPoolStatistics } from "./pool-types.js";
 export {
-  type ClosePoolOptions,
   DEFAULT_STUCK_AFTER_MS,
   JOBS_PER_EXTRA_WORKER,
   MAX_JOBS_PER_WORKER,
   MAX_START_CRASHES,
   WorkerPool,
-  type WorkerPoolOptions,
-  type WorkerPoolStatistics,
   getDefaultPool,
   runInWorker,
   setDefaultPool,
