@@ -269,15 +269,6 @@ export class BaseEventLoop implements EventLoop {
     };
   }
 
-  /**
-   * Hold the loop open for work a host callback will deliver (an event listener, a Node timer
-   * that completes a future): `addOutsideSource({ kind: "host", name })`. Call the returned
-   * function once the work has queued its completion on the loop.
-   */
-  keepAlive(name = "keepAlive()"): () => void {
-    return this.addOutsideSource({ kind: "host", name });
-  }
-
   #countSource(src: OutsideSource, d: 1 | -1): void {
     switch (src.kind) {
       case "thread":
