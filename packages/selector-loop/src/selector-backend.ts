@@ -28,13 +28,7 @@
  */
 
 import type { Server, Socket } from "node:net";
-import {
-  type Backend,
-  HOST_SLICE_MS,
-  type LoopHost,
-  type OutsideSource,
-  type Runnable,
-} from "@aioloop/core";
+import type { Backend, LoopHost, OutsideSource, Runnable } from "@aioloop/core";
 import { HostParking, RealClock } from "@aioloop/timer-loop";
 import { EVENT_READ, EVENT_WRITE, NodeSocketSelector, type SelectorKey } from "./selector.js";
 
@@ -85,9 +79,7 @@ export class SelectorBackend implements Backend {
   #ioWakeups = 0;
   #wakeups = 0;
   /** When this host turn's first select ran (loop time, ms); -1 until then. */
-  #turnStart = -1;
   /** Polls that queued nothing because the host turn had run a whole slice already. */
-  #deferredPolls = 0;
   readonly #queue = (key: SelectorKey<IOCallbacks>, events: number): void => {
     const cbs = key.data;
     const host = this.#host!;
@@ -121,26 +113,16 @@ export class SelectorBackend implements Backend {
 
   /**
    * Host runs only (canBlock is false), so this never waits: poll the selector, and queue the
-   * callbacks of at most IO_CALLBACKS_PER_ITERATION ready registrations. Once the host turn
-   * has run for HOST_SLICE_MS, queue none: the loop finishes what is queued, parks, and Node
-   * gets its turn (it accepts the connections waiting in the kernel's listen queue, reads the
-   * sockets) before the rest is served. Without this, a burst of thousands of connections
-   * kept Node from accepting for hundreds of milliseconds, the listen queue overflowed and
-   * the kernel dropped SYNs (each connect then waits 1 s for the retransmit).
+   * callbacks of at most IO_CALLBACKS_PER_ITERATION ready registrations (the rest come first
+   * in the next iteration), so one iteration stays short and the loop's host slice gives Node
+   * its turn during a burst of connections. Every iteration polls: skipping the poll once a
+   * turn ran long let due timers overtake I/O that was ready first (asyncio fact 9).
    */
   select(_timeoutMs: number): void {
     const sel = this.selector;
     // No candidates (no socket event since the last poll): no clock read either, so loops
     // that only run tasks pay nothing here.
-    if (sel._candidates > 0) {
-      const now = this.#clock.time();
-      if (this.#turnStart < 0) this.#turnStart = now;
-      if (now - this.#turnStart < HOST_SLICE_MS) {
-        sel.pollEach(this.#queue, IO_CALLBACKS_PER_ITERATION);
-      } else {
-        this.#deferredPolls++;
-      }
-    }
+    if (sel._candidates > 0) sel.pollEach(this.#queue, IO_CALLBACKS_PER_ITERATION);
     this.#syncSource();
   }
 
@@ -151,13 +133,11 @@ export class SelectorBackend implements Backend {
    * (after Node's turn: its I/O comes first).
    */
   park(timeoutMs: number, resume: () => void): void {
-    this.#turnStart = -1;
     this.#syncSource();
     this.#parking.park(this.selector.anyReady() ? 0 : timeoutMs, resume);
   }
 
   unpark(): void {
-    this.#turnStart = -1;
     this.#parking.unpark();
   }
 
@@ -214,9 +194,7 @@ export class SelectorBackend implements Backend {
   /**
    * `clock`, `waits`, `wakeups`, plus: `registered` (objects in the selector), `selectorEvents`
    * (Node socket events seen), `ioCallbacks` (reader/writer callbacks queued), `ioWakeups`
-   * (parks ended by a socket event), `deferredPolls` (iterations that left ready sockets to
-   * the next host turn: the turn had run a whole slice) and `openResources` (open transports,
-   * servers, processes).
+   * (parks ended by a socket event) and `openResources` (open transports, servers, processes).
    */
   statistics(): Record<string, number | string | boolean> {
     const sel = this.selector.statistics();
@@ -228,7 +206,6 @@ export class SelectorBackend implements Backend {
       selectorEvents: sel.events!,
       ioCallbacks: this.#ioCallbacks,
       ioWakeups: this.#ioWakeups,
-      deferredPolls: this.#deferredPolls,
       openResources: this.#resources.size,
     };
   }
