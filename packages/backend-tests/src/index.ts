@@ -13,6 +13,7 @@
 import type { LoopUnderTest } from "./loop-under-test.js";
 import { barrierTests } from "./suites/barrier.js";
 import { conditionTests } from "./suites/condition.js";
+import { coroTests } from "./suites/coro.js";
 import { contextTests } from "./suites/context.js";
 import { futureTests } from "./suites/future.js";
 import { gatherTests } from "./suites/gather.js";
@@ -37,6 +38,7 @@ export {
   barrierTests,
   conditionTests,
   contextTests,
+  coroTests,
   futureTests,
   gatherTests,
   gcTests,
@@ -63,6 +65,7 @@ export const suites = {
   loop: loopTests,
   future: futureTests,
   task: taskTests,
+  coro: coroTests,
   context: contextTests,
   interop: interopTests,
   gc: gcTests,

@@ -37,7 +37,7 @@ import {
   _setRunningLoop,
 } from "./events.js";
 import { Future } from "./future.js";
-import { _reportNeverAwaited } from "./coro-fn.js";
+import { _debugLoopDelta, _reportNeverAwaited } from "./coro-fn.js";
 import { _reportUnretrieved } from "./future.js";
 import { Handle, TimerHandle } from "./handle.js";
 import type { LoopHost, OutsideSource, Runnable, SourceKind } from "./host.js";
@@ -376,6 +376,7 @@ export class BaseEventLoop implements EventLoop {
     this._closed = true;
     _reportUnretrieved(this);
     _reportNeverAwaited(this);
+    if (this._debug) _debugLoopDelta(-1);
     for (const t of pending) {
       this._untrackTask(t);
       this.callExceptionHandler({
@@ -460,7 +461,9 @@ export class BaseEventLoop implements EventLoop {
   }
 
   setDebug(enabled: boolean): void {
-    this._debug = Boolean(enabled);
+    const on = Boolean(enabled);
+    if (on !== this._debug && !this._closed) _debugLoopDelta(on ? 1 : -1);
+    this._debug = on;
   }
 
   statistics(): LoopStatistics {
@@ -747,7 +750,9 @@ const SOURCE_KINDS: readonly SourceKind[] = ["thread", "host", "promise"];
 /** "awaits <Future pending>" / "is ready to run": what a pending task is waiting for. */
 function describeWait(t: Task<unknown>): string {
   const w = t._futWaiter;
-  return w === null ? "is not waiting on a future" : `awaits ${w.toString()}`;
+  if (w !== null) return `awaits ${w.toString()}`;
+  const p = t._parkedOn;
+  return p === null ? "is not waiting on a future" : `awaits ${p._describeParked(t)}`;
 }
 
 function keepLiveTimer(h: TimerHandle): boolean {

@@ -15,6 +15,10 @@
 
 import type { Coro } from "./coro.js";
 import { type EventLoop, _getRunningLoop } from "./events.js";
+import { CORO_NAME, CORO_PROTO } from "./task.js";
+
+/** %GeneratorPrototype%. */
+const GEN_PROTO: object = Object.getPrototypeOf(Object.getPrototypeOf((function* () {})()));
 
 /** What a never-awaited report needs (never the generator itself: it must be collectable). */
 interface Creation {
@@ -41,6 +45,14 @@ function report(c: Creation): void {
 }
 
 const closing = new WeakSet<EventLoop>();
+
+/** How many loops are in debug mode: while 0, a coro() call is one branch. */
+let debugLoops = 0;
+
+/** @internal A loop entered (+1) or left (-1) debug mode. */
+export function _debugLoopDelta(delta: 1 | -1): void {
+  debugLoops += delta;
+}
 
 /** @internal Called by a debug-mode loop as it closes: report what was created and never started. */
 export function _reportNeverAwaited(loop: EventLoop): void {
@@ -80,19 +92,36 @@ export function coro<A extends unknown[], T>(fn: (...args: A) => Coro<T>): (...a
     throw new TypeError(`coro() needs a generator function, got ${typeof fn}`);
   }
   const name = fn.name || "(anonymous)";
-  const wrapped = function (this: unknown, ...args: A): Coro<T> {
-    const gen = fn.apply(this, args);
-    const loop = _getRunningLoop();
-    if (loop === null || !loop.getDebug()) return gen;
-    const stack = (new Error().stack ?? "").split("\n").slice(2).join("\n");
-    const c: Creation = { loop, name, stack, started: false };
-    let set = pendingOf.get(loop);
-    if (set === undefined) pendingOf.set(loop, (set = new Set()));
-    set.add(c);
-    const out = tracked(gen, c);
-    neverAwaited.register(out, c);
-    return out;
-  };
+  const proto = (fn as { prototype?: unknown }).prototype;
+  if (
+    typeof proto === "object" &&
+    proto !== null &&
+    (Object.getPrototypeOf(proto) === GEN_PROTO || Object.getPrototypeOf(proto) === CORO_PROTO)
+  ) {
+    // A generator function: its generators become frames the task resumes directly.
+    if (Object.getPrototypeOf(proto) !== CORO_PROTO) Object.setPrototypeOf(proto, CORO_PROTO);
+    Object.defineProperty(proto, CORO_NAME, { value: name, configurable: true });
+  }
+  // `fn.apply(this, arguments)` is V8's fast path (no arguments object is built).
+  const wrapped = function (this: unknown): Coro<T> {
+    // biome-ignore lint/complexity/noArguments: forwarding every argument without a rest array
+    const gen = fn.apply(this, arguments as unknown as A);
+    return debugLoops === 0 ? gen : track(gen, name);
+  } as (...args: A) => Coro<T>;
   Object.defineProperty(wrapped, "name", { value: name });
   return wrapped;
+}
+
+/** In debug mode, record a coroutine as created-and-not-started (see the module comment). */
+function track<T>(gen: Coro<T>, name: string): Coro<T> {
+  const loop = _getRunningLoop();
+  if (loop === null || !loop.getDebug()) return gen;
+  const stack = (new Error().stack ?? "").split("\n").slice(3).join("\n");
+  const c: Creation = { loop, name, stack, started: false };
+  let set = pendingOf.get(loop);
+  if (set === undefined) pendingOf.set(loop, (set = new Set()));
+  set.add(c);
+  const out = tracked(gen, c);
+  neverAwaited.register(out, c);
+  return out;
 }

@@ -9,6 +9,7 @@
 import { type Coro, describe } from "./coro.js";
 import { getRunningLoop } from "./events.js";
 import { type Future, _setResultUnlessCancelled } from "./future.js";
+import { YIELD_DONE, YIELD_ONE } from "./task.js";
 
 /**
  * Suspend for `ms` milliseconds, then return `value`.
@@ -28,9 +29,28 @@ export function sleep<T>(ms: number, value?: T): Coro<T | undefined> {
 }
 
 /**
- * `sleep(0)`: a hand-written one-step iterator rather than a generator. A generator object costs
- * twice a native `await null` to create and resume; this costs less than one.
+ * `sleep(0)`: one shared, stateless iterator rather than a generator per call. Its first step
+ * yields YIELD_ONE (the task queues itself for the next iteration) and the task resumes it with
+ * YIELD_DONE, which ends it: so one object serves every `yield* sleep(0)` and a switch allocates
+ * nothing. With a value, a small stateful iterator (rare).
  */
+class Sleep0 implements Coro<undefined> {
+  [Symbol.iterator](): this {
+    return this;
+  }
+  next(v?: unknown): IteratorResult<undefined, undefined> {
+    return v === YIELD_DONE ? DONE_UNDEFINED : YIELD_STEP;
+  }
+  throw(e: unknown): never {
+    throw e;
+  }
+  return(value: undefined): IteratorResult<undefined, undefined> {
+    return { value, done: true };
+  }
+  [Symbol.dispose](): void {}
+}
+
+/** `sleep(0, value)`: as Sleep0, remembering the value. */
 class YieldOnce<T> implements Coro<T> {
   /** @internal */ _value: T;
   /** @internal Invariant: true once the single step has been taken (or the iterator closed). */
@@ -42,12 +62,7 @@ class YieldOnce<T> implements Coro<T> {
     return this;
   }
   next(): IteratorResult<undefined, T> {
-    if (this._yielded) {
-      const v = this._value;
-      return v === undefined
-        ? (DONE_UNDEFINED as IteratorResult<undefined, T>)
-        : { value: v, done: true };
-    }
+    if (this._yielded) return { value: this._value, done: true };
     this._yielded = true;
     return YIELD_STEP;
   }
@@ -64,9 +79,9 @@ class YieldOnce<T> implements Coro<T> {
   }
 }
 
-/** The one step every YieldOnce yields: shared (and frozen) to save an allocation per switch. */
+/** The one step every sleep(0) yields: shared (and frozen) to save an allocation per switch. */
 const YIELD_STEP: IteratorResult<undefined, never> = Object.freeze({
-  value: undefined,
+  value: YIELD_ONE as unknown as undefined,
   done: false,
 });
 /** The end of `sleep(0)` without a value: shared too. */
@@ -75,8 +90,10 @@ const DONE_UNDEFINED: IteratorResult<never, undefined> = Object.freeze({
   done: true,
 });
 
+const SLEEP0 = new Sleep0();
+
 function yieldOnce<T>(value: T): Coro<T> {
-  return new YieldOnce(value);
+  return value === undefined ? (SLEEP0 as Coro<T>) : new YieldOnce(value);
 }
 
 function* sleepFor<T>(ms: number, value: T): Coro<T> {

@@ -32,6 +32,108 @@ import type { StepOutcome } from "./tracing.js";
 
 let current: Task<unknown> | null = null;
 const baseAddDoneCallback = Future.prototype.addDoneCallback;
+
+// ── frames: how a task resumes only its innermost coroutine ────────────────────────────────
+
+/** A native generator object (what every frame on a task's stack is). */
+type Gen = Generator<unknown, unknown, unknown>;
+
+/** %GeneratorPrototype%: the prototype of every generator function's `prototype`. */
+const GEN_PROTO: object = Object.getPrototypeOf(Object.getPrototypeOf((function* () {})()));
+/** The native resume operations, called directly: no per-object `next`/`throw` lookups. */
+const GEN_NEXT = (GEN_PROTO as Gen).next as (this: Gen, v?: unknown) => IteratorResult<unknown>;
+const GEN_THROW = (GEN_PROTO as Gen).throw as (this: Gen, e: unknown) => IteratorResult<unknown>;
+
+/**
+ * @internal The prototype `coro()` puts under a coroutine function's `prototype`: its
+ * generators' `next`/`throw` (reached only from an outer `yield*`) hand the generator to the
+ * stepping task instead of running it inside the caller's frame.
+ */
+export const CORO_PROTO: object = Object.create(GEN_PROTO);
+/** @internal The name of a coroutine function, on its `prototype` (for error traces). */
+export const CORO_NAME: unique symbol = Symbol("aioloop.coroName");
+
+/** Yielded up the `yield*` chain by a coroutine's first step: "run `pushed` on top of me". */
+const PUSH: object = Object.freeze({ push: true });
+const PUSH_STEP: IteratorResult<unknown> = Object.freeze({ value: PUSH, done: false });
+/** The generator the last PUSH hands over (set and taken in the same step). */
+let pushed: Gen | null = null;
+/**
+ * The frame that just ended: its caller is being resumed, and the `yield*` that delegated to it
+ * must now return (or throw) what it ended with. Set and taken in the same step.
+ */
+let resumeFrom: Gen | null = null;
+
+/** @internal What `sleep(0)` yields: the task queues itself and resumes with YIELD_DONE. */
+export const YIELD_ONE: object = Object.freeze({ sleep0: true });
+/** @internal The value a task sends into the frame that yielded YIELD_ONE. */
+export const YIELD_DONE: object = Object.freeze({ sleep0done: true });
+/**
+ * @internal What a coroutine yields after filing the current task somewhere (a timer, a
+ * queue's getters) with `_parkCurrent`: the task waits without a Future, and whoever holds it
+ * wakes it with `_wakeParked` (or it is cancelled: `Parking._unpark`).
+ */
+export const PARK: object = Object.freeze({ park: true });
+
+/** @internal A place a task waits without a Future: the loop's timers, a queue, a lock. */
+export interface Parking {
+  /** The task was cancelled while parked here: forget it (O(1)); it runs again at once. */
+  _unpark(task: Task<unknown>): void;
+  /** What a parked task waits for, in a DeadlockError: "sleep(10 ms)", "<Queue get>". */
+  _describeParked(task: Task<unknown>): string;
+}
+
+Object.defineProperties(CORO_PROTO, {
+  next: {
+    value: function next(this: Gen, v?: unknown): IteratorResult<unknown> {
+      if (resumeFrom === this) {
+        resumeFrom = null;
+        return { value: v, done: true };
+      }
+      if (current === null) return GEN_NEXT.call(this, v); // not driven by a task
+      pushed = this;
+      return PUSH_STEP;
+    },
+    writable: true,
+    configurable: true,
+  },
+  throw: {
+    value: function throw_(this: Gen, e: unknown): IteratorResult<unknown> {
+      if (resumeFrom === this) {
+        resumeFrom = null;
+        throw e;
+      }
+      return GEN_THROW.call(this, e);
+    },
+    writable: true,
+    configurable: true,
+  },
+});
+
+/** Runs a coroutine that is not a native generator (a hand-written iterator) as a frame. */
+function* adapt<T>(it: Coro<T>): Generator<unknown, T, unknown> {
+  return yield* it;
+}
+
+/** True when `x`'s `next` is %GeneratorPrototype%'s own or CORO_PROTO's (a native generator). */
+function isNativeGen(x: object): x is Gen {
+  const p = Object.getPrototypeOf(x) as object | null;
+  if (p === null) return false;
+  const pp = Object.getPrototypeOf(p) as object | null;
+  return pp === GEN_PROTO || pp === CORO_PROTO;
+}
+
+/** Name the caller frame an error unwinds into, as V8's "at async f" lines do. */
+function noteFrame(e: unknown, frame: Gen): void {
+  if (!(e instanceof Error) || e instanceof CancelledError) return;
+  const proto = Object.getPrototypeOf(frame) as { [CORO_NAME]?: string } | null;
+  const name = proto?.[CORO_NAME] ?? "<generator>";
+  try {
+    if (typeof e.stack === "string") e.stack += `\n    at async ${name}`;
+  } catch {
+    // a frozen or exotic error: leave its stack alone
+  }
+}
 /** The AbortController of each task that asked for `abortSignal()` (rare: kept off the object). */
 const aborts = new WeakMap<Task<unknown>, AbortController>();
 let taskCounter = 0;
@@ -57,6 +159,14 @@ export class Task<T> extends Future<T> {
   /** @internal Brand for Future's callback list (on the prototype, not per instance). */
   declare readonly _isTask: true;
   /** @internal */ _coro: Coro<T>;
+  /** @internal Invariant: the innermost frame: what the next step resumes. */
+  _top: Gen;
+  /** @internal The frames under `_top`, outermost first (null until the first push). */
+  _frames: Gen[] | null = null;
+  /** @internal The value the next step sends into `_top` (YIELD_DONE after sleep(0)). */
+  _send: unknown = undefined;
+  /** @internal Where the task waits without a Future (see PARK), or null. */
+  _parkedOn: Parking | null = null;
   /** @internal The name given, or null for the default `Task-<id>` (built only when asked). */
   _name: string | null;
   /** @internal */ readonly _id: number;
@@ -84,6 +194,7 @@ export class Task<T> extends Future<T> {
     super(l);
     checkCoroutine(coro, "Task");
     this._coro = coro;
+    this._top = isNativeGen(coro) ? coro : (adapt(coro) as Gen);
     this._id = ++taskCounter;
     if (opts === undefined) {
       this._name = null;
@@ -157,6 +268,14 @@ export class Task<T> extends Future<T> {
     if (waiter !== null && waiter.cancel(msg)) return true;
     this._mustCancel = true;
     this._cancelMessage = msg;
+    const parking = this._parkedOn;
+    if (parking !== null) {
+      // Parked without a Future: leave the timer or waiter list now, and run the next step
+      // (which throws CancelledError in) an iteration later, as a cancelled future would.
+      this._parkedOn = null;
+      parking._unpark(this as Task<unknown>);
+      this._loop._scheduleRunnable(this);
+    }
     return true;
   }
 
@@ -197,65 +316,117 @@ export class Task<T> extends Future<T> {
   /** @internal One step of the coroutine. Called by the loop's runOnce only. */
   _run(): void {
     if (this._state !== "pending") return;
-    const waiter = this._futWaiter;
-    this._futWaiter = null;
     let exc: Error | null = this._stepError;
-    this._stepError = null;
-    if (this._mustCancel) {
-      // asyncio reads the woken future first: its own CancelledError (with the first cancel's
-      // message) wins, and its error counts as retrieved even though a cancel replaces it.
-      if (!(exc instanceof CancelledError)) {
-        if (waiter !== null && waiter._state === "cancelled") exc = waiter._makeCancelledError();
-        else {
-          if (waiter !== null && waiter._hasException) waiter._retrieved();
-          exc = this._makeCancelledError();
+    const waiter = this._futWaiter;
+    if (waiter !== null || exc !== null || this._mustCancel) {
+      this._futWaiter = null;
+      this._stepError = null;
+      if (this._mustCancel) {
+        // asyncio reads the woken future first: its own CancelledError (with the first
+        // cancel's message) wins, and its error counts as retrieved though a cancel replaces it.
+        if (!(exc instanceof CancelledError)) {
+          if (waiter !== null && waiter._state === "cancelled") exc = waiter._makeCancelledError();
+          else {
+            if (waiter !== null && waiter._hasException) waiter._retrieved();
+            exc = this._makeCancelledError();
+          }
         }
+        this._mustCancel = false;
       }
-      this._mustCancel = false;
     }
     const tracer = this._loop._tracer;
     const t0 = tracer === null ? 0 : this._loop.time();
     const prevTask = current;
     current = this as Task<unknown>;
     const prevCtx = enterContext(this._context);
-    let r: IteratorResult<Future<unknown> | undefined, T>;
-    try {
-      r = exc === null ? this._coro.next() : this._coro.throw(exc);
-    } catch (e) {
-      current = prevTask;
-      exitContext(prevCtx);
-      if (e instanceof CancelledError) {
-        this._cancelledExc = e;
-        this._cancelFuture(e.message || undefined);
-      } else {
-        this._fail(e);
+    let gen = this._top;
+    let throwing = exc !== null;
+    let val: unknown = throwing ? exc : this._send;
+    this._send = undefined;
+    let r: IteratorResult<unknown>;
+    for (;;) {
+      try {
+        r = throwing ? GEN_THROW.call(gen, val) : GEN_NEXT.call(gen, val);
+      } catch (e) {
+        const frames = this._frames;
+        if (frames !== null && frames.length > 0) {
+          // The frame failed: its caller's `yield*` throws the error (innermost first).
+          resumeFrom = gen;
+          gen = frames.pop()!;
+          noteFrame(e, gen);
+          throwing = true;
+          val = e;
+          continue;
+        }
+        current = prevTask;
+        exitContext(prevCtx);
+        this._top = gen;
+        if (e instanceof CancelledError) {
+          this._cancelledExc = e;
+          this._cancelFuture(e.message || undefined);
+        } else {
+          this._fail(e);
+        }
+        this._done();
+        if (tracer !== null) this._traceStep(t0, this.cancelled() ? "cancelled" : "error", null);
+        return;
       }
-      this._done();
-      if (tracer !== null) this._traceStep(t0, this.cancelled() ? "cancelled" : "error", null);
-      return;
+      if (r.done === true) {
+        const frames = this._frames;
+        if (frames !== null && frames.length > 0) {
+          // The frame returned: its caller's `yield*` evaluates to the value.
+          resumeFrom = gen;
+          gen = frames.pop()!;
+          throwing = false;
+          val = r.value;
+          continue;
+        }
+        current = prevTask;
+        exitContext(prevCtx);
+        this._top = gen;
+        if (this._mustCancel) {
+          this._mustCancel = false;
+          this._cancelFuture(this._cancelMessage);
+        } else {
+          this._finish(r.value as T);
+        }
+        this._done();
+        if (tracer !== null) this._traceStep(t0, this.cancelled() ? "cancelled" : "result", null);
+        return;
+      }
+      if (r.value !== PUSH) break;
+      // A coroutine defined with coro() was called: it becomes the innermost frame.
+      (this._frames ??= []).push(gen);
+      gen = pushed!;
+      pushed = null;
+      throwing = false;
+      val = undefined;
     }
     current = prevTask;
     exitContext(prevCtx);
-    if (r.done === true) {
-      if (this._mustCancel) {
-        this._mustCancel = false;
-        this._cancelFuture(this._cancelMessage);
-      } else {
-        this._finish(r.value);
-      }
-      this._done();
-      if (tracer !== null) this._traceStep(t0, this.cancelled() ? "cancelled" : "result", null);
-      return;
-    }
+    this._top = gen;
     const y = r.value;
-    if (tracer !== null) {
-      const parked =
-        y !== undefined && isFuture(y) && y._blocking && y !== this && y._loop === this._loop;
-      this._traceStep(t0, parked ? "suspended" : "yielded", parked ? (y as Future<unknown>) : null);
+    if (y === YIELD_ONE) {
+      this._send = YIELD_DONE;
+      this._loop._scheduleRunnable(this);
+      if (tracer !== null) this._traceStep(t0, "yielded", null);
+      return;
     }
     if (y === undefined) {
       this._loop._scheduleRunnable(this);
-    } else if (
+      if (tracer !== null) this._traceStep(t0, "yielded", null);
+      return;
+    }
+    if (y === PARK) {
+      // Filed by the coroutine (a timer, a queue); whoever holds the task wakes it.
+      if (!this._tracked) {
+        this._tracked = true;
+        this._loop._trackTask(this as Task<unknown>);
+      }
+      if (tracer !== null) this._traceStep(t0, "suspended", null);
+      return;
+    }
+    if (
       (y instanceof Future || isFuture(y)) &&
       y._blocking &&
       y !== this &&
@@ -273,8 +444,10 @@ export class Task<T> extends Future<T> {
         this._tracked = true;
         this._loop._trackTask(this as Task<unknown>);
       }
+      if (tracer !== null) this._traceStep(t0, "suspended", y);
       if (this._mustCancel && y.cancel(this._cancelMessage)) this._mustCancel = false;
     } else {
+      if (tracer !== null) this._traceStep(t0, "yielded", null);
       this._stepError = badYield(this, y);
       this._loop._scheduleRunnable(this);
     }
@@ -377,6 +550,24 @@ export function createTask<T>(coro: Coro<T>, opts?: TaskOptions): Task<T> {
 export function currentTask(): Task<unknown> | null {
   if (current === null) getRunningLoop();
   return current;
+}
+
+/**
+ * @internal File the running task at `parking` before yielding PARK: it then waits there
+ * without a Future until `_wakeParked` (or a cancel, which calls `parking._unpark`).
+ * @returns The task, or null when no task is stepping (the caller falls back to a Future).
+ */
+export function _parkCurrent(parking: Parking): Task<unknown> | null {
+  const t = current;
+  if (t !== null) t._parkedOn = parking;
+  return t;
+}
+
+/** @internal Wake a task parked with `_parkCurrent`, sending `value` into its coroutine. */
+export function _wakeParked(task: Task<unknown>, value?: unknown): void {
+  task._parkedOn = null;
+  task._send = value;
+  task._loop._scheduleRunnable(task);
 }
 
 /** @internal The task running now, or null (never throws). */

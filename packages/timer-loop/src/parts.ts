@@ -108,7 +108,9 @@ export class ThreadWaiter {
         }
       }
     }
-    Atomics.store(w, WAKE_INDEX, WAKE_IDLE);
+    // A load is a plain read; a store is a locked write: clear the flag only when it is set
+    // (a zero-timeout poll runs every iteration of a busy loop).
+    if (Atomics.load(w, WAKE_INDEX) !== WAKE_IDLE) Atomics.store(w, WAKE_INDEX, WAKE_IDLE);
   }
 
   /** Set the wake flag and wake a thread blocked in `wait` (from any thread). */

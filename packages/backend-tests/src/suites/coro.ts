@@ -1,0 +1,214 @@
+/**
+ * coro(): coroutine functions whose generators the task resumes from its own stack, so a
+ * suspension costs the same at any depth; everything a user can see must match plain `yield*`.
+ */
+import { describe, expect, it } from "vitest";
+import {
+  CancelledError,
+  type Coro,
+  coro,
+  createTask,
+  currentTask,
+  gather,
+  getRunningLoop,
+  sleep,
+} from "@aioloop/core";
+import { type LoopUnderTest, runOn } from "../loop-under-test.js";
+
+/** A hand-written iterator between two frames that counts how often the chain resumes it. */
+function counted<T>(inner: Coro<T>, count: { n: number }): Coro<T> {
+  const it: Coro<T> = {
+    [Symbol.iterator]() {
+      return it;
+    },
+    next(v?: unknown) {
+      count.n++;
+      return inner.next(v);
+    },
+    throw(e: unknown) {
+      count.n++;
+      return inner.throw(e);
+    },
+    return(v: T) {
+      return inner.return(v);
+    },
+    [Symbol.dispose]() {},
+  } as Coro<T>;
+  return it;
+}
+
+const down = coro(function* down(d: number, awaits: number): Coro<number> {
+  if (d === 0) {
+    for (let i = 0; i < awaits; i++) yield* sleep(0);
+    return 0;
+  }
+  return 1 + (yield* down(d - 1, awaits));
+});
+
+export function coroTests(l: LoopUnderTest): void {
+  describe(`coro() frames on ${l.name}`, () => {
+    it("returns values through 500 levels, mixed with plain generator functions", async () => {
+      function* plain(d: number): Coro<number> {
+        return 1 + (yield* down(d, 3));
+      }
+      const out = await runOn(l, function* () {
+        const a = yield* down(500, 3);
+        const b = yield* plain(250);
+        return [a, b];
+      });
+      expect(out).toEqual([500, 251]);
+    });
+
+    it("resumes only the innermost frame: what sits between frames is not re-entered per suspension", async () => {
+      const count = { n: 0 };
+      const outer = coro(function* outer(): Coro<number> {
+        return yield* counted(down(3, 50), count);
+      });
+      const out = await runOn(l, () => outer());
+      expect(out).toBe(3);
+      // Entered once and resumed once with the result: not once per each of the 50 switches.
+      expect(count.n).toBe(2);
+    });
+
+    it("an error unwinds innermost first, runs each finally on the way, and can be caught midway", async () => {
+      const log: string[] = [];
+      const fail = coro(function* fail(): Coro<never> {
+        try {
+          yield* sleep(0);
+          throw new Error("boom");
+        } finally {
+          log.push("fail.finally");
+        }
+      });
+      const middle = coro(function* middle(): Coro<string> {
+        try {
+          yield* fail();
+          return "unreachable";
+        } finally {
+          log.push("middle.finally");
+        }
+      });
+      const top = coro(function* top(): Coro<string> {
+        try {
+          return yield* middle();
+        } catch (e) {
+          log.push(`top caught ${(e as Error).message}`);
+          return "recovered";
+        }
+      });
+      const out = await runOn(l, () => top());
+      expect(out).toBe("recovered");
+      expect(log).toEqual(["fail.finally", "middle.finally", "top caught boom"]);
+    });
+
+    it("names the calling coroutines in the error's stack", async () => {
+      const inner = coro(function* innerMost(): Coro<never> {
+        yield* sleep(0);
+        throw new Error("deep");
+      });
+      const mid = coro(function* midLevel(): Coro<never> {
+        return yield* inner();
+      });
+      const err = await runOn(l, function* () {
+        try {
+          yield* mid();
+        } catch (e) {
+          return e as Error;
+        }
+        return null;
+      });
+      expect(err?.stack).toContain("innerMost");
+      expect(err?.stack).toContain("at async midLevel");
+    });
+
+    it("cancellation lands at the innermost suspension; finally blocks run innermost first", async () => {
+      const log: string[] = [];
+      const leaf = coro(function* leaf(): Coro<void> {
+        try {
+          yield* sleep(1e9);
+        } catch (e) {
+          log.push(`leaf saw ${(e as Error).constructor.name}`);
+          throw e;
+        } finally {
+          log.push("leaf.finally");
+        }
+      });
+      const branch = coro(function* branch(d: number): Coro<void> {
+        try {
+          if (d === 0) yield* leaf();
+          else yield* branch(d - 1);
+        } finally {
+          if (d === 0 || d === 9) log.push(`branch(${d}).finally`);
+        }
+      });
+      const out = await runOn(l, function* () {
+        const t = createTask(branch(9));
+        yield* sleep(0);
+        yield* sleep(0);
+        t.cancel("stop");
+        try {
+          yield* t;
+        } catch (e) {
+          return [e instanceof CancelledError, (e as Error).message, t.cancelled()];
+        }
+        return null;
+      });
+      expect(out).toEqual([true, "stop", true]);
+      expect(log).toEqual([
+        "leaf saw CancelledError",
+        "leaf.finally",
+        "branch(0).finally",
+        "branch(9).finally",
+      ]);
+    });
+
+    it("a coro() call runs as a task of its own, in gather, and with `this`", async () => {
+      class Counter {
+        n = 0;
+        bump = coro(function* bump(this: Counter, by: number): Coro<number> {
+          yield* sleep(0);
+          this.n += by;
+          return this.n;
+        });
+      }
+      const out = await runOn(l, function* () {
+        const c = new Counter();
+        const t = createTask(c.bump(2));
+        const all = yield* gather([down(5, 1), down(7, 2)]);
+        const v = yield* t;
+        return [v, all, currentTask() !== null];
+      });
+      expect(out).toEqual([2, [5, 7], true]);
+    });
+
+    it("a coro() generator driven by hand outside a task runs inline, as a plain generator", () => {
+      const gen = coro(function* (): Coro<number> {
+        const x = (yield undefined) as number;
+        return x * 2;
+      })();
+      expect(gen.next()).toEqual({ value: undefined, done: false });
+      expect(gen.next(21)).toEqual({ value: 42, done: true });
+    });
+
+    it("a deep chain's suspensions leave the loop as a plain chain would (same iterations)", async () => {
+      function* plainDown(d: number): Coro<number> {
+        if (d === 0) {
+          yield* sleep(0);
+          yield* sleep(0);
+          return 0;
+        }
+        return 1 + (yield* plainDown(d - 1));
+      }
+      const run = (main: () => Coro<number>) =>
+        runOn(l, function* () {
+          const loop = getRunningLoop();
+          const before = loop.statistics().iterations;
+          const v = yield* main();
+          return [v, loop.statistics().iterations - before];
+        });
+      const a = await run(() => down(20, 2));
+      const b = await run(() => plainDown(20));
+      expect(a).toEqual(b);
+    });
+  });
+}
