@@ -41,7 +41,9 @@ export interface Backend {
   /**
    * Collect events: wait up to `timeoutMs` (0 polls; Infinity waits until an event or a
    * wakeup), then queue the callback of every ready event on the loop. Called with 0 only,
-   * unless `canBlock`. The loop polls its outside sources right after.
+   * unless `canBlock`. The loop polls its outside sources right after. While no outside source
+   * is registered (`host.addSource`) and work is ready, the loop skips the zero-timeout call:
+   * register a source for whatever may still deliver events (sockets, listeners).
    */
   select(timeoutMs: number): void;
   /**

@@ -574,9 +574,13 @@ export class BaseEventLoop implements EventLoop {
         throw this.#deadlock("sync");
       }
     }
-    backend.select(timeout);
-    const pollers = this.#pollers;
-    for (let i = 0; i < pollers.length; i++) pollers[i]!.poll!();
+    // With no outside source registered nothing can arrive from outside (the contract: whatever
+    // may deliver is a source), so a busy loop skips the zero-timeout poll.
+    if (timeout !== 0 || this.#sources.size !== 0) {
+      backend.select(timeout);
+      const pollers = this.#pollers;
+      for (let i = 0; i < pollers.length; i++) pollers[i]!.poll!();
+    }
 
     if (heap.size > 0) {
       const end = backend.time() + backend.resolution;
