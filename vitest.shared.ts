@@ -8,7 +8,9 @@ const pkg = (name: string) =>
 export const alias = {
   "@aioloop/core": pkg("core"),
   "@aioloop/timer-loop": pkg("timer-loop"),
+  "@aioloop/transports": pkg("transports"),
   "@aioloop/selector-loop": pkg("selector-loop"),
+  "@aioloop/epoll-loop": pkg("epoll-loop"),
   "@aioloop/files": pkg("files"),
   "@aioloop/backend-tests": pkg("backend-tests"),
 };

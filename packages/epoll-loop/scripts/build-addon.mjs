@@ -41,15 +41,20 @@ function findNodeGyp() {
 
 const gyp = findNodeGyp();
 if (gyp === null) {
-  say("node-gyp not found: the native addon is not built (EpollLoop unavailable; use SelectorLoop)");
+  say(
+    "node-gyp not found: the native addon is not built (EpollLoop unavailable; use SelectorLoop)",
+  );
   process.exit(0);
 }
 const args = [gyp, "rebuild"];
 // Headers installed with Node itself (a distribution's package): no download needed.
 const nodeDir = path.dirname(path.dirname(process.execPath));
-if (existsSync(path.join(nodeDir, "include", "node", "node_api.h"))) args.push(`--nodedir=${nodeDir}`);
+if (existsSync(path.join(nodeDir, "include", "node", "node_api.h")))
+  args.push(`--nodedir=${nodeDir}`);
 const r = spawnSync(process.execPath, args, { cwd: root, stdio: "inherit" });
 if (r.status !== 0 || !existsSync(addon)) {
-  say("building the native addon FAILED (output above): EpollLoop is unavailable; use SelectorLoop");
+  say(
+    "building the native addon FAILED (output above): EpollLoop is unavailable; use SelectorLoop",
+  );
 }
 process.exit(0);

@@ -15,10 +15,17 @@
 
 import net from "node:net";
 import type { Coro } from "@aioloop/core";
-import { type Address, checkAddress } from "./address.js";
-import type { ProtocolFactory, ProtocolLike } from "./protocols.js";
+import {
+  type Address,
+  type ProtocolFactory,
+  type ProtocolLike,
+  SOCKET_READ_HIGH_WATER,
+  SocketTransport,
+  type Transport,
+  checkAddress,
+} from "@aioloop/transports";
+import { NodeSocketOps } from "./node-socket-ops.js";
 import type { SelectorLoop } from "./selector-loop.js";
-import { SOCKET_READ_HIGH_WATER, SocketTransport, type Transport } from "./transport.js";
 
 /** @internal Connect to `address` and wrap the socket in a transport running `factory()`. */
 export function* connectTo<P extends ProtocolLike>(
@@ -48,7 +55,9 @@ export function* connectTo<P extends ProtocolLike>(
   try {
     const protocol = factory();
     const waiter = loop.createFuture<void>();
-    transport = new SocketTransport(loop, sock, protocol, { waiter });
+    transport = new SocketTransport(loop._host, new NodeSocketOps(loop._regs, sock), protocol, {
+      waiter,
+    });
     yield* waiter;
     return [transport, protocol];
   } catch (e) {

@@ -5,49 +5,72 @@
  * @packageDocumentation
  */
 
-export type {
-  Address,
-  SocketAddress,
-  TcpAddress,
-  UnixAddress,
-} from "./address.js";
-export {
-  createConnection,
-  createServer,
-  createUnixConnection,
-  createUnixServer,
-} from "./connection.js";
-export { EMPTY_BYTES, concatBytes, toBytes } from "./bytes.js";
 export {
   AddressInUseError,
+  type Address,
+  BaseProtocol,
+  type BaseProtocolLike,
   BlockingIOError,
   BrokenPipeError,
+  type BufferedProtocolLike,
+  type ClientConnectedCallback,
   ConcurrentReadError,
   ConnectionAbortedError,
   ConnectionError,
   ConnectionRefusedError,
   ConnectionResetError,
+  DEFAULT_HIGH_WATER,
+  DEFAULT_LIMIT,
+  DEFAULT_LOW_WATER,
+  EMPTY_BYTES,
+  type ExtraInfo,
   FileNotFoundError,
   GaiError,
+  IOHandle,
+  LOG_THRESHOLD_FOR_CONNLOST_WRITES,
   LineTooLongError,
   NotSelectorLoopError,
   OSError,
   type OSErrorFields,
+  type OpenConnectionOptions,
   PermissionError,
   ProcessLookupError,
-  SelectorKeyError,
-  SocketInUseError,
-  TransportClosedError,
-  toOSError,
-} from "./errors.js";
-export { IOHandle } from "./io-handle.js";
-export {
-  BaseProtocol,
-  type BaseProtocolLike,
   Protocol,
   type ProtocolFactory,
   type ProtocolLike,
-} from "./protocols.js";
+  type ReadPausable,
+  SOCKET_READ_HIGH_WATER,
+  SelectorKeyError,
+  type Separator,
+  Server,
+  type ServerOptions,
+  type SocketAddress,
+  SocketInUseError,
+  type SocketLoop,
+  SocketTransport,
+  type StartServerOptions,
+  StreamReader,
+  type StreamReaderOptions,
+  StreamReaderProtocol,
+  StreamWriter,
+  type TcpAddress,
+  type Transport,
+  TransportClosedError,
+  type UnixAddress,
+  concatBytes,
+  createConnection,
+  createServer,
+  createUnixConnection,
+  createUnixServer,
+  getSocketLoop,
+  openConnection,
+  openUnixConnection,
+  startServer,
+  startUnixServer,
+  toBytes,
+  toOSError,
+} from "@aioloop/transports";
+
 export { type RunOptions, run } from "./run.js";
 export { type Closeable, type IOCallbacks, SelectorBackend } from "./selector-backend.js";
 export {
@@ -68,24 +91,6 @@ export {
   eofReceived,
   watch,
 } from "./selector.js";
-export { Server, type ServerOptions } from "./server.js";
-export {
-  DEFAULT_LIMIT,
-  type ReadPausable,
-  type Separator,
-  StreamReader,
-  type StreamReaderOptions,
-} from "./stream-reader.js";
-export { type ClientConnectedCallback, StreamReaderProtocol } from "./stream-protocol.js";
-export { StreamWriter } from "./stream-writer.js";
-export {
-  type OpenConnectionOptions,
-  type StartServerOptions,
-  openConnection,
-  openUnixConnection,
-  startServer,
-  startUnixServer,
-} from "./streams.js";
 export {
   DEVNULL,
   PIPE,
@@ -96,13 +101,3 @@ export {
   createSubprocessExec,
   createSubprocessShell,
 } from "./subprocess.js";
-export {
-  type BufferedProtocolLike,
-  DEFAULT_HIGH_WATER,
-  DEFAULT_LOW_WATER,
-  type ExtraInfo,
-  LOG_THRESHOLD_FOR_CONNLOST_WRITES,
-  SOCKET_READ_HIGH_WATER,
-  SocketTransport,
-  type Transport,
-} from "./transport.js";

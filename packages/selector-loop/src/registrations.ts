@@ -21,8 +21,7 @@
  */
 
 import type { Runnable } from "@aioloop/core";
-import { SocketInUseError } from "./errors.js";
-import { IOHandle } from "./io-handle.js";
+import { IOHandle, SocketInUseError } from "@aioloop/transports";
 import type { IOCallbacks } from "./selector-backend.js";
 import {
   EVENT_READ,

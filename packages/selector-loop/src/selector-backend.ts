@@ -30,6 +30,7 @@
 import type { Server, Socket } from "node:net";
 import type { Backend, LoopHost, OutsideSource, Runnable } from "@aioloop/core";
 import { HostParking, RealClock } from "@aioloop/timer-loop";
+import type { Closeable } from "@aioloop/transports";
 import { EVENT_READ, EVENT_WRITE, NodeSocketSelector, type SelectorKey } from "./selector.js";
 
 /**
@@ -46,11 +47,7 @@ export interface IOCallbacks {
   writer: Runnable | null;
 }
 
-/** Something the loop must release when it closes (a transport, server or child process). */
-export interface Closeable {
-  /** Release at once, without calling back into the (closed) loop. */
-  forceClose(): void;
-}
+export type { Closeable } from "@aioloop/transports";
 
 /**
  * The backend of SelectorLoop: real clock, Node socket readiness, resource tracking.

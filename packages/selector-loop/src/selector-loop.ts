@@ -37,23 +37,29 @@ import {
 import { TimerLoop } from "@aioloop/timer-loop";
 import {
   type Address,
+  BrokenPipeError,
+  ConcurrentReadError,
+  EMPTY_BYTES,
+  IOHandle,
+  NotSelectorLoopError,
+  OSError,
+  type ProtocolFactory,
+  type ProtocolLike,
+  type Server,
+  type ServerOptions,
   type SocketAddress,
+  type Transport,
+  type TransportHost,
   checkAddress,
   describeAddress,
   isUnixAddress,
   peerAddress,
-} from "./address.js";
-import {
-  BrokenPipeError,
-  ConcurrentReadError,
-  NotSelectorLoopError,
-  OSError,
+  serverArgs,
+  toBytes,
   toOSError,
-} from "./errors.js";
-import { EMPTY_BYTES, toBytes } from "./bytes.js";
+} from "@aioloop/transports";
 import { connectTo } from "./connect.js";
-import { IOHandle } from "./io-handle.js";
-import type { ProtocolFactory, ProtocolLike } from "./protocols.js";
+import { listenOn } from "./node-socket-ops.js";
 import { Registrations } from "./registrations.js";
 import { type Closeable, SelectorBackend } from "./selector-backend.js";
 import {
@@ -66,9 +72,7 @@ import {
   firstChunkLength,
   watchOf,
 } from "./selector.js";
-import { type Server, type ServerOptions, listenOn, serverArgs } from "./server.js";
 import { SignalHandlers } from "./signals.js";
-import type { Transport } from "./transport.js";
 
 /** Options of `new SelectorLoop()`. */
 export interface SelectorLoopOptions {
@@ -147,6 +151,8 @@ export class SelectorLoop extends TimerLoop {
   /** @internal */ readonly _io: SelectorBackend;
   /** @internal The reader/writer slots of `_io.selector` (transports and servers use them). */
   readonly _regs: Registrations;
+  /** @internal What the shared transports and servers hold of this loop. */
+  readonly _host: TransportHost;
   readonly #signals: SignalHandlers;
 
   constructor(opts: SelectorLoopOptions = {}) {
@@ -154,6 +160,7 @@ export class SelectorLoop extends TimerLoop {
     super({ clock: "real", backend: io, ...(opts.debug === true ? { debug: true } : {}) });
     this._io = io;
     this._regs = new Registrations(io.selector);
+    this._host = { loop: this, track: (c) => io.track(c), untrack: (c) => io.untrack(c) };
     this.#signals = new SignalHandlers(this);
   }
 

@@ -32,7 +32,7 @@
  */
 
 import type { Server, Socket } from "node:net";
-import { BlockingIOError, SelectorKeyError } from "./errors.js";
+import { BlockingIOError, SelectorKeyError } from "@aioloop/transports";
 
 /** Interest in (and readiness for) reading: data, EOF or an error is waiting. */
 export const EVENT_READ = 1;
@@ -108,7 +108,7 @@ export class Watch {
   /** The selector whose hot list this object's events feed. */
   selector: NodeSocketSelector<any> | null = null;
   /** Told when Node emits 'close' (the transport driving this socket), after `closed` is set. */
-  closeHook: { _socketClosed(): void } | null = null;
+  closeHook: (() => void) | null = null;
 
   constructor(obj: Selectable, isServer: boolean) {
     this.obj = obj;
@@ -151,7 +151,7 @@ function onClose(this: Watched): void {
   const w = this[WATCH]!;
   w.closed = true;
   w.onEvent();
-  w.closeHook?._socketClosed();
+  w.closeHook?.();
 }
 
 function onConnection(this: Watched, sock: Socket): void {

@@ -15,7 +15,7 @@
 
 import { constants } from "node:os";
 import type { OutsideSource } from "@aioloop/core";
-import { IOHandle } from "./io-handle.js";
+import { IOHandle } from "@aioloop/transports";
 import type { SelectorLoop } from "./selector-loop.js";
 
 /**

@@ -22,14 +22,21 @@ import { type ChildProcess, type SpawnOptions, spawn } from "node:child_process"
 import type { Socket } from "node:net";
 import { constants } from "node:os";
 import { type Coro, type Future, fromPromise, gather } from "@aioloop/core";
-import { EMPTY_BYTES } from "./bytes.js";
-import { BrokenPipeError, ConnectionResetError, toOSError } from "./errors.js";
-import type { ProtocolLike } from "./protocols.js";
+import {
+  BrokenPipeError,
+  ConnectionResetError,
+  EMPTY_BYTES,
+  type ProtocolLike,
+  type ReadPausable,
+  SocketTransport,
+  StreamReader,
+  StreamReaderProtocol,
+  StreamWriter,
+  type Transport,
+  toOSError,
+} from "@aioloop/transports";
+import { NodeSocketOps } from "./node-socket-ops.js";
 import { type SelectorLoop, getSelectorLoop } from "./selector-loop.js";
-import { type ReadPausable, StreamReader } from "./stream-reader.js";
-import { StreamReaderProtocol } from "./stream-protocol.js";
-import { StreamWriter } from "./stream-writer.js";
-import { SocketTransport, type Transport } from "./transport.js";
 
 /** A pipe to the child: the Process gets a stream for it (asyncio's subprocess.PIPE). */
 export const PIPE = -1;
@@ -305,7 +312,9 @@ export class Process {
 
   /** `stream` is one of the child's stdio: with "pipe", Node makes each a net.Socket. */
   #pipe(stream: object, proto: ProtocolLike): SocketTransport {
-    const t = new SocketTransport(this.#loop, stream as Socket, proto, { pipe: true });
+    const loop = this.#loop;
+    const ops = new NodeSocketOps(loop._regs, stream as Socket, true);
+    const t = new SocketTransport(loop._host, ops, proto);
     this.#pipes.push(t);
     return t;
   }

@@ -5,12 +5,12 @@ import { readFileSync } from "node:fs";
 import net from "node:net";
 import { type Coro, fromPromise } from "@aioloop/core";
 import { describe, expect, it } from "vitest";
-import { createServer } from "../src/connection.js";
+import { createServer } from "@aioloop/transports";
 import { run } from "../src/run.js";
-import { DEFAULT_BACKLOG, type Server } from "../src/server.js";
-import type { StreamReader } from "../src/stream-reader.js";
-import type { StreamWriter } from "../src/stream-writer.js";
-import { startServer } from "../src/streams.js";
+import { DEFAULT_BACKLOG, type Server } from "@aioloop/transports";
+import type { StreamReader } from "@aioloop/transports";
+import type { StreamWriter } from "@aioloop/transports";
+import { startServer } from "@aioloop/transports";
 import { HOST, until } from "./support/net.js";
 import { Echo } from "./support/protocols.js";
 

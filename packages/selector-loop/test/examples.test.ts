@@ -3,8 +3,8 @@ import { chatServer } from "../src/examples/chat-server.js";
 import { echoClient } from "../src/examples/echo-client.js";
 import { echoServer } from "../src/examples/echo-server.js";
 import { run } from "../src/run.js";
-import type { TcpAddress } from "../src/address.js";
-import { openConnection } from "../src/streams.js";
+import type { TcpAddress } from "@aioloop/transports";
+import { openConnection } from "@aioloop/transports";
 import { dec } from "./support/net.js";
 
 describe("examples", () => {

@@ -7,7 +7,7 @@ import {
   ConnectionResetError,
   GaiError,
   NotSelectorLoopError,
-} from "../src/errors.js";
+} from "@aioloop/transports";
 import { run } from "../src/run.js";
 import { SelectorLoop, getSelectorLoop } from "../src/selector-loop.js";
 import { HOST, closeServer, dec, enc, listen, pattern, until } from "./support/net.js";

@@ -1,6 +1,6 @@
 import net from "node:net";
 import { describe, expect, it } from "vitest";
-import { BlockingIOError, SelectorKeyError } from "../src/errors.js";
+import { BlockingIOError, SelectorKeyError } from "@aioloop/transports";
 import { EVENT_READ, EVENT_WRITE, NodeSocketSelector, acceptNowait } from "../src/selector.js";
 
 /** A connected pair over loopback: [client, server-side socket] (server side paused). */

@@ -17,14 +17,14 @@ import {
   ConnectionError,
   ConnectionRefusedError,
   ConnectionResetError,
-} from "../src/errors.js";
+} from "@aioloop/transports";
 import { run } from "../src/run.js";
 import { getSelectorLoop } from "../src/selector-loop.js";
-import type { Server } from "../src/server.js";
-import type { StreamReader } from "../src/stream-reader.js";
-import type { StreamWriter } from "../src/stream-writer.js";
-import { openConnection, startServer } from "../src/streams.js";
-import { DEFAULT_HIGH_WATER } from "../src/transport.js";
+import type { Server } from "@aioloop/transports";
+import type { StreamReader } from "@aioloop/transports";
+import type { StreamWriter } from "@aioloop/transports";
+import { openConnection, startServer } from "@aioloop/transports";
+import { DEFAULT_HIGH_WATER } from "@aioloop/transports";
 import { HOST, dec, pattern, until } from "./support/net.js";
 
 /** An echo handler: lines back until EOF, then close. */

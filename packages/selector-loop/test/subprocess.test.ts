@@ -1,6 +1,6 @@
 import { type Coro, sleep } from "@aioloop/core";
 import { describe, expect, it } from "vitest";
-import { FileNotFoundError } from "../src/errors.js";
+import { FileNotFoundError } from "@aioloop/transports";
 import { run } from "../src/run.js";
 import {
   DEVNULL,

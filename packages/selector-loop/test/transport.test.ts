@@ -4,20 +4,20 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Coro, sleep } from "@aioloop/core";
 import { describe, expect, it } from "vitest";
-import { type Address, type SocketAddress, isUnixAddress } from "../src/address.js";
-import { createConnection, createServer, createUnixConnection } from "../src/connection.js";
+import { type Address, type SocketAddress, isUnixAddress } from "@aioloop/transports";
+import { createConnection, createServer, createUnixConnection } from "@aioloop/transports";
 import {
   AddressInUseError,
   ConnectionRefusedError,
   ConnectionResetError,
   SocketInUseError,
   TransportClosedError,
-} from "../src/errors.js";
-import { Protocol } from "../src/protocols.js";
+} from "@aioloop/transports";
+import { Protocol } from "@aioloop/transports";
 import { run } from "../src/run.js";
 import { getSelectorLoop } from "../src/selector-loop.js";
-import type { Server } from "../src/server.js";
-import { DEFAULT_HIGH_WATER, type Transport } from "../src/transport.js";
+import type { Server } from "@aioloop/transports";
+import { DEFAULT_HIGH_WATER, type Transport } from "@aioloop/transports";
 import { HOST, dec, pattern, until } from "./support/net.js";
 import { Echo, Recorder } from "./support/protocols.js";
 

@@ -152,7 +152,7 @@ export interface Project {
 }
 
 /** The workspace packages a block may import, by their directory under packages/. */
-const PACKAGES = ["core", "timer-loop", "selector-loop", "files", "backend-tests"];
+const PACKAGES = ["core", "timer-loop", "transports", "selector-loop", "files", "backend-tests"];
 
 /** Where a block's relative import is looked for, relative to the document's directory. */
 const LOOKUP = [".", "examples"];

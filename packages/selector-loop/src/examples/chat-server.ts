@@ -9,11 +9,11 @@
  */
 
 import type { Coro } from "@aioloop/core";
-import { ConnectionError, LineTooLongError } from "../errors.js";
-import type { Server } from "../server.js";
-import type { StreamReader } from "../stream-reader.js";
-import type { StreamWriter } from "../stream-writer.js";
-import { startServer } from "../streams.js";
+import { ConnectionError, LineTooLongError } from "@aioloop/transports";
+import type { Server } from "@aioloop/transports";
+import type { StreamReader } from "@aioloop/transports";
+import type { StreamWriter } from "@aioloop/transports";
+import { startServer } from "@aioloop/transports";
 
 /** A client whose unsent output grows past this is too slow to keep: it is disconnected. */
 const MAX_CLIENT_BACKLOG = 1024 * 1024;

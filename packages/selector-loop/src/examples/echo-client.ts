@@ -8,9 +8,9 @@
  */
 
 import { type Coro, gather } from "@aioloop/core";
-import type { TcpAddress } from "../address.js";
+import type { TcpAddress } from "@aioloop/transports";
 import { getSelectorLoop } from "../selector-loop.js";
-import { openConnection } from "../streams.js";
+import { openConnection } from "@aioloop/transports";
 
 /** vmbench's message sizes. */
 export const VMBENCH_SIZES = [1024, 10 * 1024, 100 * 1024] as const;

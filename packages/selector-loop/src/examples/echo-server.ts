@@ -9,14 +9,14 @@
  */
 
 import type { Coro } from "@aioloop/core";
-import { ConnectionError } from "../errors.js";
-import { Protocol } from "../protocols.js";
+import { ConnectionError } from "@aioloop/transports";
+import { Protocol } from "@aioloop/transports";
 import { getSelectorLoop } from "../selector-loop.js";
-import type { Server } from "../server.js";
-import type { StreamReader } from "../stream-reader.js";
-import type { StreamWriter } from "../stream-writer.js";
-import { startServer } from "../streams.js";
-import type { Transport } from "../transport.js";
+import type { Server } from "@aioloop/transports";
+import type { StreamReader } from "@aioloop/transports";
+import type { StreamWriter } from "@aioloop/transports";
+import { startServer } from "@aioloop/transports";
+import type { Transport } from "@aioloop/transports";
 
 /** Largest read of the streams echo: one Node socket read is at most 64 KiB. */
 const READ_SIZE = 64 * 1024;

@@ -1,9 +1,9 @@
 /** Protocols that record what happened to them, for the transport tests. */
 import type { Future } from "@aioloop/core";
 import { getRunningLoop } from "@aioloop/core";
-import { concatBytes } from "../../src/bytes.js";
-import { Protocol } from "../../src/protocols.js";
-import type { Transport } from "../../src/transport.js";
+import { concatBytes } from "@aioloop/transports";
+import { Protocol } from "@aioloop/transports";
+import type { Transport } from "@aioloop/transports";
 
 /** Records every callback in order; `lost` completes at connectionLost. */
 export class Recorder extends Protocol {

@@ -1,18 +1,17 @@
 /**
  * createConnection / createServer: asyncio's `loop.create_connection` and `loop.create_server`,
- * as coroutines on the running SelectorLoop (also available as methods of the loop).
+ * as coroutines on the running loop (SelectorLoop or EpollLoop: a SocketLoop).
  *
- * HOW: each finds the running SelectorLoop and hands over to the code the loop's methods use
- * too: connect.ts's `connectTo` (connect, then a SocketTransport around the socket and the
- * protocol) and server.ts's `listenOn` (listen, then a transport per accepted connection).
+ * HOW: each finds the running SocketLoop and calls its method of the same name: the loop
+ * connects (or listens) its own way and wraps each connection in this package's
+ * SocketTransport.
  */
 
 import type { Coro } from "@aioloop/core";
 import type { Address } from "./address.js";
-import { connectTo } from "./connect.js";
 import type { ProtocolFactory, ProtocolLike } from "./protocols.js";
-import { getSelectorLoop } from "./selector-loop.js";
-import { type Server, type ServerOptions, listenOn, serverArgs } from "./server.js";
+import { type ListenAddress, type Server, type ServerOptions, serverArgs } from "./server.js";
+import { connectVia, getSocketLoop } from "./socket-loop.js";
 import type { Transport } from "./transport.js";
 
 /**
@@ -41,7 +40,7 @@ export function createConnection<P extends ProtocolLike>(
   host: string,
   port: number,
 ): Coro<[Transport, P]> {
-  return connectTo(getSelectorLoop("createConnection"), protocolFactory, { host, port });
+  return getSocketLoop("createConnection").createConnection(protocolFactory, host, port);
 }
 
 /**
@@ -52,7 +51,7 @@ export function createUnixConnection<P extends ProtocolLike>(
   protocolFactory: ProtocolFactory<P>,
   path: string,
 ): Coro<[Transport, P]> {
-  return connectTo(getSelectorLoop("createUnixConnection"), protocolFactory, { path });
+  return connectVia(getSocketLoop("createUnixConnection"), protocolFactory, { path });
 }
 
 /**
@@ -94,12 +93,9 @@ export function createServer(
   portOrOpts?: number | ServerOptions,
   opts?: ServerOptions,
 ): Coro<Server> {
-  const loop = getSelectorLoop("createServer");
-  return listenOn(
-    loop,
-    protocolFactory,
-    ...serverArgs("createServer", addressOrHost, portOrOpts, opts),
-  );
+  const loop = getSocketLoop("createServer");
+  const [address, options] = serverArgs("createServer", addressOrHost, portOrOpts, opts);
+  return loop.createServer(protocolFactory, normalAddress(address), options);
 }
 
 /**
@@ -111,5 +107,12 @@ export function createUnixServer(
   path: string,
   opts: ServerOptions = {},
 ): Coro<Server> {
-  return listenOn(getSelectorLoop("createUnixServer"), protocolFactory, { path }, opts);
+  return getSocketLoop("createUnixServer").createServer(protocolFactory, { path }, opts);
+}
+
+/** createServer's positional form as an Address: no host is every interface, no port 0. */
+function normalAddress(a: ListenAddress): Address {
+  if (typeof (a as { path?: unknown }).path === "string") return a as Address;
+  const t = a as { host?: string | undefined; port?: number | undefined };
+  return { host: t.host ?? "", port: t.port ?? 0 };
 }

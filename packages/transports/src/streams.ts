@@ -6,15 +6,14 @@
  * HOW: the same transports as createConnection/createServer, with a StreamReaderProtocol
  * feeding a StreamReader (see stream-writer.ts):
  *
- *   openConnection({ host, port }) ─► connectTo(StreamReaderProtocol) ─► [reader, writer]
- *   startServer(onClient, addr)    ─► listenOn(() => StreamReaderProtocol(reader, onClient))
+ *   openConnection({ host, port }) ─► loop.createConnection(StreamReaderProtocol) ─► [r, w]
+ *   startServer(onClient, addr)    ─► loop.createServer(() => StreamReaderProtocol(r, onClient))
  */
 
 import type { Coro } from "@aioloop/core";
 import { type Address, checkAddress } from "./address.js";
-import { connectTo } from "./connect.js";
-import { getSelectorLoop } from "./selector-loop.js";
-import { type Server, type ServerOptions, listenOn } from "./server.js";
+import type { Server, ServerOptions } from "./server.js";
+import { connectVia, getSocketLoop } from "./socket-loop.js";
 import { StreamReader } from "./stream-reader.js";
 import { type ClientConnectedCallback, StreamReaderProtocol } from "./stream-protocol.js";
 import { StreamWriter } from "./stream-writer.js";
@@ -61,11 +60,11 @@ export function* openConnection(
   address: Address,
   opts: OpenConnectionOptions = {},
 ): Coro<[StreamReader, StreamWriter]> {
-  const loop = getSelectorLoop("openConnection");
+  const loop = getSocketLoop("openConnection");
   checkAddress(address, "openConnection");
   const reader = new StreamReader({ ...readerOptions(opts.limit), loop });
   const protocol = new StreamReaderProtocol(reader);
-  const [transport] = yield* connectTo(loop, () => protocol, address);
+  const [transport] = yield* connectVia(loop, () => protocol, address);
   return [reader, new StreamWriter(transport, protocol, reader)];
 }
 
@@ -105,14 +104,13 @@ export function* startServer(
   if (typeof onClient !== "function") {
     throw new TypeError("startServer needs a client callback: (reader, writer) => coroutine");
   }
-  const loop = getSelectorLoop("startServer");
+  const loop = getSocketLoop("startServer");
   checkAddress(address, "startServer");
   const rOpts = { ...readerOptions(opts.limit), loop }; // one object for every connection
   const sOpts: ServerOptions = {};
   if (opts.backlog !== undefined) sOpts.backlog = opts.backlog;
   if (opts.startServing !== undefined) sOpts.startServing = opts.startServing;
-  return yield* listenOn(
-    loop,
+  return yield* loop.createServer(
     () => new StreamReaderProtocol(new StreamReader(rOpts), onClient),
     address,
     sOpts,

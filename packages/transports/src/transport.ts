@@ -1,6 +1,7 @@
 /**
- * SocketTransport: asyncio's `_SelectorSocketTransport` over a Node socket (TCP, Unix socket,
- * or a child process's pipe). Reads are driven by the selector; writes go through Node's own
+ * SocketTransport: asyncio's `_SelectorSocketTransport`, written once over a SocketOps
+ * (socket-ops.ts): a Node socket driven by selector-loop's readiness, or a file descriptor
+ * driven by epoll-loop. Reads are driven by readiness; writes go through the socket's own
  * write buffer, with asyncio's high/low water marks for flow control.
  *
  * HOW, reading (built on readiness, never on 'data' events):
@@ -15,7 +16,7 @@
  * HOW, writing: `write()` hands the bytes to Node at once (Node writes to the kernel directly
  * when it can, and queues the rest). The transport's buffer *is* Node's write buffer:
  *
- *   getWriteBufferSize() = sock.writableLength
+ *   getWriteBufferSize() = sock.bufferSize()
  *   > high (64 KiB) ─► protocol.pauseWriting()
  *   a write completes and the size is ≤ low (16 KiB) ─► protocol.resumeWriting() (on the loop)
  *
@@ -28,15 +29,12 @@
  * Uint8Array view; per write, one `sock.write` (no copy).
  */
 
-import type { Socket } from "node:net";
-import { type Future, InvalidStateError } from "@aioloop/core";
-import { type SocketAddress, localAddress, peerAddress } from "./address.js";
+import { type EventLoop, type Future, InvalidStateError } from "@aioloop/core";
+import type { SocketAddress } from "./address.js";
+import { toBytes } from "./bytes.js";
 import { TransportClosedError, toOSError } from "./errors.js";
 import type { BaseProtocolLike, ProtocolLike } from "./protocols.js";
-import { toBytes } from "./bytes.js";
-import type { Registrations } from "./registrations.js";
-import type { SelectorLoop } from "./selector-loop.js";
-import { EVENT_READ, type Watch, eofReceived, errorOf, readChunk, watchOf } from "./selector.js";
+import type { SocketOps, TransportHost } from "./socket-ops.js";
 
 /** asyncio's default high-water mark of a transport's write buffer. */
 export const DEFAULT_HIGH_WATER = 64 * 1024;
@@ -58,10 +56,10 @@ export interface ExtraInfo {
   peername?: SocketAddress;
   /** The local address. */
   sockname?: SocketAddress;
-  /** The Node socket. */
-  socket?: Socket;
+  /** The socket: a Node `net.Socket` on SelectorLoop, the fd's `FdSocket` on EpollLoop. */
+  socket?: unknown;
   /** The Node pipe socket of a subprocess transport. */
-  pipe?: Socket;
+  pipe?: unknown;
   [name: string]: unknown;
 }
 
@@ -141,7 +139,7 @@ export interface Transport {
   getWriteBufferLimits(): [number, number];
   /**
    * Bytes queued and not yet handed to the kernel (asyncio's `get_write_buffer_size()`;
-   * Node's `writableLength`).
+   * the socket's write queue).
    */
   getWriteBufferSize(): number;
   /** The protocol whose callbacks this transport calls (asyncio's `get_protocol()`). */
@@ -167,14 +165,15 @@ export interface BufferedProtocolLike extends BaseProtocolLike {
   eofReceived?(): boolean | undefined | void;
 }
 
-/** @internal What a transport tells the Server that accepted it. */
+/** What a transport tells the Server that accepted it (its `detach` when it closes). */
 export interface TransportOwner {
-  _detach(t: SocketTransport): void;
+  /** The transport `t` is gone. */
+  detach(t: SocketTransport): void;
 }
 
 /**
- * @internal How a SocketTransport is made. A server passes one object for all its connections,
- * so accepting allocates none.
+ * How a SocketTransport is made. A server passes one object for all its connections, so
+ * accepting allocates none.
  */
 export interface TransportOptions {
   /** Resolved once connectionMade has run (createConnection waits on it). */
@@ -183,8 +182,6 @@ export interface TransportOptions {
   readonly owner?: TransportOwner;
   /** More extra info (getExtraInfo). */
   readonly extra?: ExtraInfo;
-  /** A subprocess pipe: extra info "pipe" instead of "socket", no addresses, no TCP options. */
-  readonly pipe?: boolean;
   /** Nagle is off already (a server created with noDelay): skip the setsockopt. */
   readonly noDelaySet?: boolean;
 }
@@ -192,16 +189,14 @@ export interface TransportOptions {
 const NO_OPTIONS: TransportOptions = {};
 
 /**
- * A transport over a Node socket (asyncio's `_SelectorSocketTransport`); made by
- * createConnection, createServer, openConnection, startServer and the subprocess functions,
- * never by user code. Its methods are the Transport interface's; `statistics()` adds counters.
+ * A transport over a socket (asyncio's `_SelectorSocketTransport`); made by createConnection,
+ * createServer, openConnection, startServer and the subprocess functions, and by loops that
+ * implement SocketOps. Its methods are the Transport interface's; `statistics()` adds counters.
  */
 export class SocketTransport implements Transport {
-  // Not `implements Closeable`: forceClose is package-internal (`_track(this)` checks the shape).
-  readonly #loop: SelectorLoop;
-  readonly #regs: Registrations;
-  readonly #sock: Socket;
-  readonly #watch: Watch;
+  readonly #host: TransportHost;
+  readonly #loop: EventLoop;
+  readonly #sock: SocketOps;
   #protocol: ProtocolLike | BufferedProtocolLike;
   /** Invariant: true when the protocol has getBuffer/bufferUpdated. */
   #buffered = false;
@@ -230,45 +225,42 @@ export class SocketTransport implements Transport {
   #bytesOut = 0;
 
   /**
-   * @internal Use createConnection/createServer. Schedules `connectionMade`, then resolves
-   * `waiter`, and starts reading.
+   * A transport over `sock` on `host`'s loop (loops make these: createConnection,
+   * createServer...). Schedules `connectionMade`, then resolves `waiter`, and starts reading.
    */
   constructor(
-    loop: SelectorLoop,
-    sock: Socket,
+    host: TransportHost,
+    sock: SocketOps,
     protocol: ProtocolLike | BufferedProtocolLike,
     opts: TransportOptions = NO_OPTIONS,
   ) {
-    this.#loop = loop;
-    this.#regs = loop._regs;
+    this.#host = host;
+    this.#loop = host.loop;
     this.#sock = sock;
-    this.#watch = watchOf(sock);
     this.#protocol = protocol;
     this.#buffered = isBuffered(protocol);
     this.#owner = opts.owner ?? null;
     this.#moreExtra = opts.extra;
-    this.#pipe = opts.pipe === true;
-    if (!this.#pipe && opts.noDelaySet !== true && typeof sock.setNoDelay === "function") {
-      sock.setNoDelay(true); // asyncio disables Nagle
-    }
-    this.#watch.closeHook = this; // Node's 'close' reaches us through the watch's listener
-    loop._track(this);
-    loop.callSoon(SocketTransport.#madeCallback, this, opts.waiter ?? null);
-    if (sock.readable) this.#regs.set(sock, EVENT_READ, this);
+    this.#pipe = sock.handleKind === "pipe";
+    if (!this.#pipe && opts.noDelaySet !== true) sock.setNoDelay(); // asyncio disables Nagle
+    sock.setHooks(this); // flushes and the close reach us through onFlushed / onClosed
+    host.track(this);
+    this.#loop.callSoon(SocketTransport.#madeCallback, this, opts.waiter ?? null);
+    if (sock.readable) sock.setReader(this);
     else this.#eofSeen = true; // a write-only pipe: nothing to read
   }
 
   // ── reading ─────────────────────────────────────────────────────────────────────────────
 
-  /** @internal The socket is readable (queued by the loop's backend). */
+  /** The socket is readable (the Runnable the loop's backend queues); not for user code. */
   _run(): void {
     if (this.#connLost || this.#paused || this.#eofSeen) return;
     const sock = this.#sock;
-    let data: Buffer | null;
+    let data: Uint8Array | null;
     let got = false;
     try {
-      // Chunk by chunk, as Node read them (no joining copy); stop if the protocol pauses us.
-      while ((data = readChunk(sock)) !== null) {
+      // Chunk by chunk, as the socket read them (no joining copy); stop if the protocol pauses us.
+      while ((data = sock.readChunk()) !== null) {
         got = true;
         this.#deliver(data);
         if (this.#paused || this.#connLost) return;
@@ -278,13 +270,13 @@ export class SocketTransport implements Transport {
       return;
     }
     if (got) return;
-    const err = errorOf(this.#watch);
+    const err = sock.error();
     if (err !== undefined) this.#fatalError(toOSError(err, "read"), null);
-    else if (eofReceived(sock)) this.#readEof();
+    else if (sock.eofReceived()) this.#readEof();
     else if (sock.destroyed) this.#connectionGone();
   }
 
-  #deliver(data: Buffer): void {
+  #deliver(data: Uint8Array): void {
     this.#bytesIn += data.length;
     try {
       if (this.#buffered) feedBuffered(this.#protocol as BufferedProtocolLike, data);
@@ -296,8 +288,8 @@ export class SocketTransport implements Transport {
 
   #readEof(): void {
     this.#eofSeen = true;
-    this.#regs.clear(this.#sock, EVENT_READ);
-    this.#sock.read(); // lets Node emit 'end' (and close once both directions are done)
+    this.#sock.setReader(null);
+    this.#sock.consumeEof(); // Node: lets it emit 'end' (and close once both directions are done)
     let keepOpen: unknown;
     try {
       keepOpen = this.#protocol.eofReceived?.();
@@ -311,13 +303,13 @@ export class SocketTransport implements Transport {
   pauseReading(): void {
     if (this.#closing || this.#paused) return;
     this.#paused = true;
-    this.#regs.clear(this.#sock, EVENT_READ);
+    this.#sock.setReader(null);
   }
 
   resumeReading(): void {
     if (this.#closing || !this.#paused) return;
     this.#paused = false;
-    if (!this.#eofSeen) this.#regs.set(this.#sock, EVENT_READ, this);
+    if (!this.#eofSeen) this.#sock.setReader(this);
   }
 
   isReading(): boolean {
@@ -339,8 +331,8 @@ export class SocketTransport implements Transport {
       return;
     }
     this.#bytesOut += bytes.length;
-    this.#sock.write(bytes, this.#onFlushed);
-    if (!this.#protocolPaused && this.#sock.writableLength > this.#high) this.#pauseProtocol();
+    this.#sock.write(bytes);
+    if (!this.#protocolPaused && this.#sock.bufferSize() > this.#high) this.#pauseProtocol();
   }
 
   writelines(list: readonly (Uint8Array | string)[]): void {
@@ -365,7 +357,7 @@ export class SocketTransport implements Transport {
   }
 
   getWriteBufferSize(): number {
-    return this.#sock.writableLength;
+    return this.#sock.bufferSize();
   }
 
   getWriteBufferLimits(): [number, number] {
@@ -382,8 +374,8 @@ export class SocketTransport implements Transport {
     }
     this.#high = h;
     this.#low = l;
-    if (!this.#protocolPaused && this.#sock.writableLength > h) this.#pauseProtocol();
-    else if (this.#protocolPaused && this.#sock.writableLength <= l) this.#scheduleResume();
+    if (!this.#protocolPaused && this.#sock.bufferSize() > h) this.#pauseProtocol();
+    else if (this.#protocolPaused && this.#sock.bufferSize() <= l) this.#scheduleResume();
   }
 
   #pauseProtocol(): void {
@@ -400,11 +392,14 @@ export class SocketTransport implements Transport {
     }
   }
 
-  /** Node finished writing a chunk (called by Node, outside the loop's turn). */
-  readonly #onFlushed = (err?: Error | null): void => {
-    if (!this.#protocolPaused || err) return;
-    if (this.#sock.writableLength <= this.#low) this.#scheduleResume();
-  };
+  /**
+   * The socket handed queued bytes to the kernel (SocketHooks; may be called outside the
+   * loop's turn, from a host callback). Not for user code.
+   */
+  onFlushed(): void {
+    if (!this.#protocolPaused) return;
+    if (this.#sock.bufferSize() <= this.#low) this.#scheduleResume();
+  }
 
   #scheduleResume(): void {
     if (this.#resumeScheduled || this.#loop.isClosed()) return;
@@ -419,7 +414,7 @@ export class SocketTransport implements Transport {
   #resumeProtocol(): void {
     this.#resumeScheduled = false;
     if (!this.#protocolPaused || this.#connLost) return;
-    if (this.#sock.writableLength > this.#low) return;
+    if (this.#sock.bufferSize() > this.#low) return;
     this.#protocolPaused = false;
     try {
       this.#protocol.resumeWriting?.();
@@ -450,35 +445,38 @@ export class SocketTransport implements Transport {
   close(): void {
     if (this.#closing) return;
     this.#closing = true;
-    this.#regs.clear(this.#sock, EVENT_READ);
     const sock = this.#sock;
+    sock.setReader(null);
     // Nothing left to send (asyncio's empty buffer): the connection is lost in the next
-    // iteration, as asyncio's close() schedules it, whatever Node's events do meanwhile, so a
-    // drain() after close() raises. Otherwise Node flushes what is queued, then closes, and
-    // its 'close' event calls connectionLost.
-    if (sock.destroyed || nothingToFlush(sock)) this.#scheduleGone();
-    else closeAfterFlush(sock);
+    // iteration, as asyncio's close() schedules it, whatever the socket's events do meanwhile,
+    // so a drain() after close() raises. Otherwise the socket flushes what is queued, then
+    // closes, and its onClosed calls connectionLost.
+    if (sock.destroyed || sock.nothingToFlush()) this.#scheduleGone();
+    else sock.closeAfterFlush();
   }
 
   abort(): void {
     if (this.#connLost) return;
     this.#closing = true;
-    this.#regs.clear(this.#sock, EVENT_READ);
+    this.#sock.setReader(null);
     if (this.#sock.destroyed) this.#scheduleGone();
     else this.#sock.destroy();
   }
 
-  /** @internal The loop is closing: release the socket without calling back. */
+  /** The loop is closing (Closeable): release the socket without calling back. Not for user code. */
   forceClose(): void {
     this.#connLost = true;
     this.#closing = true;
     this.#sock.destroy();
-    this.#owner?._detach(this);
+    this.#owner?.detach(this);
     this.#owner = null;
   }
 
-  /** @internal Node closed the socket (after our close, an error, or both sides ending). */
-  _socketClosed(): void {
+  /**
+   * The socket closed (SocketHooks: after our close, an error, or both sides ending). Not for
+   * user code.
+   */
+  onClosed(): void {
     this.#scheduleGone();
   }
 
@@ -502,12 +500,12 @@ export class SocketTransport implements Transport {
     const sock = this.#sock;
     if (!this.#closing) {
       // Bytes that arrived before the close or reset: nothing received is lost.
-      let b: Buffer | null;
-      while (!this.#connLost && (b = readChunk(sock)) !== null) this.#deliver(b);
+      let b: Uint8Array | null;
+      while (!this.#connLost && (b = sock.readChunk()) !== null) this.#deliver(b);
       if (this.#connLost) return;
     }
-    const err = errorOf(this.#watch);
-    if (err === undefined && !this.#closing && !this.#eofSeen && eofReceived(sock)) {
+    const err = sock.error();
+    if (err === undefined && !this.#closing && !this.#eofSeen && sock.eofReceived()) {
       // The peer's EOF came before the close (both sides ended): report it, as it happened.
       this.#eofSeen = true;
       try {
@@ -531,7 +529,7 @@ export class SocketTransport implements Transport {
       });
     }
     this.#closing = true;
-    this.#regs.clear(this.#sock, EVENT_READ);
+    this.#sock.setReader(null);
     this.#callConnectionLost(exc instanceof Error ? exc : new Error(String(exc)));
   }
 
@@ -539,7 +537,7 @@ export class SocketTransport implements Transport {
     if (this.#connLost) return;
     this.#connLost = true;
     this.#closing = true;
-    this.#regs.clear(this.#sock, EVENT_READ);
+    this.#sock.setReader(null);
     try {
       this.#protocol.connectionLost?.(exc);
     } catch (exception) {
@@ -551,8 +549,8 @@ export class SocketTransport implements Transport {
       });
     } finally {
       this.#sock.destroy();
-      this.#loop._untrack(this);
-      this.#owner?._detach(this);
+      this.#host.untrack(this);
+      this.#owner?.detach(this);
       this.#owner = null;
     }
   }
@@ -586,17 +584,17 @@ export class SocketTransport implements Transport {
 
   /**
    * The extra info, read from the socket on first use: a server that never asks pays no
-   * getpeername/getsockname per connection. Node keeps the addresses once read; a socket whose
-   * handle is gone by then (closed, reset) has none.
+   * getpeername/getsockname per connection. A socket whose handle is gone by then (closed,
+   * reset) may have none.
    */
   #makeExtra(): ExtraInfo {
     const sock = this.#sock;
     const extra: ExtraInfo = { ...this.#moreExtra };
-    if (this.#pipe) extra.pipe = sock;
+    if (this.#pipe) extra.pipe = sock.handle;
     else {
-      extra.socket = sock;
-      const peer = peerAddress(sock);
-      const local = localAddress(sock);
+      extra.socket = sock.handle;
+      const peer = sock.peer();
+      const local = sock.local();
       if (peer !== null) extra.peername = peer;
       if (local !== null) extra.sockname = local;
     }
@@ -621,7 +619,7 @@ export class SocketTransport implements Transport {
     return {
       bytesReceived: this.#bytesIn,
       bytesSent: this.#bytesOut,
-      writeBufferSize: this.#sock.writableLength,
+      writeBufferSize: this.#sock.bufferSize(),
       readingPaused: this.#paused,
       writingPaused: this.#protocolPaused,
       closing: this.#closing,
@@ -634,14 +632,6 @@ export class SocketTransport implements Transport {
   }
 }
 
-/**
- * True when Node holds no bytes for `sock` (every write has completed) and no shutdown is still
- * under way: closing then sends nothing more than the FIN that destroying it sends.
- */
-function nothingToFlush(sock: Socket): boolean {
-  return sock.writableLength === 0 && (!sock.writableEnded || sock.writableFinished);
-}
-
 function isBuffered(p: object): boolean {
   return (
     typeof (p as BufferedProtocolLike).getBuffer === "function" &&
@@ -650,7 +640,7 @@ function isBuffered(p: object): boolean {
 }
 
 /** Copy `data` into the protocol's buffers (as many getBuffer calls as it takes). */
-function feedBuffered(p: BufferedProtocolLike, data: Buffer): void {
+function feedBuffered(p: BufferedProtocolLike, data: Uint8Array): void {
   let off = 0;
   while (off < data.length) {
     const buf = p.getBuffer(data.length - off);
@@ -662,23 +652,4 @@ function feedBuffered(p: BufferedProtocolLike, data: Buffer): void {
     off += n;
     p.bufferUpdated(n);
   }
-}
-
-/**
- * End `sock` once what is queued has been written, then destroy it: Node's `destroySoon()`,
- * which Bun's sockets lack (there: end, then destroy on 'finish').
- */
-function closeAfterFlush(sock: Socket): void {
-  if (typeof sock.destroySoon === "function") {
-    sock.destroySoon();
-    return;
-  }
-  const s = sock as Partial<Socket> & Pick<Socket, "destroy">;
-  if (typeof s.end !== "function" || typeof s.once !== "function") {
-    s.destroy(); // not a stream we can flush (a runtime's own pipe object): close it now
-    return;
-  }
-  s.end();
-  if (s.writableFinished) s.destroy();
-  else s.once("finish", () => s.destroy());
 }

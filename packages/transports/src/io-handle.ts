@@ -45,7 +45,7 @@ export class IOHandle {
     return this.#cb === null;
   }
 
-  /** @internal Called by the loop's runOnce only. */
+  /** Runs the callback once (the Runnable the loop queues); called by the loop's runOnce only. */
   _run(): void {
     const cb = this.#cb;
     if (cb === null) return;

@@ -1,12 +1,12 @@
 /**
  * Server: the listening side, as asyncio's `Server` (what createServer and startServer return).
  *
- * HOW: each listening Node server is registered with the loop's selector for reading; "readable"
- * means Node accepted connections that wait in the selector's backlog. The accept callback
- * takes them all, makes a protocol for each and wraps it in a SocketTransport:
+ * HOW: each listening socket is a ListenerOps (socket-ops.ts) of the loop it runs on (a
+ * net.Server on SelectorLoop, a listening fd on EpollLoop). "Readable" means a connection
+ * waits; the accept callback takes up to ACCEPT_BATCH of them, makes a protocol for each and
+ * wraps it in a SocketTransport:
  *
- *   net.Server 'connection' ─► backlog ─► selector: readable ─► #acceptAll ─► factory()
- *                                                                  └─► new SocketTransport
+ *   listener readable ─► #acceptAll ─► listener.accept() ─► factory() ─► new SocketTransport
  *
  * Lifecycle (asyncio 3.12+):
  *   close()       stop listening at once (the port is free); connected clients go on
@@ -19,27 +19,18 @@
  */
 
 import { readFileSync } from "node:fs";
-import type { Server as NetServer, Socket } from "node:net";
-import net from "node:net";
 import {
   CancelledError,
   type Coro,
+  type EventLoop,
   type Future,
   InvalidStateError,
-  fromPromise,
 } from "@aioloop/core";
-import {
-  type Address,
-  checkAddress,
-  describeAddress,
-  isUnixAddress,
-  serverAddress,
-} from "./address.js";
+import { type Address, checkAddress, describeAddress } from "./address.js";
 import { toOSError } from "./errors.js";
 import type { ProtocolFactory, ProtocolLike } from "./protocols.js";
-import type { SelectorLoop } from "./selector-loop.js";
-import { EVENT_READ, errorOf, watchOf } from "./selector.js";
-import { SOCKET_READ_HIGH_WATER, SocketTransport, type TransportOptions } from "./transport.js";
+import type { ListenerOps, SocketOps, TransportHost } from "./socket-ops.js";
+import { SocketTransport, type TransportOptions } from "./transport.js";
 
 /**
  * The listen backlog when none is given: a burst of thousands of connects fits in the queue
@@ -67,7 +58,7 @@ function osBacklogCap(): number | null {
 }
 
 /**
- * @internal The backlog a server listens with: `asked` (or DEFAULT_BACKLOG), at most the OS's
+ * The backlog a server listens with: `asked` (or DEFAULT_BACKLOG), at most the OS's
  * cap (the kernel would cut it there anyway; this way `statistics().backlog` is what the
  * kernel uses). Throws RangeError unless `asked` is a positive integer.
  */
@@ -120,12 +111,11 @@ export interface ServerOptions {
  *   yield* server.serveForever(); // until cancelled (Ctrl-C): then closes and waits for clients
  * });
  */
-export class Server {
-  // Not `implements Closeable, TransportOwner`: those members are package-internal, and the
-  // published class must not promise them; `_track(this)` and the transports check the shape.
-  readonly #loop: SelectorLoop;
+export class Server<S = unknown> {
+  readonly #host: TransportHost;
+  readonly #loop: EventLoop;
   /** Invariant: null once close() was called. */
-  #sockets: NetServer[] | null;
+  #sockets: ListenerOps<S>[] | null;
   readonly #factory: ProtocolFactory;
   /** Invariant: the open transports this server accepted. */
   readonly #clients = new Set<SocketTransport>();
@@ -139,19 +129,29 @@ export class Server {
   /** What every accepted connection's transport is made with (one object for all). */
   readonly #transportOptions: TransportOptions;
 
-  /** @internal Use createServer or startServer. */
-  constructor(loop: SelectorLoop, sockets: NetServer[], factory: ProtocolFactory, backlog: number) {
-    this.#loop = loop;
-    this.#sockets = sockets;
+  /**
+   * A server over `listeners` on `host`'s loop (loops make these: use createServer or
+   * startServer). `noDelaySet`: the listeners' connections have Nagle off already.
+   */
+  constructor(
+    host: TransportHost,
+    listeners: ListenerOps<S>[],
+    factory: ProtocolFactory,
+    backlog: number,
+    noDelaySet = true,
+  ) {
+    this.#host = host;
+    this.#loop = host.loop;
+    this.#sockets = listeners;
     this.#factory = factory;
-    this.#address = sockets.length > 0 ? serverAddress(sockets[0]!) : null;
+    this.#address = listeners.length > 0 ? listeners[0]!.address() : null;
     this.#backlog = backlog;
-    this.#transportOptions = { owner: this, noDelaySet: true };
-    loop._track(this);
+    this.#transportOptions = { owner: this, noDelaySet };
+    host.track(this);
   }
 
   /** The loop the server runs on (asyncio's `Server.get_loop()`). */
-  getLoop(): SelectorLoop {
+  getLoop(): EventLoop {
     return this.#loop;
   }
 
@@ -160,9 +160,12 @@ export class Server {
     return this.#serving;
   }
 
-  /** The listening Node servers (asyncio's `Server.sockets`); empty once closed. */
-  get sockets(): readonly NetServer[] {
-    return this.#sockets ?? [];
+  /**
+   * The listening sockets (asyncio's `Server.sockets`): net.Servers on SelectorLoop, FdSockets
+   * on EpollLoop; empty once closed.
+   */
+  get sockets(): readonly S[] {
+    return (this.#sockets ?? []).map((l) => l.handle);
   }
 
   /**
@@ -178,7 +181,7 @@ export class Server {
    * already or closed.
    */
   *startServing(): Coro<void> {
-    this._startServingNow();
+    this.startServingNow();
     yield;
   }
 
@@ -196,7 +199,7 @@ export class Server {
     if (this.#sockets === null) {
       throw new InvalidStateError("serveForever(): the server is closed: create a new one");
     }
-    this._startServingNow();
+    this.startServingNow();
     const fut = this.#loop.createFuture<void>();
     this.#serveForeverFut = fut;
     try {
@@ -271,22 +274,20 @@ export class Server {
     return `<Server ${a === null ? "" : describeAddress(a)} ${this.#serving ? "serving" : "closed"}>`;
   }
 
-  /** @internal */
-  _startServingNow(): void {
+  /** Start accepting now (what startServing does, without waiting). */
+  startServingNow(): void {
     if (this.#serving || this.#sockets === null) return;
     this.#serving = true;
-    for (const ns of this.#sockets) {
-      this.#loop._regs.set(ns, EVENT_READ, { _run: () => this.#acceptAll(ns) });
-    }
+    for (const ns of this.#sockets) ns.setAcceptor({ _run: () => this.#acceptAll(ns) });
   }
 
-  /** @internal A client transport closed. */
-  _detach(t: SocketTransport): void {
+  /** A client transport closed (TransportOwner). Not for user code. */
+  detach(t: SocketTransport): void {
     this.#clients.delete(t);
     if (this.#clients.size === 0 && this.#sockets === null) this.#wakeup();
   }
 
-  /** @internal The loop is closing. */
+  /** The loop is closing (Closeable). Not for user code. */
   forceClose(): void {
     const socks = this.#sockets;
     this.#sockets = null;
@@ -294,9 +295,8 @@ export class Server {
     if (socks !== null) for (const ns of socks) this.#closeListener(ns);
   }
 
-  #closeListener(ns: NetServer): void {
-    this.#loop._regs.clear(ns, EVENT_READ);
-    for (const s of watchOf(ns).backlog.splice(0)) s.destroy(); // accepted by Node, never ours
+  #closeListener(ns: ListenerOps<S>): void {
+    ns.setAcceptor(null);
     ns.close();
   }
 
@@ -305,20 +305,16 @@ export class Server {
     this.#waiters = null;
     if (ws === null) return;
     for (const w of ws) if (!w.done()) w.setResult(undefined);
-    this.#loop._untrack(this);
+    this.#host.untrack(this);
   }
 
-  #acceptAll(ns: NetServer): void {
+  #acceptAll(ns: ListenerOps<S>): void {
     if (!this.#serving) return;
-    const w = watchOf(ns);
-    let sock: Socket | undefined;
+    let sock: SocketOps | null;
     // The rest keep the server readable: they are taken next iteration.
-    for (let i = 0; i < ACCEPT_BATCH && (sock = w.backlog.shift()) !== undefined; i++) {
-      this.#accept(sock);
-    }
-    const err = errorOf(w);
+    for (let i = 0; i < ACCEPT_BATCH && (sock = ns.accept()) !== null; i++) this.#accept(sock);
+    const err = ns.takeError(); // reported once; the listener keeps listening after it
     if (err !== undefined) {
-      w.error = undefined; // reported once; Node keeps listening after an accept error
       this.#loop.callExceptionHandler({
         message: "socket.accept() failed",
         exception: toOSError(err, "accept"),
@@ -327,7 +323,7 @@ export class Server {
     }
   }
 
-  #accept(sock: Socket): void {
+  #accept(sock: SocketOps): void {
     let protocol: ProtocolLike;
     try {
       protocol = this.#factory();
@@ -341,7 +337,7 @@ export class Server {
       return;
     }
     this.#accepted++;
-    this.#clients.add(new SocketTransport(this.#loop, sock, protocol, this.#transportOptions));
+    this.#clients.add(new SocketTransport(this.#host, sock, protocol, this.#transportOptions));
   }
 }
 
@@ -349,7 +345,7 @@ export class Server {
 export type ListenAddress = Address | { host?: string | undefined; port?: number | undefined };
 
 /**
- * @internal createServer's two call forms as `[address, opts]`: `(address, opts?)`, the shape
+ * createServer's two call forms as `[address, opts]`: `(address, opts?)`, the shape
  * startServer takes, or asyncio's positional `(host?, port?, opts?)`. Throws TypeError for a
  * malformed address or a port next to an address object.
  */
@@ -374,62 +370,4 @@ export function serverArgs(
     );
   }
   return [{ host: addressOrHost, port: portOrOpts }, opts ?? {}];
-}
-
-/**
- * @internal Listen on `address` and return the Server. Errors: AddressInUseError when the port
- * is taken, PermissionError for privileged ports.
- */
-export function* listenOn(
-  loop: SelectorLoop,
-  factory: ProtocolFactory,
-  address: ListenAddress,
-  opts: ServerOptions = {},
-): Coro<Server> {
-  if (typeof factory !== "function") {
-    throw new TypeError("a server needs a protocol factory: a function returning a new protocol");
-  }
-  const listenOpts: net.ListenOptions = {};
-  if (typeof (address as { path?: unknown }).path === "string") {
-    checkAddress(address, "createServer");
-    listenOpts.path = (address as { path: string }).path;
-  } else {
-    const a = address as { host?: string | undefined; port?: number | undefined };
-    checkAddress({ host: a.host ?? "", port: a.port ?? 0 }, "createServer");
-    if (a.host !== undefined && a.host !== "") listenOpts.host = a.host;
-    listenOpts.port = a.port ?? 0;
-  }
-  const backlog = listenBacklog(opts.backlog);
-  listenOpts.backlog = backlog;
-  const ns = net.createServer({
-    pauseOnConnect: true,
-    allowHalfOpen: true,
-    highWaterMark: SOCKET_READ_HIGH_WATER,
-    // asyncio disables Nagle on every TCP connection; Node does it on the accepted handle,
-    // cheaper than a setNoDelay call per socket (ignored for Unix sockets).
-    noDelay: true,
-  });
-  watchOf(ns); // queue connections from the very first one
-  const where = isUnixAddress(address as Address)
-    ? (address as { path: string }).path
-    : `${listenOpts.host ?? "*"}:${listenOpts.port}`;
-  try {
-    yield* fromPromise(
-      new Promise<void>((resolve, reject) => {
-        ns.once("error", reject);
-        ns.listen(listenOpts, () => {
-          ns.removeListener("error", reject);
-          resolve();
-        });
-      }),
-      loop,
-    );
-  } catch (e) {
-    watchOf(ns).error = undefined;
-    ns.close();
-    throw toOSError(e, `error while attempting to bind on address ${where}`);
-  }
-  const server = new Server(loop, [ns], factory, backlog);
-  if (opts.startServing !== false) server._startServingNow();
-  return server;
 }
