@@ -56,6 +56,8 @@ export const CORO_NAME: unique symbol = Symbol("aioloop.coroName");
 /** Yielded up the `yield*` chain by a coroutine's first step: "run `pushed` on top of me". */
 const PUSH: object = Object.freeze({ push: true });
 const PUSH_STEP: IteratorResult<unknown> = Object.freeze({ value: PUSH, done: false });
+/** The result that ends a delegating `yield*` with a frame's return value (mutable, reused). */
+const RESUMED: { value: unknown; done: true } = { value: undefined, done: true };
 /** The generator the last PUSH hands over (set and taken in the same step). */
 let pushed: Gen | null = null;
 /**
@@ -83,16 +85,57 @@ export interface Parking {
   _describeParked(task: Task<unknown>): string;
 }
 
+/**
+ * How many coro() generators a task runs inline (inside their caller's frame, resumed through
+ * its `yield*` like plain generators) before the next one becomes a frame of its own. Shallow
+ * calls are cheapest inline (no hand-over, no frame push); beyond this depth every suspension
+ * would resume the whole chain, so deeper calls are pushed and cost O(1) per suspension.
+ */
+const INLINE_DEPTH = 4;
+
+/** `gen` finished (returned or threw) while running inline: it leaves the inline stack. */
+function leaveInline(task: Task<unknown>, gen: Gen): void {
+  const inl = task._inline!;
+  // Nesting is LIFO: the one finishing is the innermost (a stale entry, closed by `return()`
+  // from outside, is dropped with it).
+  if (inl[inl.length - 1] === gen) {
+    inl.pop();
+    return;
+  }
+  const i = inl.lastIndexOf(gen);
+  if (i >= 0) while (inl.length > i) inl.pop();
+}
+
 Object.defineProperties(CORO_PROTO, {
   next: {
     value: function next(this: Gen, v?: unknown): IteratorResult<unknown> {
       if (resumeFrom === this) {
         resumeFrom = null;
-        return { value: v, done: true };
+        // One shared result: the delegating `yield*` reads it at once (no allocation).
+        RESUMED.value = v;
+        return RESUMED;
       }
-      if (current === null) return GEN_NEXT.call(this, v); // not driven by a task
-      pushed = this;
-      return PUSH_STEP;
+      const t = current;
+      if (t === null) return GEN_NEXT.call(this, v); // not driven by a task
+      let inl = t._inline;
+      if (inl === null || inl.indexOf(this) < 0) {
+        // The first step of a call.
+        if (inl === null) inl = t._inline = [];
+        if (inl.length >= INLINE_DEPTH) {
+          pushed = this;
+          return PUSH_STEP;
+        }
+        inl.push(this);
+      }
+      let r: IteratorResult<unknown>;
+      try {
+        r = GEN_NEXT.call(this, v);
+      } catch (e) {
+        leaveInline(t, this);
+        throw e;
+      }
+      if (r.done === true) leaveInline(t, this);
+      return r;
     },
     writable: true,
     configurable: true,
@@ -103,12 +146,29 @@ Object.defineProperties(CORO_PROTO, {
         resumeFrom = null;
         throw e;
       }
-      return GEN_THROW.call(this, e);
+      const t = current;
+      if (t === null || t._inline === null || t._inline.indexOf(this) < 0) {
+        return GEN_THROW.call(this, e);
+      }
+      let r: IteratorResult<unknown>;
+      try {
+        r = GEN_THROW.call(this, e);
+      } catch (err) {
+        // Thrown in from a frame above (V8 shows only the frames it resumed): name this one.
+        leaveInline(t, this);
+        noteFrame(err, this);
+        throw err;
+      }
+      if (r.done === true) leaveInline(t, this);
+      return r;
     },
     writable: true,
     configurable: true,
   },
 });
+
+/** "The fast step's frame did not throw" (any value, even undefined, can be thrown). */
+const NO_ERROR: unique symbol = Symbol("NO_ERROR");
 
 /** Runs a coroutine that is not a native generator (a hand-written iterator) as a frame. */
 function* adapt<T>(it: Coro<T>): Generator<unknown, T, unknown> {
@@ -163,6 +223,8 @@ export class Task<T> extends Future<T> {
   _top: Gen;
   /** @internal The frames under `_top`, outermost first (null until the first push). */
   _frames: Gen[] | null = null;
+  /** @internal The coro() generators running inline in this task, outermost first. */
+  _inline: Gen[] | null = null;
   /** @internal The value the next step sends into `_top` (YIELD_DONE after sleep(0)). */
   _send: unknown = undefined;
   /** @internal Where the task waits without a Future (see PARK), or null. */
@@ -313,12 +375,65 @@ export class Task<T> extends Future<T> {
     return this._cancelledExc ?? super._makeCancelledError();
   }
 
-  /** @internal One step of the coroutine. Called by the loop's runOnce only. */
+  /**
+   * @internal One step of the coroutine. Called by the loop's runOnce only.
+   * The common step (no cancel, no error to throw in, no tracer, the frame yields `sleep(0)`'s
+   * marker or a bare `yield`) is this one straight line; everything else goes to `_step`.
+   */
   _run(): void {
+    if (
+      this._futWaiter !== null ||
+      this._stepError !== null ||
+      this._mustCancel ||
+      this._loop._tracer !== null ||
+      this._state !== "pending"
+    ) {
+      this._step();
+      return;
+    }
+    const prevTask = current;
+    current = this as Task<unknown>;
+    const prevCtx = enterContext(this._context);
+    const send = this._send;
+    this._send = undefined;
+    let r: IteratorResult<unknown>;
+    try {
+      r = GEN_NEXT.call(this._top, send);
+    } catch (e) {
+      current = prevTask;
+      exitContext(prevCtx);
+      this._step(e);
+      return;
+    }
+    current = prevTask;
+    exitContext(prevCtx);
+    if (r.done !== true) {
+      const y = r.value;
+      if (y === YIELD_ONE) {
+        this._send = YIELD_DONE;
+        this._loop._scheduleRunnable(this);
+        return;
+      }
+      if (y === undefined) {
+        this._loop._scheduleRunnable(this);
+        return;
+      }
+    }
+    this._step(NO_ERROR, r);
+  }
+
+  /**
+   * @internal The general step: `thrown` is what the top frame threw in a fast step (NO_ERROR
+   * for none), `first` what it returned; without either, resume the top frame first.
+   */
+  _step(thrown: unknown = NO_ERROR, first: IteratorResult<unknown> | null = null): void {
     if (this._state !== "pending") return;
     let exc: Error | null = this._stepError;
     const waiter = this._futWaiter;
-    if (waiter !== null || exc !== null || this._mustCancel) {
+    // A continuation of a fast step (`thrown`/`first`) already resumed the frame: a cancel
+    // requested during it is for the next step.
+    const fresh = thrown === NO_ERROR && first === null;
+    if (fresh && (waiter !== null || exc !== null || this._mustCancel)) {
       this._futWaiter = null;
       this._stepError = null;
       if (this._mustCancel) {
@@ -346,7 +461,15 @@ export class Task<T> extends Future<T> {
     let r: IteratorResult<unknown>;
     for (;;) {
       try {
-        r = throwing ? GEN_THROW.call(gen, val) : GEN_NEXT.call(gen, val);
+        if (thrown !== NO_ERROR) {
+          const e = thrown;
+          thrown = NO_ERROR;
+          throw e;
+        }
+        if (first !== null) {
+          r = first;
+          first = null;
+        } else r = throwing ? GEN_THROW.call(gen, val) : GEN_NEXT.call(gen, val);
       } catch (e) {
         const frames = this._frames;
         if (frames !== null && frames.length > 0) {
