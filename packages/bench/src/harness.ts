@@ -4,20 +4,30 @@
  * HOW: a Scenario pairs our code ("ours") with what a user would write instead: first the native
  * baseline (Promises, setTimeout, net, fs), then peers (Effection, co, Python's asyncio and
  * uvloop). Each in-process contender is a function that runs one BATCH of `ops` operations;
- * tinybench times the batches (warm-up first, then as many batches as the time budget allows,
- * at least `minIterations`). Out-of-process contenders (echo servers, Python) hand back their own
- * samples. Every sample becomes nanoseconds per operation.
+ * tinybench times the batches. Out-of-process contenders (echo servers, Python) hand back their
+ * own samples. Every sample becomes nanoseconds per operation.
  *
- *   round 0:  ours ─► baseline ─► peer…      (warm-up in round 0 only)
- *   round 1:  peer… ─► baseline ─► ours      (reversed: load drift hits every side alike)
- *   round 2:  ours ─► baseline ─► peer…
- *        └─ samples pooled per contender ─► Stats ─► Row per comparison (ratio, target, verdict)
+ *   round 0:  ours[warm, measure] ─► baseline[warm, measure] ─► peer…[warm, measure]
+ *   round 1:  peer…[warm, measure] ─► baseline[warm, measure] ─► ours[warm, measure]
+ *   round 2:  ours… (alternating, 7 rounds in full runs)
+ *        ├─ per round: ratio = median(ours in round) / median(other in round)
+ *        └─ samples pooled per contender ─► Stats; row ratio = median of the round ratios
+ *
+ * WARMING, the same for every side: each contender runs its own unmeasured warm-up batches
+ * immediately before its measured batches, in EVERY round, so whatever ran before it (another
+ * contender's code, its garbage) has been replaced by its own steady state when timing starts.
+ * No garbage collection is forced: a forced full GC throws away the feedback and optimised code
+ * of the generator machinery while costing `await null` nothing (issue 12: our switch ratio went
+ * from 1.47x to 2.65-3.15x with a GC before each batch; 12x here, README "How the numbers are
+ * made"). Before each contender and followed by its warm-up it skews little, but it measures
+ * nothing useful either. `MeasureOptions.forceGc` brings it back for such comparisons.
  *
  * WHY batches: one `await null` takes tens of nanoseconds, far below the timer's grain, so a
  * sample is the mean over thousands of operations; the spread between batches is what the table
- * reports. WHY a fresh Bench per contender and round: a contender that throws must not take its
- * neighbours down, and rounds must interleave. A garbage collection is forced (when the process
- * allows it) before each contender so one side's garbage is not collected on the other's clock.
+ * reports. WHY per-round ratios: two contenders measured next to each other see the same machine
+ * load, so their ratio drifts far less than either time; the spread of the round ratios says how
+ * stable the ratio is. WHY a fresh Bench per contender and round: a contender that throws must
+ * not take its neighbours down, and rounds must interleave.
  */
 
 import * as v8 from "node:v8";
@@ -29,9 +39,11 @@ import {
   type Target,
   type Verdict,
   judge,
+  quantile,
   ratioOf,
   summarize,
   trustNotes,
+  withRoundRatios,
 } from "./stats.js";
 
 /** What a sample measures. */
@@ -115,27 +127,40 @@ export interface MeasureOptions {
   readonly timeMs: number;
   /** Batches per contender per round, at least. */
   readonly minIterations: number;
-  /** Warm-up budget in ms and batches (round 0 only); 0 batches: no warm-up. */
+  /**
+   * Warm-up budget in ms and batches, spent by each contender right before its measured batches
+   * in every round; 0 batches: no warm-up.
+   */
   readonly warmupMs: number;
   readonly warmupIterations: number;
   /** Whether rows get notes about noisy or thin samples (off in --quick, where all are thin). */
   readonly trustNotes: boolean;
+  /**
+   * Force a full garbage collection before each contender's batches (the bench's old behaviour).
+   * Off in every preset: it deoptimises generator code and so penalises our side; kept only to
+   * reproduce that measurement. Ignored when the process cannot expose `gc`.
+   */
+  readonly forceGc?: boolean;
 }
 
 /**
- * Full runs: 3 rounds of 400 ms per contender (about 2.5 s per contender with warm-up), at least
- * 5 batches per round so even the slowest batch gives 15 samples.
+ * Full runs: 7 interleaved rounds per contender, each a warm-up of at least 100 ms and 3 batches
+ * followed by at least 200 ms and 3 measured batches (about 2 s per contender in all, at least 21
+ * samples, 7 round ratios). Issue 12 asks for medians of 7 to 11 rounds.
  */
 export const FULL: MeasureOptions = {
-  rounds: 3,
-  timeMs: 400,
-  minIterations: 5,
-  warmupMs: 200,
+  rounds: 7,
+  timeMs: 200,
+  minIterations: 3,
+  warmupMs: 100,
   warmupIterations: 3,
   trustNotes: true,
 };
 
-/** Heavy scenarios (batches of 100+ ms): 9 samples per contender, no time budget to fill. */
+/**
+ * Heavy scenarios (batches of 100+ ms): 3 rounds of one warm-up batch and 3 measured ones, no
+ * time budget to fill (9 samples, 3 round ratios).
+ */
 export const FULL_HEAVY: MeasureOptions = {
   rounds: 3,
   timeMs: 0,
@@ -197,17 +222,12 @@ function cpuTimed(run: () => unknown): Fn {
   };
 }
 
-/** Samples in ms per batch of one contender for one round. */
-async function oneRound(
-  c: Contender,
-  metric: Metric,
-  opts: MeasureOptions,
-  warm: boolean,
-): Promise<number[]> {
+/** Samples in ms per batch of one contender for one round (its warm-up first, unrecorded). */
+async function oneRound(c: Contender, metric: Metric, opts: MeasureOptions): Promise<number[]> {
   const bench = new Bench({
     time: opts.timeMs,
     iterations: opts.minIterations,
-    warmup: warm && opts.warmupIterations > 0,
+    warmup: opts.warmupIterations > 0,
     warmupTime: opts.warmupMs,
     warmupIterations: opts.warmupIterations,
     retainSamples: true,
@@ -224,7 +244,7 @@ async function oneRound(
           await run();
         };
   bench.add(c.name, timed, { async: true });
-  forceGc?.();
+  if (opts.forceGc === true) forceGc?.();
   const [task] = await bench.run();
   const r = task!.result;
   if (r.state === "errored") throw r.error;
@@ -254,6 +274,8 @@ export async function measureScenario(
   const all: Contender[] = [s.ours, ...s.compare];
   const inProcess = all.filter((c) => c.skip === undefined && c.run !== undefined);
   const samplesMs = new Map<Contender, number[]>();
+  /** Per contender, the median ns/op of each round (index = round). */
+  const roundMedians = new Map<Contender, number[]>();
   const errors = new Map<Contender, string>();
   if (s.ours.skip === undefined) {
     for (let round = 0; round < opts.rounds; round++) {
@@ -261,8 +283,16 @@ export async function measureScenario(
       for (const c of order) {
         if (errors.has(c)) continue;
         try {
-          const got = await oneRound(c, s.metric, opts, round === 0);
+          const got = await oneRound(c, s.metric, opts);
           samplesMs.set(c, [...(samplesMs.get(c) ?? []), ...got]);
+          const ns =
+            (quantile(
+              [...got].sort((a, b) => a - b),
+              0.5,
+            ) *
+              1e6) /
+            (c.ops ?? s.ops);
+          roundMedians.set(c, [...(roundMedians.get(c) ?? []), ns]);
         } catch (e) {
           errors.set(c, describeError(e));
         }
@@ -326,11 +356,31 @@ export async function measureScenario(
       const why = ours.kind === "skipped" ? ours.why : (other as { why: string }).why;
       return { ...base, ratio: null, verdict: { kind: "skipped", why }, notes: [] };
     }
-    const ratio = ratioOf(ours.stats, other.stats);
+    const ratio = withRoundRatios(
+      ratioOf(ours.stats, other.stats),
+      roundRatios(roundMedians.get(s.ours), roundMedians.get(c)),
+    );
     const notes = opts.trustNotes ? trustNotes(ours.stats, other.stats) : [];
     if (ratio === null) notes.push(`${c.name} measured no time: batch too small to compare`);
     return { ...base, ratio, verdict: judge(ratio, c.target), notes };
   });
+}
+
+/**
+ * Ratio of our round median to the other's, round by round: only when both sides were measured
+ * in this process in every round (out-of-process samples have no rounds beside ours).
+ */
+function roundRatios(
+  ours: readonly number[] | undefined,
+  other: readonly number[] | undefined,
+): number[] {
+  if (ours === undefined || other === undefined || ours.length !== other.length) return [];
+  const out: number[] = [];
+  for (let i = 0; i < ours.length; i++) {
+    if (!(other[i]! > 0)) return [];
+    out.push(ours[i]! / other[i]!);
+  }
+  return out;
 }
 
 /** Run whole suites, one scenario at a time, closing each suite even when a scenario fails. */

@@ -62,12 +62,14 @@ export {
   ratioOf,
   summarize,
   trustNotes,
+  withRoundRatios,
 } from "./stats.js";
 export { SUITES, UnknownAreaError, selectSuites } from "./suites/index.js";
 export {
   formatDuration,
   formatPer,
   formatRatio,
+  formatRounds,
   formatStats,
   formatTable,
   formatVerdict,

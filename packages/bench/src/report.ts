@@ -18,7 +18,15 @@
 
 import type { Row } from "./harness.js";
 import type { Results } from "./results.js";
-import { formatPer, formatRatio, formatStats, formatVerdict, loadNote, tally } from "./table.js";
+import {
+  formatPer,
+  formatRatio,
+  formatRounds,
+  formatStats,
+  formatVerdict,
+  loadNote,
+  tally,
+} from "./table.js";
 
 /** Chart geometry (px). */
 const LABEL_WIDTH = 340;
@@ -161,7 +169,18 @@ export function renderChart(rows: readonly Row[]): string {
 }
 
 function renderTable(rows: readonly Row[]): string {
-  const head = ["scenario", "per", "ours", "vs", "other", "ratio", "target", "met?", "notes"];
+  const head = [
+    "scenario",
+    "per",
+    "ours",
+    "vs",
+    "other",
+    "ratio",
+    "rounds",
+    "target",
+    "met?",
+    "notes",
+  ];
   const body = rows.map((r) => {
     const notes = [...r.notes];
     if (r.verdict.kind === "skipped") notes.unshift(`skipped: ${r.verdict.why}`);
@@ -173,6 +192,7 @@ function renderTable(rows: readonly Row[]): string {
       escapeHtml(r.other.name),
       escapeHtml(formatStats(r.other.stats)),
       escapeHtml(formatRatio(r.ratio?.value ?? null)),
+      escapeHtml(formatRounds(r.ratio)),
       escapeHtml(r.target?.label ?? "-"),
       `<span class="v-${r.verdict.kind}">${escapeHtml(formatVerdict(r.verdict))}</span>`,
       escapeHtml(notes.join("; ")),
@@ -215,7 +235,8 @@ small { color: #777; } .label { font: 12px system-ui, sans-serif; fill: #222; }
 <p>${escapeHtml(results.started)}, ${results.durationS.toFixed(0)} s; ${escapeHtml(`Node ${m.node} (V8 ${m.v8}), ${m.platform} ${m.arch}, ${m.cpus}, ${m.memoryGiB} GiB`)}<br>
 ${escapeHtml(loadNote(m))}</p>
 <p><b>Targets: ${t.met} met, ${t.missed} missed, ${t.unsure} unsure</b>; ${t.info} for information, ${t.skipped} skipped, ${t.errors} errors.</p>
-<p>Each bar is <b>ours / other</b> (time per operation, medians) on a log scale: left of the 1x line our code is faster, right of it slower.
+<p>Each bar is <b>ours / other</b> (time per operation: the median of the ratios of the interleaved rounds) on a log scale: left of the 1x line our code is faster, right of it slower.
+"rounds" in the table gives the lowest and highest round ratio.
 The whisker spans the ratio of the quartiles (ours p25/other p75 to ours p75/other p25); the black tick is the target.
 "yes?" and "no?" mean that range straddles the target: rerun on a quiet machine before concluding.</p>
 <p class="legend"><span style="background:${COLOURS.met}"></span>target met<span style="background:${COLOURS.missed}"></span>missed<span style="background:${COLOURS.unsure}"></span>unsure<span style="background:${COLOURS.info}"></span>for information</p>

@@ -81,9 +81,16 @@ export function summarize(samples: readonly number[]): Stats {
 
 /** A ratio ours/other with its plausible range from the quartiles. */
 export interface Ratio {
+  /** The median of the round ratios when there are any, else median(ours) / median(other). */
   readonly value: number;
+  /** Plausible range from the pooled quartiles (ours p25 / other p75 … ours p75 / other p25). */
   readonly low: number;
   readonly high: number;
+  /**
+   * Round by round, median(ours in the round) / median(other in the round): how stable the
+   * ratio is when both sides run minutes apart at most. Absent for out-of-process contenders.
+   */
+  readonly rounds?: readonly number[];
 }
 
 /** median(ours) / median(other), or null when the other side measured zero time. */
@@ -93,6 +100,27 @@ export function ratioOf(ours: Stats, other: Stats): Ratio | null {
     value: ours.median / other.median,
     low: ours.p25 / other.p75,
     high: ours.p75 / other.p25,
+  };
+}
+
+/**
+ * The ratio with its round ratios: its value becomes their median (two sides measured side by
+ * side share the machine's load, so this drifts least), and the plausible range is widened to
+ * include it if needed. Unchanged when there are no round ratios.
+ * @example
+ * withRoundRatios(ratioOf(ours, other), [1.02, 0.98, 1.05]).value; // 1.02
+ */
+export function withRoundRatios(ratio: Ratio | null, rounds: readonly number[]): Ratio | null {
+  if (ratio === null || rounds.length === 0) return ratio;
+  const value = quantile(
+    [...rounds].sort((a, b) => a - b),
+    0.5,
+  );
+  return {
+    value,
+    low: Math.min(ratio.low, value),
+    high: Math.max(ratio.high, value),
+    rounds: [...rounds],
   };
 }
 

@@ -4,12 +4,13 @@
  * HOW: rows become cells, cells are padded to the widest cell of their column; the title and our
  * own timing are printed on the first line of a scenario only, so each scenario reads as a block:
  *
- *   scenario                        per      ours           vs          other        ratio  target  met?
- *   ── tasks ──────────────────────────────────────────────────────────────────────────────────
- *   task switch: yield* sleep(0)    switch   38.2 ns ±2%    await null  25.1 ns ±1%  1.52x  <= 1x   NO
- *                                                           effection   310 ns ±3%   0.12x  ahead   yes
+ *   scenario                      per     ours          vs          other        ratio  rounds         target  met?
+ *   ── tasks ────────────────────────────────────────────────────────────────────────────────────────────────
+ *   task switch: yield* sleep(0)  switch  38.2 ns ±2%   await null  25.1 ns ±1%  1.52x  1.47-1.58 (7)  <= 1x   NO
+ *                                                       effection   310 ns ±3%   0.12x  0.11-0.13 (7)  ahead   yes
  *
- * Timings are medians per operation with ± half the interquartile range (as % of the median).
+ * Timings are medians per operation with ± half the interquartile range (as % of the median);
+ * the ratio is the median of the round ratios, "rounds" their lowest and highest.
  * "yes?"/"no?" mean the quartile range of the ratio straddles the target; notes (noisy rows,
  * skips, errors) are numbered under the table, each text once however many rows cite it.
  *
@@ -18,7 +19,7 @@
 
 import type { Metric, Row } from "./harness.js";
 import type { MachineInfo } from "./results.js";
-import type { Stats, Verdict } from "./stats.js";
+import type { Ratio, Stats, Verdict } from "./stats.js";
 
 /** A duration in ns with 3 significant digits and a unit that keeps it between 1 and 999. */
 export function formatDuration(ns: number): string {
@@ -52,6 +53,17 @@ export function formatRatio(r: number | null): string {
   if (r >= 10) return `${r.toFixed(1)}x`;
   if (r >= 0.1) return `${r.toFixed(2)}x`;
   return `${r.toPrecision(2)}x`;
+}
+
+/**
+ * The round ratios of a row as "lowest-highest (rounds)", "-" when it has none (Python, echo):
+ * "0.97-1.06 (7)". How far apart these are is how stable the ratio is.
+ */
+export function formatRounds(r: Ratio | null): string {
+  const rs = r?.rounds;
+  if (rs === undefined || rs.length === 0) return "-";
+  const bare = (x: number) => formatRatio(x).replace(/x$/, "");
+  return `${bare(Math.min(...rs))}-${bare(Math.max(...rs))} (${rs.length})`;
 }
 
 /** The "met?" cell. */
@@ -121,7 +133,17 @@ export function tally(rows: readonly Row[]): Tally {
   return t;
 }
 
-const HEADER = ["scenario", "per", "ours", "vs", "other", "ratio", "target", "met?"] as const;
+const HEADER = [
+  "scenario",
+  "per",
+  "ours",
+  "vs",
+  "other",
+  "ratio",
+  "rounds",
+  "target",
+  "met?",
+] as const;
 
 /**
  * The table as lines of text (no trailing newline), followed by numbered notes and a summary.
@@ -143,9 +165,11 @@ export function formatTable(rows: readonly Row[]): string {
     scenario = r.scenario;
     const rowNotes = [...r.notes];
     let ratio = formatRatio(r.ratio?.value ?? null);
+    let rounds = formatRounds(r.ratio);
     if (r.verdict.kind === "skipped") {
       rowNotes.unshift(`skipped: ${r.verdict.why}`);
       ratio = "-";
+      rounds = "-";
     } else if (r.verdict.kind === "error") {
       rowNotes.unshift(`error: ${r.verdict.message}`);
     }
@@ -164,6 +188,7 @@ export function formatTable(rows: readonly Row[]): string {
       r.other.name,
       formatStats(r.other.stats),
       ratio,
+      rounds,
       r.target?.label ?? "-",
       met,
     ]);

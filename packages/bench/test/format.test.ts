@@ -5,6 +5,7 @@ import {
   escapeHtml,
   formatDuration,
   formatRatio,
+  formatRounds,
   formatStats,
   formatTable,
   formatVerdict,
@@ -30,7 +31,7 @@ function row(over: Partial<Row> & Pick<Row, "scenario" | "verdict">): Row {
     metric: "wall",
     ours: { name: "aioloop", stats: ours },
     other: { name: "await null", role: "baseline", stats: native },
-    ratio: { value: 2, low: 1.7, high: 2.3 },
+    ratio: { value: 2, low: 1.7, high: 2.3, rounds: [1.94, 2.0, 2.12] },
     target: { max: 1, label: "<= 1x" },
     notes: [],
     ...over,
@@ -101,17 +102,33 @@ describe("formatTable", () => {
   const lines = text.split("\n");
 
   it("has a header, an area rule per area and one line per row", () => {
-    expect(lines[0]).toMatch(/^scenario\s+per\s+ours\s+vs\s+other\s+ratio\s+target\s+met\?$/);
+    expect(lines[0]).toMatch(
+      /^scenario\s+per\s+ours\s+vs\s+other\s+ratio\s+rounds\s+target\s+met\?$/,
+    );
     expect(lines.filter((l) => l.startsWith("── "))).toHaveLength(2);
     expect(
       lines.some((l) => l.includes("await null") && l.includes("2.00x") && l.includes("NO")),
     ).toBe(true);
   });
 
+  it("gives the lowest and highest round ratio and how many rounds, or - without rounds", () => {
+    expect(formatRounds({ value: 2, low: 1, high: 3, rounds: [1.94, 2.0, 2.12] })).toBe(
+      "1.94-2.12 (3)",
+    );
+    expect(formatRounds({ value: 0.05, low: 0.04, high: 0.06, rounds: [0.049, 0.051] })).toBe(
+      "0.049-0.051 (2)",
+    );
+    expect(formatRounds({ value: 2, low: 1, high: 3 })).toBe("-");
+    expect(formatRounds(null)).toBe("-");
+    expect(lines.find((l) => l.includes("await null"))).toMatch(
+      /2\.00x\s+1\.94-2\.12 \(3\)\s+<= 1x/,
+    );
+  });
+
   it("prints a scenario's title and our timing only on its first line", () => {
     const effection = lines.find((l) => l.includes("effection"))!;
     expect(effection.startsWith(" ")).toBe(true);
-    expect(effection).toMatch(/0\.12x\s+ahead\s+yes$/);
+    expect(effection).toMatch(/0\.12x\s+-\s+ahead\s+yes$/);
     expect(lines.filter((l) => l.includes("task switch <fast>"))).toHaveLength(1);
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { judge, quantile, ratioOf, summarize, trustNotes } from "../src/stats.js";
+import { judge, quantile, ratioOf, summarize, trustNotes, withRoundRatios } from "../src/stats.js";
 
 describe("summarize", () => {
   it("gives median and quartiles, not the mean, so one outlier does not move it", () => {
@@ -46,6 +46,20 @@ describe("ratios and verdicts", () => {
     const wide = summarize([60, 95, 100, 105, 140]);
     expect(judge(ratioOf(wide, tight(100)), t)).toEqual({ kind: "unsure", leaning: "met" });
     expect(judge(ratioOf(tight(50), tight(100)), null)).toEqual({ kind: "info" });
+  });
+
+  it("takes the median of the round ratios as the value, widening the range to hold it", () => {
+    const r = withRoundRatios({ value: 1, low: 0.95, high: 1.05 }, [1.2, 0.9, 1.1, 1.0, 1.15])!;
+    expect(r.value).toBe(1.1);
+    expect(r.low).toBe(0.95);
+    expect(r.high).toBe(1.1);
+    expect(r.rounds).toEqual([1.2, 0.9, 1.1, 1.0, 1.15]);
+    expect(withRoundRatios({ value: 2, low: 1, high: 3 }, [])).toEqual({
+      value: 2,
+      low: 1,
+      high: 3,
+    });
+    expect(withRoundRatios(null, [1])).toBeNull();
   });
 
   it("warns about wide spreads and thin samples", () => {
