@@ -91,13 +91,22 @@ export function isFuture(x: unknown): x is Future<unknown> {
 
 /** True for generator objects and other coroutine-shaped iterators with `next` and `throw` (asyncio's `iscoroutine`). */
 export function isCoroutine(x: unknown): x is Coro<unknown> {
+  if (typeof x !== "object" || x === null) return false;
+  // A generator first, by its prototype chain: every generator function (every closure) has a
+  // prototype of its own, so looking `next` up on each one misses every inline cache.
+  const p = Object.getPrototypeOf(x) as object | null;
+  if (p !== null) {
+    const pp = Object.getPrototypeOf(p) as object | null;
+    if (pp === GEN_PROTO || (pp !== null && Object.getPrototypeOf(pp) === GEN_PROTO)) return true;
+  }
   return (
-    typeof x === "object" &&
-    x !== null &&
     typeof (x as Coro<unknown>).next === "function" &&
     typeof (x as Coro<unknown>).throw === "function"
   );
 }
+
+/** %GeneratorPrototype%: what every generator object inherits `next`/`throw` from. */
+const GEN_PROTO: object = Object.getPrototypeOf(Object.getPrototypeOf((function* () {})()));
 
 /** True for Promises and other thenables. */
 export function isThenable(x: unknown): x is PromiseLike<unknown> {

@@ -176,7 +176,8 @@ function* adapt<T>(it: Coro<T>): Generator<unknown, T, unknown> {
 }
 
 /** True when `x`'s `next` is %GeneratorPrototype%'s own or CORO_PROTO's (a native generator). */
-function isNativeGen(x: object): x is Gen {
+function isNativeGen(x: unknown): x is Gen {
+  if (typeof x !== "object" || x === null) return false;
   const p = Object.getPrototypeOf(x) as object | null;
   if (p === null) return false;
   const pp = Object.getPrototypeOf(p) as object | null;
@@ -254,9 +255,12 @@ export class Task<T> extends Future<T> {
   constructor(coro: Coro<T>, opts?: TaskOptions & { loop?: EventLoop }, loop?: EventLoop) {
     const l = loop ?? opts?.loop ?? getRunningLoop();
     super(l);
-    checkCoroutine(coro, "Task");
+    if (isNativeGen(coro)) this._top = coro;
+    else {
+      checkCoroutine(coro, "Task");
+      this._top = adapt(coro) as Gen;
+    }
     this._coro = coro;
-    this._top = isNativeGen(coro) ? coro : (adapt(coro) as Gen);
     this._id = ++taskCounter;
     if (opts === undefined) {
       this._name = null;
