@@ -25,6 +25,7 @@ import { type EventLoop, getRunningLoop } from "./events.js";
 import type { Future } from "./future.js";
 import type { OutsideSource } from "./host.js";
 import { type Task, _currentTask } from "./task.js";
+import { coro } from "./coro-fn.js";
 
 /**
  * A Future on the running loop that settles with `p`. Cancelling the Future does not cancel the
@@ -108,9 +109,11 @@ function isLoop(x: object): x is EventLoop {
   return typeof (x as EventLoop).createTask === "function";
 }
 
-function* awaitIt<T>(aw: Awaitable<T>): Generator<Future<unknown> | undefined, T, unknown> {
+const awaitIt = coro(function* awaitIt<T>(
+  aw: Awaitable<T>,
+): Generator<Future<unknown> | undefined, T, unknown> {
   return yield* aw;
-}
+});
 
 /**
  * An AbortSignal that aborts when the current task is cancelled: pass it to `fetch` and other

@@ -16,6 +16,7 @@
  */
 
 import type { Coro } from "./coro.js";
+import { coro } from "./coro-fn.js";
 
 /**
  * A source of values over time, the aioloop shape of Python's async iterator: `next()` is a
@@ -59,7 +60,7 @@ export function aiter<T>(src: AsyncIter<T> | AsyncIterableCo<T>): AsyncIter<T> {
  *   yield* writer.drain();
  * });
  */
-export function* forEach<T>(
+export const forEach = coro(function* forEach<T>(
   src: AsyncIter<T> | AsyncIterableCo<T>,
   body: (value: T) => Coro<void | typeof BREAK> | void | typeof BREAK,
 ): Coro<void> {
@@ -79,13 +80,15 @@ export function* forEach<T>(
   } finally {
     if (!finished && it.return) yield* it.return();
   }
-}
+});
 
 /** Collect every value of `src` into an array. */
-export function* toArray<T>(src: AsyncIter<T> | AsyncIterableCo<T>): Coro<T[]> {
+export const toArray = coro(function* toArray<T>(
+  src: AsyncIter<T> | AsyncIterableCo<T>,
+): Coro<T[]> {
   const out: T[] = [];
   yield* forEach(src, (v) => {
     out.push(v);
   });
   return out;
-}
+});

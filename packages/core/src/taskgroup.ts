@@ -30,6 +30,7 @@ import { CancelledError, ExceptionGroup, InvalidStateError } from "./errors.js";
 import { type EventLoop, type TaskOptions, getRunningLoop } from "./events.js";
 import type { Future } from "./future.js";
 import { type Task, currentTask } from "./task.js";
+import { coro } from "./coro-fn.js";
 
 /** The states of a TaskGroup: its body runs, it waits for its children, or it is done. */
 export type TaskGroupState = "active" | "exiting" | "finished";
@@ -265,7 +266,7 @@ export function taskGroup<T>(body: (tg: TaskGroup) => Coro<T>): Coro<T> {
   return runGroup(body);
 }
 
-function* runGroup<T>(body: (tg: TaskGroup) => Coro<T>): Coro<T> {
+const runGroup = coro(function* runGroup<T>(body: (tg: TaskGroup) => Coro<T>): Coro<T> {
   const loop = getRunningLoop();
   const parent = currentTask();
   if (parent === null) {
@@ -290,4 +291,4 @@ function* runGroup<T>(body: (tg: TaskGroup) => Coro<T>): Coro<T> {
   } finally {
     if (!settled) tg._close();
   }
-}
+});

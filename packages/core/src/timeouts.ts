@@ -29,6 +29,7 @@ import { CancelledError, InvalidStateError, TimeoutError } from "./errors.js";
 import { type EventLoop, getRunningLoop } from "./events.js";
 import type { Handle } from "./handle.js";
 import { type Task, currentTask } from "./task.js";
+import { coro } from "./coro-fn.js";
 
 /** The states of a Timeout (asyncio's `_State`). */
 export type TimeoutState = "created" | "active" | "expiring" | "expired" | "finished";
@@ -243,7 +244,10 @@ export function timeoutAt<T>(when: number | null, body: (t: Timeout) => Coro<T>)
 
 type Deadline = { delay: number } | { at: number } | null;
 
-function* runWithin<T>(deadline: Deadline, body: (t: Timeout) => Coro<T>): Coro<T> {
+const runWithin = coro(function* runWithin<T>(
+  deadline: Deadline,
+  body: (t: Timeout) => Coro<T>,
+): Coro<T> {
   const loop = getRunningLoop();
   let when: number | null = null;
   if (deadline !== null) {
@@ -263,4 +267,4 @@ function* runWithin<T>(deadline: Deadline, body: (t: Timeout) => Coro<T>): Coro<
     // Normal return, or the coroutine was closed with return(): leave without an error.
     if (!exited) t._exit(false, undefined);
   }
-}
+});

@@ -36,6 +36,7 @@ import { ensureFuture } from "./interop.js";
 import type { AsyncIter, AsyncIterableCo } from "./iter.js";
 import type { Task } from "./task.js";
 import { timeout } from "./timeouts.js";
+import { coro } from "./coro-fn.js";
 
 /** `wait` returns as soon as any future is done (or cancelled). */
 export const FIRST_COMPLETED = "FIRST_COMPLETED" as const;
@@ -141,7 +142,7 @@ export function wait<A extends AwaitableLike<unknown>>(
   return waitImpl(inputs, opts.timeout, returnWhen) as Coro<[Set<FutureOf<A>>, Set<FutureOf<A>>]>;
 }
 
-function* waitImpl(
+const waitImpl = coro(function* waitImpl(
   inputs: readonly AwaitableLike<unknown>[],
   ms: number | null | undefined,
   returnWhen: ReturnWhen,
@@ -176,7 +177,7 @@ function* waitImpl(
   const pending = new Set<Future<unknown>>();
   for (const f of fs) (f.done() ? done : pending).add(f);
   return [done, pending];
-}
+});
 
 /**
  * Await `aw` with a time limit, as asyncio.wait_for (3.12+): on timeout `aw` is cancelled,
@@ -205,7 +206,7 @@ export function waitFor<T>(aw: AwaitableLike<T>, ms: number | null): Coro<T> {
   return ms !== null && ms !== undefined && ms <= 0 ? waitForNow(aw) : waitForWithin(aw, ms);
 }
 
-function* waitForNow<T>(aw: AwaitableLike<T>): Coro<T> {
+const waitForNow = coro(function* waitForNow<T>(aw: AwaitableLike<T>): Coro<T> {
   const fut = ensureFuture(aw);
   if (fut.done()) return fut.result();
   yield* cancelAndWait(fut);
@@ -219,21 +220,24 @@ function* waitForNow<T>(aw: AwaitableLike<T>): Coro<T> {
     }
     throw e;
   }
-}
+});
 
-function* waitForWithin<T>(aw: AwaitableLike<T>, ms: number | null | undefined): Coro<T> {
+const waitForWithin = coro(function* waitForWithin<T>(
+  aw: AwaitableLike<T>,
+  ms: number | null | undefined,
+): Coro<T> {
   const iterable = typeof (aw as { [Symbol.iterator]?: unknown })[Symbol.iterator] === "function";
   const target: Awaitable<T> = iterable ? (aw as Awaitable<T>) : ensureFuture(aw);
   return yield* timeout(ms ?? null, function* () {
     return yield* target;
   });
-}
+});
 
 /**
  * Cancel `fut` and wait until it is done, without awaiting `fut` itself (so this wait stays
  * cancellable even if `fut` ignores the cancellation for a while).
  */
-function* cancelAndWait(fut: Future<unknown>): Coro<void> {
+const cancelAndWait = coro(function* cancelAndWait(fut: Future<unknown>): Coro<void> {
   const waiter = fut.getLoop().createFuture<void>();
   const release = (): void => {
     if (!waiter.done()) waiter.setResult(undefined);
@@ -245,7 +249,7 @@ function* cancelAndWait(fut: Future<unknown>): Coro<void> {
   } finally {
     fut.removeDoneCallback(release);
   }
-}
+});
 
 /** What `AsCompleted.statistics()` reports. */
 export interface AsCompletedStatistics {

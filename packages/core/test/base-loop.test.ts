@@ -2,12 +2,24 @@
 // backend delivers I/O. The loop's behaviour on real loops (lifecycle, purge, deadlocks, …) is
 // tested by @aioloop/backend-tests on every loop it runs on.
 import { describe, expect, it } from "vitest";
-import { BaseEventLoop } from "../src/index.js";
+import { BaseEventLoop, type LoopHost } from "../src/index.js";
 import { MinimalBackend } from "./support/minimal-loop.js";
 
-/** A backend with simulated I/O: `io.push(cb)` makes cb "ready" at the next select. */
+/**
+ * A backend with simulated I/O: `io.push(cb)` makes cb "ready" at the next select. As the
+ * contract asks, what may deliver is an outside source (without one the loop skips select(0)).
+ */
 class FakeIOBackend extends MinimalBackend {
   readonly io: (() => void)[] = [];
+  #release: (() => void) | null = null;
+  override attach(host: LoopHost): void {
+    super.attach(host);
+    this.#release = host.addSource({ kind: "host", name: "fake I/O" });
+  }
+  override close(): void {
+    this.#release?.();
+    super.close();
+  }
   override select(timeoutMs: number): void {
     const ready = this.io.splice(0);
     for (const cb of ready) this.host!.loop.callSoon(cb);

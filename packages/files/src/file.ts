@@ -28,6 +28,7 @@ import {
   type Awaitable,
   type Coro,
   type Future,
+  coro,
   getRunningLoop,
   isCoroutine,
 } from "@aioloop/core";
@@ -629,7 +630,7 @@ export type FileFor<M extends string, N extends string | number = string> = stri
  * const magic = yield* png.read(8);
  * yield* png.close();
  */
-export function* open<M extends string = "r">(
+export const open = coro(function* open<M extends string = "r">(
   path: string | URL,
   mode: M = "r" as M,
   opts: OpenOptions = NO_OPTIONS,
@@ -652,7 +653,7 @@ export function* open<M extends string = "r">(
     { fd, size, ahead, aheadAsked: asked, positional: positional === 1 },
     null,
   ) as FileFor<M>;
-}
+});
 
 /**
  * Anything with a close() coroutine, what {@link withFile} needs (Python's async context
@@ -676,7 +677,7 @@ export interface Closable {
  *   return yield* f.read();
  * });
  */
-export function* withFile<F extends Closable, R>(
+export const withFile = coro(function* withFile<F extends Closable, R>(
   opening: Awaitable<F>,
   body: (resource: F) => Coro<R> | R,
 ): Coro<R> {
@@ -687,4 +688,4 @@ export function* withFile<F extends Closable, R>(
   } finally {
     yield* resource.close();
   }
-}
+});

@@ -13,7 +13,7 @@
 
 import { constants } from "node:fs";
 import { join } from "node:path";
-import type { Coro } from "@aioloop/core";
+import { type Coro, coro } from "@aioloop/core";
 import { pathArg } from "./file.js";
 import { type WorkerPool, getDefaultPool } from "./pool.js";
 import { DIRENT, OP, STAT_FIELDS } from "./protocol.js";
@@ -167,7 +167,7 @@ function poolOf(opts: PoolOption | undefined): WorkerPool {
  * const st = yield* os.stat("data.csv");
  * console.log(st.size, new Date(st.mtimeMs), st.isFile());
  */
-export function* stat(
+export const stat = coro(function* stat(
   path: string | URL,
   opts: PoolOption & { followSymlinks?: boolean } = {},
 ): Coro<StatResult> {
@@ -175,17 +175,20 @@ export function* stat(
   return yield* poolOf(opts)._submit(OP.STAT, [p, opts.followSymlinks !== false], {
     decode: toStat,
   });
-}
+});
 
 /**
  * The status of `path` without following a final symbolic link (Python's os.lstat; lstat(2)):
  * for a link, `isSymbolicLink()` is true and `size` is the length of its target path.
  * @throws `FileNotFoundError`, `PermissionError`, `NotADirectoryError` as {@link stat}.
  */
-export function* lstat(path: string | URL, opts: PoolOption = {}): Coro<StatResult> {
+export const lstat = coro(function* lstat(
+  path: string | URL,
+  opts: PoolOption = {},
+): Coro<StatResult> {
   const p = pathArg(path, "os.lstat()");
   return yield* poolOf(opts)._submit(OP.STAT, [p, false], { decode: toStat });
-}
+});
 
 /**
  * Rename (move) `src` to `dst` on the same file system (Python's os.rename; rename(2)). As on
@@ -198,11 +201,15 @@ export function* lstat(path: string | URL, opts: PoolOption = {}): Coro<StatResu
  * when they are on different file systems.
  * @throws `PermissionError` when a directory involved is not writable.
  */
-export function* rename(src: string | URL, dst: string | URL, opts: PoolOption = {}): Coro<void> {
+export const rename = coro(function* rename(
+  src: string | URL,
+  dst: string | URL,
+  opts: PoolOption = {},
+): Coro<void> {
   const a = pathArg(src, "os.rename()");
   const b = pathArg(dst, "os.rename()");
   yield* poolOf(opts)._submit(OP.RENAME, [a, b]);
-}
+});
 
 /**
  * Rename `src` to `dst`, replacing `dst` (Python's os.replace; the same as {@link rename} on
@@ -212,11 +219,15 @@ export function* rename(src: string | URL, dst: string | URL, opts: PoolOption =
  * yield* withFile(open("config.json.tmp", "w"), (f) => f.write(JSON.stringify(config)));
  * yield* os.replace("config.json.tmp", "config.json");
  */
-export function* replace(src: string | URL, dst: string | URL, opts: PoolOption = {}): Coro<void> {
+export const replace = coro(function* replace(
+  src: string | URL,
+  dst: string | URL,
+  opts: PoolOption = {},
+): Coro<void> {
   const a = pathArg(src, "os.replace()");
   const b = pathArg(dst, "os.replace()");
   yield* poolOf(opts)._submit(OP.RENAME, [a, b]);
-}
+});
 
 /**
  * Delete a file or symbolic link (Python's os.remove; unlink(2)). For a directory use
@@ -226,17 +237,17 @@ export function* replace(src: string | URL, dst: string | URL, opts: PoolOption 
  * @throws `IsADirectoryError` when `path` is a directory.
  * @throws `PermissionError` when its directory is not writable.
  */
-export function* remove(path: string | URL, opts: PoolOption = {}): Coro<void> {
+export const remove = coro(function* remove(path: string | URL, opts: PoolOption = {}): Coro<void> {
   yield* poolOf(opts)._submit(OP.UNLINK, [pathArg(path, "os.remove()")]);
-}
+});
 
 /**
  * Delete a file or symbolic link (Python's os.unlink: the same as {@link remove}, with the
  * same errors).
  */
-export function* unlink(path: string | URL, opts: PoolOption = {}): Coro<void> {
+export const unlink = coro(function* unlink(path: string | URL, opts: PoolOption = {}): Coro<void> {
   yield* poolOf(opts)._submit(OP.UNLINK, [pathArg(path, "os.unlink()")]);
-}
+});
 
 /**
  * Create a directory (Python's os.mkdir; mkdir(2)) with permission bits `mode` (default
@@ -245,10 +256,13 @@ export function* unlink(path: string | URL, opts: PoolOption = {}): Coro<void> {
  * @throws `FileNotFoundError` when its parent directory does not exist.
  * @throws `PermissionError` when the parent is not writable.
  */
-export function* mkdir(path: string | URL, opts: PoolOption & { mode?: number } = {}): Coro<void> {
+export const mkdir = coro(function* mkdir(
+  path: string | URL,
+  opts: PoolOption & { mode?: number } = {},
+): Coro<void> {
   const p = pathArg(path, "os.mkdir()");
   yield* poolOf(opts)._submit(OP.MKDIR, [p, opts.mode ?? 0o777, false, false]);
-}
+});
 
 /**
  * Create a directory and any missing parents (Python's os.makedirs(path, mode, exist_ok)).
@@ -260,13 +274,13 @@ export function* mkdir(path: string | URL, opts: PoolOption & { mode?: number } 
  * @example
  * yield* os.makedirs("out/logs/2024", { existOk: true });
  */
-export function* makedirs(
+export const makedirs = coro(function* makedirs(
   path: string | URL,
   opts: PoolOption & { mode?: number; existOk?: boolean } = {},
 ): Coro<void> {
   const p = pathArg(path, "os.makedirs()");
   yield* poolOf(opts)._submit(OP.MKDIR, [p, opts.mode ?? 0o777, true, opts.existOk === true]);
-}
+});
 
 /**
  * Remove an empty directory (Python's os.rmdir; rmdir(2)).
@@ -274,9 +288,9 @@ export function* makedirs(
  * @throws `NotADirectoryError` when `path` is not a directory.
  * @throws `OSError` with code `ENOTEMPTY` when the directory is not empty.
  */
-export function* rmdir(path: string | URL, opts: PoolOption = {}): Coro<void> {
+export const rmdir = coro(function* rmdir(path: string | URL, opts: PoolOption = {}): Coro<void> {
   yield* poolOf(opts)._submit(OP.RMDIR, [pathArg(path, "os.rmdir()")]);
-}
+});
 
 /**
  * The names in a directory (Python's os.listdir): not "." or "..", in the order the system
@@ -285,9 +299,12 @@ export function* rmdir(path: string | URL, opts: PoolOption = {}): Coro<void> {
  * @throws `NotADirectoryError` when `path` is not a directory.
  * @throws `PermissionError` when it cannot be read.
  */
-export function* listdir(path: string | URL = ".", opts: PoolOption = {}): Coro<string[]> {
+export const listdir = coro(function* listdir(
+  path: string | URL = ".",
+  opts: PoolOption = {},
+): Coro<string[]> {
   return yield* poolOf(opts)._submit<string[]>(OP.READDIR, [pathArg(path, "os.listdir()")]);
-}
+});
 
 /**
  * One entry of {@link scandir} (Python's os.DirEntry): its name, its path, and its type as read
@@ -343,7 +360,10 @@ export class DirEntry {
  *   if (e.isFile() && e.name.endsWith(".old")) yield* os.remove(e.path);
  * }
  */
-export function* scandir(path: string | URL = ".", opts: PoolOption = {}): Coro<DirEntry[]> {
+export const scandir = coro(function* scandir(
+  path: string | URL = ".",
+  opts: PoolOption = {},
+): Coro<DirEntry[]> {
   const dir = pathArg(path, "os.scandir()");
   const pool = poolOf(opts);
   const flat = yield* pool._submit<unknown[]>(OP.SCANDIR, [dir]);
@@ -354,7 +374,7 @@ export function* scandir(path: string | URL = ".", opts: PoolOption = {}): Coro<
     );
   }
   return out;
-}
+});
 
 /**
  * Whether the process may access `path` with `mode` (Python's os.access; access(2)): F_OK
@@ -363,14 +383,18 @@ export function* scandir(path: string | URL = ".", opts: PoolOption = {}): Coro<
  * @example
  * if (!(yield* os.access("run.sh", os.R_OK | os.X_OK))) console.log("run.sh is not executable");
  */
-export function* access(path: string | URL, mode: number, opts: PoolOption = {}): Coro<boolean> {
+export const access = coro(function* access(
+  path: string | URL,
+  mode: number,
+  opts: PoolOption = {},
+): Coro<boolean> {
   if (!Number.isInteger(mode)) {
     throw new TypeError(
       `os.access(): mode must be F_OK or R_OK | W_OK | X_OK, got ${String(mode)}`,
     );
   }
   return yield* poolOf(opts)._submit<boolean>(OP.ACCESS, [pathArg(path, "os.access()"), mode]);
-}
+});
 
 /**
  * The path a symbolic link points to, as stored in the link (Python's os.readlink; relative
@@ -378,9 +402,12 @@ export function* access(path: string | URL, mode: number, opts: PoolOption = {})
  * @throws `FileNotFoundError` when `path` does not exist.
  * @throws `OSError` with code `EINVAL` when `path` is not a symbolic link.
  */
-export function* readlink(path: string | URL, opts: PoolOption = {}): Coro<string> {
+export const readlink = coro(function* readlink(
+  path: string | URL,
+  opts: PoolOption = {},
+): Coro<string> {
   return yield* poolOf(opts)._submit<string>(OP.READLINK, [pathArg(path, "os.readlink()")]);
-}
+});
 
 /**
  * Create a symbolic link `dst` pointing to `src` (Python's os.symlink, with its argument
@@ -388,8 +415,12 @@ export function* readlink(path: string | URL, opts: PoolOption = {}): Coro<strin
  * @throws `FileExistsError` when `dst` exists.
  * @throws `FileNotFoundError` when the directory of `dst` does not exist.
  */
-export function* symlink(src: string | URL, dst: string | URL, opts: PoolOption = {}): Coro<void> {
+export const symlink = coro(function* symlink(
+  src: string | URL,
+  dst: string | URL,
+  opts: PoolOption = {},
+): Coro<void> {
   const a = pathArg(src, "os.symlink()");
   const b = pathArg(dst, "os.symlink()");
   yield* poolOf(opts)._submit(OP.SYMLINK, [a, b]);
-}
+});

@@ -8,7 +8,7 @@
  * milliseconds since the epoch.
  */
 
-import type { Coro } from "@aioloop/core";
+import { type Coro, coro } from "@aioloop/core";
 import { pathArg } from "./file.js";
 import { type WorkerPool, getDefaultPool } from "./pool.js";
 import { OP, PATHTEST } from "./protocol.js";
@@ -19,12 +19,17 @@ export interface PathOptions {
   pool?: WorkerPool;
 }
 
-function* test(path: string | URL, kind: number, where: string, opts: PathOptions): Coro<boolean> {
+const test = coro(function* test(
+  path: string | URL,
+  kind: number,
+  where: string,
+  opts: PathOptions,
+): Coro<boolean> {
   const p = pathArg(path, where);
   return yield* (opts.pool ?? getDefaultPool())._submit<boolean>(OP.PATHTEST, [p, kind]);
-}
+});
 
-function* statField(
+const statField = coro(function* statField(
   path: string | URL,
   field: number,
   where: string,
@@ -33,7 +38,7 @@ function* statField(
   const p = pathArg(path, where);
   const t = yield* (opts.pool ?? getDefaultPool())._submit<number[]>(OP.STAT, [p, true]);
   return t[field]!;
-}
+});
 
 /** Index of fields in the stat tuple (worker.js statTuple). */
 const SIZE = 7;

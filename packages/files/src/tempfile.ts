@@ -18,7 +18,7 @@
  */
 
 import { tmpdir } from "node:os";
-import type { Coro } from "@aioloop/core";
+import { type Coro, coro } from "@aioloop/core";
 import { type FileFor, type OpenOptions, makeFile, resolveOpen } from "./file.js";
 import { type WorkerPool, getDefaultPool } from "./pool.js";
 import { OP } from "./protocol.js";
@@ -55,7 +55,7 @@ function names(opts: TempNameOptions): [string, string, string] {
   return [opts.dir ?? gettempdir(), prefix, suffix];
 }
 
-function* openTemp<M extends string, N extends string | number>(
+const openTemp = coro(function* openTemp<M extends string, N extends string | number>(
   mode: M,
   opts: OpenOptions & TempNameOptions,
   named: boolean,
@@ -76,7 +76,7 @@ function* openTemp<M extends string, N extends string | number>(
   const opened = { fd, size: 0, ahead: null, aheadAsked: 0, positional: true };
   const unlink = named && deleteOnClose ? path : null;
   return makeFile(named ? path : fd, r, opened, unlink) as FileFor<M, N>;
-}
+});
 
 /**
  * An anonymous temporary file (Python's tempfile.TemporaryFile; mode "w+b" by default, and
@@ -188,7 +188,7 @@ export class TemporaryDirectoryHandle {
  *   yield* d.close(); // removes out.txt too
  * }
  */
-export function* TemporaryDirectory(
+export const TemporaryDirectory = coro(function* TemporaryDirectory(
   opts: TempNameOptions & { delete?: boolean; pool?: WorkerPool } = {},
 ): Coro<TemporaryDirectoryHandle> {
   const [dir, prefix, suffix] = names(opts);
@@ -197,7 +197,7 @@ export function* TemporaryDirectory(
     release: (p: string, owner: WorkerPool) => owner._submitDetached(OP.RMTREE, [p]),
   });
   return new TemporaryDirectoryHandle(path, pool, opts.delete !== false);
-}
+});
 
 /**
  * Create a temporary directory (mode 0700) and return its path; removing it is up to you
@@ -206,7 +206,9 @@ export function* TemporaryDirectory(
  * writable.
  * @throws `TypeError` when `prefix` or `suffix` contains "/".
  */
-export function* mkdtemp(opts: TempNameOptions & { pool?: WorkerPool } = {}): Coro<string> {
+export const mkdtemp = coro(function* mkdtemp(
+  opts: TempNameOptions & { pool?: WorkerPool } = {},
+): Coro<string> {
   const [dir, prefix, suffix] = names(opts);
   return yield* (opts.pool ?? getDefaultPool())._submit<string>(OP.MKDTEMP, [dir, prefix, suffix]);
-}
+});
