@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -628,6 +629,26 @@ static napi_value GetPeerName(napi_env env, napi_callback_info info) {
   return addr_value(env, &ss);
 }
 
+/* resetOnClose(fd): SO_LINGER {on, 0}, so close(2) sends RST instead of FIN (an abortive close). */
+static napi_value ResetOnClose(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  int32_t fd;
+  if (!arg_int(env, argv[0], &fd)) return NULL;
+  struct linger lg = {1, 0};
+  int rc = setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+  return int_result(env, rc < 0 ? -errno : 0);
+}
+
+/* inq(fd): bytes received and not yet read (SIOCINQ / FIONREAD), or -errno. */
+static napi_value Inq(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  int32_t fd;
+  if (!arg_int(env, argv[0], &fd)) return NULL;
+  int n = 0;
+  int rc = ioctl(fd, FIONREAD, &n);
+  return int_result(env, rc < 0 ? -errno : n);
+}
+
 /* somaxconn(): the kernel's cap on listen backlogs (SOMAXCONN when it cannot be read). */
 static napi_value Somaxconn(napi_env env, napi_callback_info info) {
   ARGS(0);
@@ -676,7 +697,8 @@ NAPI_MODULE_INIT() {
       FN("shutdown", Shutdown),         FN("close", Close),
       FN("soError", SoError),           FN("getsockname", GetSockName),
       FN("getpeername", GetPeerName),   FN("somaxconn", Somaxconn),
-      FN("noFileLimit", NoFileLimit),
+      FN("noFileLimit", NoFileLimit),   FN("resetOnClose", ResetOnClose),
+      FN("inq", Inq),
 #undef FN
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

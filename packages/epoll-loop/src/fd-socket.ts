@@ -125,6 +125,22 @@ export class FdSocket {
   }
 
   /**
+   * Make the next close abortive (SO_LINGER 0): the peer gets a reset (RST) instead of an
+   * orderly EOF, as Node's `resetAndDestroy()`. Throws OSError.
+   */
+  resetOnClose(): void {
+    const rc = this.#backend.native.resetOnClose(this.#checkOpen("resetOnClose"));
+    if (rc < 0) throw errnoError(rc, "setsockopt");
+  }
+
+  /** Bytes the kernel has received for this socket and nobody has read yet (FIONREAD). */
+  bytesToRead(): number {
+    const n = this.#backend.native.inq(this.#checkOpen("bytesToRead"));
+    if (n < 0) throw errnoError(n, "ioctl");
+    return n;
+  }
+
+  /**
    * Close the fd (idempotent). Unregisters it from the loop first, so no reader or writer of
    * it runs again.
    */

@@ -47,6 +47,8 @@ export interface EpollAddon {
   getpeername(fd: number): [string, number, number] | number;
   somaxconn(): number;
   noFileLimit(): [number, number] | number;
+  resetOnClose(fd: number): number;
+  inq(fd: number): number;
 }
 
 /**

@@ -5,12 +5,15 @@ import { readFileSync } from "node:fs";
 import net from "node:net";
 import { type Coro, fromPromise } from "@aioloop/core";
 import { describe, expect, it } from "vitest";
-import { createServer } from "@aioloop/transports";
-import { run } from "../src/run.js";
-import { DEFAULT_BACKLOG, type Server } from "@aioloop/transports";
-import type { StreamReader } from "@aioloop/transports";
-import type { StreamWriter } from "@aioloop/transports";
-import { startServer } from "@aioloop/transports";
+import {
+  DEFAULT_BACKLOG,
+  type Server,
+  type StreamReader,
+  type StreamWriter,
+  createServer,
+  startServer,
+} from "@aioloop/transports";
+import { SOCKET_LOOPS } from "./support/loops.js";
 import { HOST, until } from "./support/net.js";
 import { Echo } from "./support/protocols.js";
 
@@ -88,7 +91,7 @@ function burst(port: number, n: number, deadlineMs: number): Promise<number> {
     });
 }
 
-describe("accepting connections", () => {
+describe.each(SOCKET_LOOPS)("accepting connections on $name", ({ run }) => {
   it("listens with the backlog asked for, 4096 by default, capped by the OS", async () => {
     const cap = somaxconn();
     const capped = (n: number) => (cap === null ? n : Math.min(n, cap));

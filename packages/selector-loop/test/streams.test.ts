@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import type net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -17,14 +16,15 @@ import {
   ConnectionError,
   ConnectionRefusedError,
   ConnectionResetError,
+  DEFAULT_HIGH_WATER,
+  type Server,
+  type StreamReader,
+  type StreamWriter,
+  getSocketLoop,
+  openConnection,
+  startServer,
 } from "@aioloop/transports";
-import { run } from "../src/run.js";
-import { getSelectorLoop } from "../src/selector-loop.js";
-import type { Server } from "@aioloop/transports";
-import type { StreamReader } from "@aioloop/transports";
-import type { StreamWriter } from "@aioloop/transports";
-import { openConnection, startServer } from "@aioloop/transports";
-import { DEFAULT_HIGH_WATER } from "@aioloop/transports";
+import { SOCKET_LOOPS } from "./support/loops.js";
 import { HOST, dec, pattern, until } from "./support/net.js";
 
 /** An echo handler: lines back until EOF, then close. */
@@ -55,7 +55,8 @@ function errorOf(fn: () => Coro<unknown>): Coro<unknown> {
   })();
 }
 
-describe("streams", () => {
+describe.each(SOCKET_LOOPS)("streams on $name", (loopCase) => {
+  const { run } = loopCase;
   it("openConnection talks to startServer at the address it reports", async () => {
     await run(function* () {
       const server = yield* startServer(echoLines, { host: HOST, port: 0 });
@@ -134,7 +135,7 @@ describe("streams", () => {
         },
         { host: HOST, port: 0 },
       );
-      const loop = getSelectorLoop("t");
+      const loop = getSocketLoop("t");
       const [, writer] = yield* openConnection(server.address()!);
       const chunk = pattern(256 * 1024);
       let sent = 0;
@@ -221,15 +222,16 @@ describe("streams", () => {
           writer.write(payload);
           yield* writer.drain();
           yield* inUserSpace.wait();
-          (writer.getExtraInfo("socket") as net.Socket).resetAndDestroy();
+          loopCase.reset(writer.transport);
         },
         { host: HOST, port: 0 },
       );
       const [reader, writer] = yield* openConnection(server.address()!);
       // Read nothing yet: the reader pauses its transport above 128 KiB and Node takes the
       // rest (up to 256 KiB) into its own buffer, so all 300,000 bytes leave the kernel.
-      const sock = writer.getExtraInfo("socket") as net.Socket;
-      yield* until(() => reader.bufferedLength + sock.readableLength === payload.length);
+      yield* until(
+        () => reader.bufferedLength + loopCase.unread(writer.transport) === payload.length,
+      );
       inUserSpace.set();
       const got: Uint8Array[] = [];
       const err = yield* errorOf(function* () {
@@ -241,7 +243,7 @@ describe("streams", () => {
       });
       expect(err).toBeInstanceOf(ConnectionResetError);
       expect((err as ConnectionResetError).code).toBe("ECONNRESET");
-      expect((err as ConnectionResetError).syscall).toBe("read");
+      expect((err as ConnectionResetError).syscall).toBe(loopCase.syscall.read);
       expect(Buffer.concat(got).equals(Buffer.from(payload))).toBe(true);
       expect(yield* errorOf(() => writer.waitClosed())).toBe(err);
       yield* closeServer(server);
@@ -253,7 +255,7 @@ describe("streams", () => {
       const server = yield* startServer(
         function* (_reader, writer) {
           yield* sleep(20); // read nothing: the client's buffers fill up
-          (writer.getExtraInfo("socket") as net.Socket).resetAndDestroy();
+          loopCase.reset(writer.transport);
         },
         { host: HOST, port: 0 },
       );
@@ -317,7 +319,7 @@ describe("streams", () => {
       const inUse = yield* errorOf(() => startServer(echoLines, addr));
       expect(inUse).toBeInstanceOf(AddressInUseError);
       expect((inUse as AddressInUseError).code).toBe("EADDRINUSE");
-      expect((inUse as AddressInUseError).syscall).toBe("listen");
+      expect((inUse as AddressInUseError).syscall).toBe(loopCase.syscall.listen);
       yield* closeServer(server);
       const refused = yield* errorOf(() => openConnection(addr));
       expect(refused).toBeInstanceOf(ConnectionRefusedError);
@@ -327,7 +329,7 @@ describe("streams", () => {
 
   it("a server closed with clients connected serves them until they leave", async () => {
     await run(function* () {
-      const loop = getSelectorLoop("t");
+      const loop = getSocketLoop("t");
       const server = yield* startServer(echoLines, { host: HOST, port: 0 });
       const addr = server.address()!;
       const [reader, writer] = yield* openConnection(addr);
@@ -347,7 +349,7 @@ describe("streams", () => {
 
   it("an error in a client handler reaches the exception handler and closes the connection", async () => {
     await run(function* () {
-      const loop = getSelectorLoop("t");
+      const loop = getSocketLoop("t");
       const seen: ExceptionContext[] = [];
       loop.setExceptionHandler((_l, ctx) => seen.push(ctx));
       const server = yield* startServer(
@@ -370,7 +372,7 @@ describe("streams", () => {
 
   it("a handler that returns without closing its writer: the connection closes, waitClosed finishes", async () => {
     await run(function* () {
-      const loop = getSelectorLoop("t");
+      const loop = getSocketLoop("t");
       const handled = loop.createFuture<void>();
       const server = yield* startServer(
         function* (_reader, writer) {
@@ -390,15 +392,18 @@ describe("streams", () => {
     });
   });
 
-  it("the program of issue 10 runs to its end (Node no longer stops half-way)", async () => {
-    const { spawn } = await import("node:child_process");
-    const dist = new URL("../dist/index.js", import.meta.url).href;
-    const child = spawn(
-      process.execPath,
-      [
-        "--input-type=module",
-        "-e",
-        `import { getSelectorLoop, openConnection, run, startServer } from ${JSON.stringify(dist)};
+  // A child program on the built SelectorLoop: the same on every case, so run once.
+  it.runIf(loopCase.name === "SelectorLoop")(
+    "the program of issue 10 runs to its end (Node no longer stops half-way)",
+    async () => {
+      const { spawn } = await import("node:child_process");
+      const dist = new URL("../dist/index.js", import.meta.url).href;
+      const child = spawn(
+        process.execPath,
+        [
+          "--input-type=module",
+          "-e",
+          `import { getSelectorLoop, openConnection, run, startServer } from ${JSON.stringify(dist)};
          await run(function* () {
            const handled = getSelectorLoop("main").createFuture();
            const server = yield* startServer(function* (_reader, writer) {
@@ -412,23 +417,24 @@ describe("streams", () => {
            console.log("closed");
          });
          console.log("finished");`,
-      ],
-      { stdio: ["ignore", "pipe", "inherit"] },
-    );
-    let out = "";
-    child.stdout.on("data", (b: Buffer) => {
-      out += b.toString();
-    });
-    const killer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
-    clearTimeout(killer);
-    expect(out).toBe("closed\nfinished\n");
-    expect(code).toBe(0);
-  });
+        ],
+        { stdio: ["ignore", "pipe", "inherit"] },
+      );
+      let out = "";
+      child.stdout.on("data", (b: Buffer) => {
+        out += b.toString();
+      });
+      const killer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+      clearTimeout(killer);
+      expect(out).toBe("closed\nfinished\n");
+      expect(code).toBe(0);
+    },
+  );
 
   it("closing the server or the peer leaves a running handler alone; its return closes the connection", async () => {
     await run(function* () {
-      const loop = getSelectorLoop("t");
+      const loop = getSocketLoop("t");
       const outcome: string[] = [];
       const server = yield* startServer(
         function* (reader, writer) {

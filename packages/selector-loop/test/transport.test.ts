@@ -4,20 +4,25 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Coro, sleep } from "@aioloop/core";
 import { describe, expect, it } from "vitest";
-import { type Address, type SocketAddress, isUnixAddress } from "@aioloop/transports";
-import { createConnection, createServer, createUnixConnection } from "@aioloop/transports";
 import {
+  type Address,
   AddressInUseError,
   ConnectionRefusedError,
   ConnectionResetError,
+  DEFAULT_HIGH_WATER,
+  Protocol,
+  type Server,
+  type SocketAddress,
   SocketInUseError,
+  type Transport,
   TransportClosedError,
+  createConnection,
+  createServer,
+  createUnixConnection,
+  getSocketLoop,
+  isUnixAddress,
 } from "@aioloop/transports";
-import { Protocol } from "@aioloop/transports";
-import { run } from "../src/run.js";
-import { getSelectorLoop } from "../src/selector-loop.js";
-import type { Server } from "@aioloop/transports";
-import { DEFAULT_HIGH_WATER, type Transport } from "@aioloop/transports";
+import { SOCKET_LOOPS } from "./support/loops.js";
 import { HOST, dec, pattern, until } from "./support/net.js";
 import { Echo, Recorder } from "./support/protocols.js";
 
@@ -45,7 +50,8 @@ function* recordingServer(): Coro<[Server, number, Recorder[]]> {
   return [server, a.port, made];
 }
 
-describe("transports and protocols", () => {
+describe.each(SOCKET_LOOPS)("transports and protocols on $name", (loopCase) => {
+  const { run } = loopCase;
   it("echoes through a protocol server, in the asyncio callback order", async () => {
     await run(function* () {
       const server = yield* createServer(() => new Echo(), HOST, 0);
@@ -71,7 +77,7 @@ describe("transports and protocols", () => {
     const dir = mkdtempSync(join(tmpdir(), "aioloop-"));
     try {
       await run(function* () {
-        const loop = getSelectorLoop("t");
+        const loop = getSocketLoop("t");
         const servers: Server[] = [
           yield* createServer(() => new Echo(), { host: HOST, port: 0 }),
           yield* createServer(() => new Echo(), { path: join(dir, "echo.sock") }),
@@ -112,7 +118,7 @@ describe("transports and protocols", () => {
       const peer = t.getExtraInfo("peername") as SocketAddress;
       expect(peer).toEqual({ host: HOST, port, family: "IPv4" });
       expect((t.getExtraInfo("sockname") as SocketAddress).host).toBe(HOST);
-      expect(t.getExtraInfo("socket")).toBeInstanceOf(net.Socket);
+      expect(t.getExtraInfo("socket")).toBeInstanceOf(loopCase.socketClass);
       expect(t.getExtraInfo("pipe", undefined)).toBeUndefined();
       yield* until(() => made.length === 1, "accept");
       yield* made[0]!.made;
@@ -200,10 +206,10 @@ describe("transports and protocols", () => {
 
   it("refuses addReader/removeReader on a socket a transport drives", async () => {
     await run(function* () {
-      const loop = getSelectorLoop("t");
+      const loop = loopCase.readiness(getSocketLoop("t"));
       const [server, port, made] = yield* recordingServer();
       const [t] = yield* createConnection(() => new Recorder(), HOST, port);
-      const sock = t.getExtraInfo("socket") as net.Socket;
+      const sock = t.getExtraInfo("socket");
       expect(() => loop.addReader(sock, () => {})).toThrow(SocketInUseError);
       expect(() => loop.removeReader(sock)).toThrow(SocketInUseError);
       expect(() => loop.addWriter(sock, () => {})).toThrow(SocketInUseError);
@@ -293,7 +299,7 @@ describe("transports and protocols", () => {
         refused = e;
       }
       expect(refused).toBeInstanceOf(ConnectionRefusedError);
-      const closed = getSelectorLoop("t").createTask(server.waitClosed());
+      const closed = getSocketLoop("t").createTask(server.waitClosed());
       yield* sleep(5);
       expect(closed.done()).toBe(false); // a client is still connected
       made[0]!.transport.write("still here");
@@ -307,7 +313,7 @@ describe("transports and protocols", () => {
 
   it("serveForever runs until cancelled, then the server is closed", async () => {
     await run(function* () {
-      const loop = getSelectorLoop("t");
+      const loop = getSocketLoop("t");
       const server = yield* createServer(() => new Echo(), HOST, 0, { startServing: false });
       expect(server.isServing()).toBe(false);
       const task = loop.createTask(server.serveForever());
@@ -332,7 +338,7 @@ describe("transports and protocols", () => {
 
   it("a failing protocol factory goes to the exception handler and the socket is closed", async () => {
     await run(function* () {
-      const loop = getSelectorLoop("t");
+      const loop = getSocketLoop("t");
       const seen: string[] = [];
       loop.setExceptionHandler((_l, ctx) => seen.push(ctx.message));
       const server = yield* createServer(
@@ -357,7 +363,7 @@ describe("transports and protocols", () => {
       const { port } = server.address() as { port: number };
       const store = new Uint8Array(100_000);
       let filled = 0;
-      const lost = getSelectorLoop("t").createFuture<void>();
+      const lost = getSocketLoop("t").createFuture<void>();
       const [t] = yield* createConnection(
         () =>
           ({
@@ -389,8 +395,8 @@ describe("transports and protocols", () => {
       const { port } = server.address() as { port: number };
       [t] = yield* createConnection(() => new Recorder(), HOST, port);
     });
-    const sock = (t as unknown as Transport).getExtraInfo("socket") as net.Socket;
-    expect(sock.destroyed).toBe(true);
+    const sock = (t as unknown as Transport).getExtraInfo("socket");
+    expect(loopCase.socketClosed(sock)).toBe(true);
     expect((server as unknown as Server).isServing()).toBe(false);
   });
 });
