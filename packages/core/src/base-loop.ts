@@ -18,8 +18,9 @@
  * on the loop wakes it.
  *
  * Costs: callSoon O(1) (one Handle); task steps and future wake-ups O(1) with no allocation;
- * callLater O(1) for a delay already in use, else O(log k) for k distinct delays (timer-queue.ts);
- * cancelling a timer O(1) (lazy purge); an iteration O(ready + due timers × log k).
+ * callLater and sleep O(1) (timer-store.ts: sorted runs, settled once per iteration); cancelling
+ * a timer or a sleeping task O(1) (lazy purge); an iteration O(ready + due timers × log k) for
+ * k runs of timers.
  */
 
 import type { Backend } from "./backend.js";
@@ -44,7 +45,7 @@ import type { LoopHost, OutsideSource, Runnable, SourceKind } from "./host.js";
 import { ensureFuture } from "./interop.js";
 import { ReadyQueue } from "./ready-queue.js";
 import { Task, _currentTask } from "./task.js";
-import { TimerQueue } from "./timer-queue.js";
+import { LoopTimers } from "./loop-timers.js";
 import type { LoopTracer } from "./tracing.js";
 
 /** asyncio's threshold: below this many timers, cancelled ones are only purged from the head. */
@@ -116,9 +117,12 @@ export class BaseEventLoop implements EventLoop {
 
   /** @internal */ readonly _backend: Backend;
   /** @internal */ readonly _ready = new ReadyQueue();
-  /** @internal Invariant: every entry is a TimerHandle with `_scheduled === true`. */
-  readonly _timers = new TimerQueue<TimerHandle>();
-  /** @internal Invariant: the number of heap entries whose handle is cancelled. */
+  /**
+   * @internal The timers: TimerHandles with `_scheduled === true`, and sleeping tasks (filed by
+   * `sleep`, see loop-timers.ts), in one deadline order.
+   */
+  readonly _timers = new LoopTimers();
+  /** @internal Invariant: the number of stored TimerHandles that are cancelled. */
   _cancelledTimers = 0;
   /** @internal */ _closed = false;
   /** @internal */ _mode: RunMode | null = null;
@@ -192,7 +196,7 @@ export class BaseEventLoop implements EventLoop {
         `callLater(${describe(ms)}): the delay must be a finite number of milliseconds (use callSoon for "now")`,
       );
     }
-    return this.#schedule(ms, this._backend.time() + ms, cb, args, "callLater");
+    return this.#schedule(this._backend.time() + ms, cb, args, "callLater");
   }
 
   callAt<A extends unknown[]>(when: number, cb: (...args: A) => void, ...args: A): TimerHandle {
@@ -201,12 +205,10 @@ export class BaseEventLoop implements EventLoop {
         `callAt(${describe(when)}): the time must be a finite loop time in ms (see loop.time())`,
       );
     }
-    return this.#schedule(Number.NaN, when, cb, args, "callAt");
+    return this.#schedule(when, cb, args, "callAt");
   }
 
-  /** `delay` is NaN for absolute times (callAt): those never share a per-delay list. */
   #schedule(
-    delay: number,
     when: number,
     cb: (...args: any[]) => void,
     args: unknown[],
@@ -216,8 +218,7 @@ export class BaseEventLoop implements EventLoop {
     checkCallback(cb, where);
     const h = new TimerHandle(when, cb, args, this, currentVars());
     h._scheduled = true;
-    if (!Number.isNaN(delay)) this._timers.insertAfter(delay, when, h);
-    else this._timers.insert(when, h);
+    this._timers.insert(when, h);
     if (this._tracer !== null) this._tracer.timerScheduled?.(h, this._backend.time());
     if (this._parked) this.#wake();
     return h;
@@ -386,7 +387,7 @@ export class BaseEventLoop implements EventLoop {
       });
     }
     this._ready.clear();
-    for (const h of this._timers) h._scheduled = false;
+    for (const h of this._timers) if (h instanceof TimerHandle) h._scheduled = false;
     this._timers.clear();
     this._cancelledTimers = 0;
     const sources = [...this.#sources.keys()];
@@ -555,9 +556,12 @@ export class BaseEventLoop implements EventLoop {
   _runOnce(blocking: boolean): void {
     const heap = this._timers;
     const backend = this._backend;
+    // asyncio's purge rule over the handles; a cancelled sleep's slot (`dead`) counts as a
+    // cancelled timer here, though statistics() no longer shows it.
+    const stored = heap.size + heap.dead;
     if (
-      heap.size > MIN_SCHEDULED_TIMERS &&
-      this._cancelledTimers > heap.size * MAX_CANCELLED_TIMER_FRACTION
+      stored > MIN_SCHEDULED_TIMERS &&
+      this._cancelledTimers + heap.dead > stored * MAX_CANCELLED_TIMER_FRACTION
     ) {
       heap.filter(keepLiveTimer);
       this._cancelledTimers = 0;
@@ -584,12 +588,19 @@ export class BaseEventLoop implements EventLoop {
 
     if (heap.size > 0) {
       const end = backend.time() + backend.resolution;
-      while (heap.size > 0 && heap.peekWhen() <= end) {
+      const ready = this._ready;
+      while (heap.peekWhen() <= end) {
         const h = heap.pop()!;
+        if (!(h instanceof TimerHandle)) {
+          // A sleeping task: its waker takes the place asyncio gives the sleep's callback.
+          heap.fire(h);
+          ready.push(heap.waker);
+          continue;
+        }
         h._scheduled = false;
         if (h._cancelled) this._cancelledTimers--;
         else {
-          this._ready.push(h);
+          ready.push(h);
           if (this._tracer !== null) this._tracer.timerFired?.(h, end);
         }
       }
@@ -620,8 +631,12 @@ export class BaseEventLoop implements EventLoop {
   /** Pop cancelled timers off the head of the queue (asyncio's lazy purge, head side). */
   #dropCancelledHead(): void {
     const heap = this._timers;
-    while (heap.size > 0 && heap.peek()!._cancelled) {
-      heap.pop()!._scheduled = false;
+    if (this._cancelledTimers === 0) return;
+    for (;;) {
+      const h = heap.peek();
+      if (!(h instanceof TimerHandle) || !h._cancelled) return;
+      heap.pop();
+      h._scheduled = false;
       this._cancelledTimers--;
     }
   }
@@ -759,8 +774,8 @@ function describeWait(t: Task<unknown>): string {
   return p === null ? "is not waiting on a future" : `awaits ${p._describeParked(t)}`;
 }
 
-function keepLiveTimer(h: TimerHandle): boolean {
-  if (h._cancelled) {
+function keepLiveTimer(h: TimerHandle | Task<unknown>): boolean {
+  if (h instanceof TimerHandle && h._cancelled) {
     h._scheduled = false;
     return false;
   }

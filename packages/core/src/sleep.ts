@@ -2,14 +2,16 @@
  * `sleep`: suspend the current task for a while, as asyncio.sleep.
  *
  * HOW: `sleep(0)` (or less) is a bare `yield`: the task gives up exactly one loop iteration
- * and no timer is made. A positive delay parks the task on a Future that a timer completes;
- * the `finally` cancels the timer when the task is cancelled first, so nothing is left behind.
+ * and no timer is made. A positive delay files the task itself in the loop's timers (no Future,
+ * no TimerHandle; see SleepFor and loop-timers.ts); cancelling the task takes it out in O(1).
  */
 
 import { type Coro, describe } from "./coro.js";
 import { getRunningLoop } from "./events.js";
 import { type Future, _setResultUnlessCancelled } from "./future.js";
-import { YIELD_DONE, YIELD_ONE } from "./task.js";
+import { CancelledError } from "./errors.js";
+import { LoopTimers, SLEEPING_FOREVER, SLEEP_WOKE } from "./loop-timers.js";
+import { PARK, type Task, YIELD_DONE, YIELD_ONE, _parkCurrent } from "./task.js";
 
 /**
  * Suspend for `ms` milliseconds, then return `value`.
@@ -25,7 +27,7 @@ export function sleep<T>(ms: number, value?: T): Coro<T | undefined> {
       `sleep(${describe(ms)}): the delay must be a number of milliseconds (0 to give up one iteration)`,
     );
   }
-  return ms <= 0 ? yieldOnce(value) : sleepFor(ms, value);
+  return ms <= 0 ? yieldOnce(value) : (new SleepFor(ms, value) as Coro<T | undefined>);
 }
 
 /**
@@ -96,7 +98,92 @@ function yieldOnce<T>(value: T): Coro<T> {
   return value === undefined ? (SLEEP0 as Coro<T>) : new YieldOnce(value);
 }
 
-function* sleepFor<T>(ms: number, value: T): Coro<T> {
+/** `{ value: PARK, done: false }`: the step a sleeping task yields, shared. */
+const PARK_STEP: IteratorResult<undefined, never> = Object.freeze({
+  value: PARK as unknown as undefined,
+  done: false,
+});
+
+/**
+ * `sleep(ms)` for ms > 0: a small iterator. Its first step files the running task itself in the
+ * loop's timers (`LoopTimers.sleep`) and yields PARK: no Future, no TimerHandle. The loop wakes
+ * the task at the deadline (see loop-timers.ts) and the second step returns the value. Outside
+ * a task, on a loop without LoopTimers, or while a tracer records timers, it runs the Future
+ * path instead (`sleepOnFuture`), which the tracer sees as a timer.
+ */
+class SleepFor<T> implements Coro<T> {
+  /** @internal */ readonly _ms: number;
+  /** @internal */ readonly _value: T;
+  /** @internal 0: not started; 1: parked; 2: finished. */
+  _state = 0;
+  /** @internal The sleeping task while parked (for `return()`). */
+  _task: Task<unknown> | null = null;
+  /** @internal The Future path, when taken. */
+  _inner: Coro<T> | null = null;
+  constructor(ms: number, value: T) {
+    this._ms = ms;
+    this._value = value;
+  }
+  [Symbol.iterator](): this {
+    return this;
+  }
+  next(v?: unknown): IteratorResult<undefined, T> {
+    if (this._state === 0) {
+      this._state = 1;
+      const loop = getRunningLoop();
+      const timers = (loop as { _timers?: unknown })._timers;
+      if (timers instanceof LoopTimers && loop._tracer === null) {
+        const task = _parkCurrent(timers);
+        if (task !== null) {
+          this._task = task;
+          const ms = this._ms;
+          if (ms === Number.POSITIVE_INFINITY) task._timerSlot = SLEEPING_FOREVER;
+          else timers.sleep(task, loop.time() + ms, ms);
+          return PARK_STEP;
+        }
+      }
+      this._inner = sleepOnFuture(this._ms, this._value);
+    }
+    if (this._inner !== null) return this._inner.next(v) as IteratorResult<undefined, T>;
+    const task = this._task;
+    this._state = 2;
+    this._task = null;
+    if (v !== SLEEP_WOKE && task !== null) {
+      // Cancelled while asleep, and the request taken back (uncancel) before this step: the
+      // sleep still ends in CancelledError, as asyncio's cancelled sleep Future does.
+      throw new CancelledError(task._cancelMessage ?? "");
+    }
+    return { value: this._value, done: true };
+  }
+  throw(e: unknown): IteratorResult<undefined, T> {
+    if (this._inner !== null) return this._inner.throw(e) as IteratorResult<undefined, T>;
+    // A cancel: Task.cancel has already taken the task out of the timers (`_unpark`).
+    this.#leave();
+    throw e;
+  }
+  return(value: T): IteratorResult<undefined, T> {
+    if (this._inner !== null) return this._inner.return(value) as IteratorResult<undefined, T>;
+    this.#leave();
+    return { value, done: true };
+  }
+  [Symbol.dispose](): void {
+    this.#leave();
+  }
+  /** Finished early: if the task is still filed in the timers, take it out. */
+  #leave(): void {
+    const task = this._task;
+    this._state = 2;
+    this._task = null;
+    const parking = task?._parkedOn;
+    if (task != null && parking instanceof LoopTimers) {
+      task._parkedOn = null;
+      parking._unpark(task);
+    }
+  }
+}
+
+/** `sleep(ms)` on a Future that a timer completes: outside tasks, and while tracing. */
+function* sleepOnFuture<T>(ms: number, value: T): Coro<T> {
   const loop = getRunningLoop();
   const fut = loop.createFuture<T>();
   if (ms === Number.POSITIVE_INFINITY) return yield* fut;

@@ -230,6 +230,8 @@ export class Task<T> extends Future<T> {
   _send: unknown = undefined;
   /** @internal Where the task waits without a Future (see PARK), or null. */
   _parkedOn: Parking | null = null;
+  /** @internal Where a sleeping task is in the loop's timers (see loop-timers.ts), or -1. */
+  _timerSlot = -1;
   /** @internal The name given, or null for the default `Task-<id>` (built only when asked). */
   _name: string | null;
   /** @internal */ readonly _id: number;

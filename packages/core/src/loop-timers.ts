@@ -1,0 +1,119 @@
+/**
+ * LoopTimers: BaseEventLoop's timers. TimerHandles (`callLater`, `callAt`) and sleeping tasks
+ * share one TimerStore, so both fire in one exact deadline order.
+ *
+ * HOW, sleep: `sleep(ms)` inside a task files THE TASK in the store (no Future, no handle) and
+ * the task yields PARK. When its deadline comes, the loop queues one shared waker entry in the
+ * ready queue (where asyncio queues the sleep's timer callback) and the task in a FIFO here;
+ * running the waker resumes the task, which therefore steps an iteration later, exactly as
+ * asyncio's `futures._set_result_unless_cancelled` followed by the task's wake-up:
+ *
+ *   deadline due ─► ready: [… WAKER …]   fired: [task]   ─► WAKER._run ─► ready: [… task]
+ *
+ * Cancelling a sleeping task (`Task.cancel` calls `_unpark`) is O(1): the store kills the
+ * task's slot, or the FIFO forgets it. A task's `_timerSlot` says where it is:
+ *   >= 0  its slot in the store          -1  not here          -2  sleep(Infinity): no timer
+ *   <= -3 fired, waiting for its waker at FIFO position -3 - slot
+ */
+
+import { describe } from "./coro.js";
+import type { TimerHandle } from "./handle.js";
+import type { Runnable } from "./host.js";
+import { type Parking, type Task, _wakeParked } from "./task.js";
+import { TimerStore } from "./timer-store.js";
+
+/** `_timerSlot` of a task not filed here. */
+export const NOT_SLEEPING = -1;
+/** `_timerSlot` of a task in `sleep(Infinity)`: parked with no timer. */
+export const SLEEPING_FOREVER = -2;
+/**
+ * The value a sleeping task is resumed with when its deadline came. A task resumed with anything
+ * else was cancelled while it slept (Task.cancel resumes it), even if `uncancel()` took the
+ * request back since: as asyncio's sleep, whose Future is cancelled at once, it must throw.
+ */
+export const SLEEP_WOKE: object = Object.freeze({ sleepWoke: true });
+/** `_timerSlot` of a fired task is FIRED_BASE - (its FIFO position). */
+const FIRED_BASE = -3;
+
+/** The timers of one loop: TimerHandles and sleeping Tasks in one deadline order. */
+export class LoopTimers extends TimerStore<TimerHandle | Task<unknown>> implements Parking {
+  // Fired sleepers waiting for their waker, in firing order; null where one was cancelled.
+  // Invariant: positions [#firedHead, #firedTail) are live; the ring is a power of two long.
+  #fired: (Task<unknown> | null)[] = new Array(16).fill(null);
+  #firedHead = 0;
+  #firedTail = 0;
+  /** The waker: one shared Runnable, queued once per fired sleeper. */
+  readonly waker: Runnable;
+
+  constructor() {
+    super();
+    const fired = (): void => this.#wakeNext();
+    this.waker = { _run: fired, toString: () => "<sleep wake-up>" } as Runnable;
+  }
+
+  /** Files `task` to wake at `when` (a sleep of `ms` milliseconds). */
+  sleep(task: Task<unknown>, when: number, ms: number): void {
+    task._timerSlot = this.insert(when, task, ms);
+  }
+
+  /**
+   * A sleeping task came due (popped from the store by the loop): queue it behind the waker the
+   * loop puts in the ready queue.
+   */
+  fire(task: Task<unknown>): void {
+    let ring = this.#fired;
+    if (this.#firedTail - this.#firedHead === ring.length) {
+      const next: (Task<unknown> | null)[] = new Array(ring.length * 2).fill(null);
+      for (let p = this.#firedHead; p < this.#firedTail; p++) {
+        next[p & (next.length - 1)] = ring[p & (ring.length - 1)]!;
+      }
+      this.#fired = ring = next;
+    }
+    const p = this.#firedTail++;
+    ring[p & (ring.length - 1)] = task;
+    task._timerSlot = FIRED_BASE - p;
+  }
+
+  /** The waker ran: resume the oldest fired sleeper (unless it was cancelled meanwhile). */
+  #wakeNext(): void {
+    if (this.#firedHead === this.#firedTail) return; // cleared by close()
+    const ring = this.#fired;
+    const i = this.#firedHead++ & (ring.length - 1);
+    const task = ring[i]!;
+    ring[i] = null;
+    if (task !== null) {
+      task._timerSlot = NOT_SLEEPING;
+      _wakeParked(task, SLEEP_WOKE);
+    }
+  }
+
+  /** Parking: the task was cancelled while sleeping. O(1). */
+  _unpark(task: Task<unknown>): void {
+    const s = task._timerSlot;
+    task._timerSlot = NOT_SLEEPING;
+    if (s >= 0) {
+      if (this.itemAt(s) === task) this.kill(s);
+    } else if (s <= FIRED_BASE) {
+      const p = FIRED_BASE - s;
+      if (p >= this.#firedHead && p < this.#firedTail) {
+        const ring = this.#fired;
+        if (ring[p & (ring.length - 1)] === task) ring[p & (ring.length - 1)] = null;
+      }
+    }
+  }
+
+  /** Parking: "sleep(10 ms)" for a DeadlockError or a close() report. */
+  _describeParked(task: Task<unknown>): string {
+    const s = task._timerSlot;
+    if (s === SLEEPING_FOREVER) return "sleep(Infinity)";
+    if (s >= 0 && this.itemAt(s) === task) return `sleep(${describe(this.tagOf(s))} ms)`;
+    return s <= FIRED_BASE ? "sleep(…), done: resuming" : "sleep(…)";
+  }
+
+  /** Removes every timer and forgets the fired sleepers (loop close). */
+  override clear(): void {
+    super.clear();
+    this.#fired = new Array(16).fill(null);
+    this.#firedHead = this.#firedTail = 0;
+  }
+}
