@@ -103,6 +103,8 @@ export class EpollBackend implements Backend {
   #host: LoopHost | null = null;
   #bridge: WakeBridge | null = null;
   #wakePending = false;
+  /** Invariant: true once close() began (no source is registered again). */
+  #closed = false;
   #waits = 0;
   #wakeups = 0;
   #ioWakeups = 0;
@@ -304,6 +306,7 @@ export class EpollBackend implements Backend {
    * are the user's, as in asyncio). Best effort: one failure does not stop the rest.
    */
   close(): void {
+    this.#closed = true;
     this.#parking.unpark();
     if (this.#polling) this.#stopPolling();
     this.#releaseSource = null; // the closing loop drops its sources itself
@@ -348,7 +351,7 @@ export class EpollBackend implements Backend {
   /** Hold the loop's outside source exactly while something is watched or open. */
   #syncSource(): void {
     const busy = this.#watched > 0 || this.#resources.size > 0;
-    if (busy === (this.#releaseSource !== null) || this.#host === null) return;
+    if (busy === (this.#releaseSource !== null) || this.#host === null || this.#closed) return;
     if (busy) this.#releaseSource = this.#host.addSource(this.#source);
     else {
       const release = this.#releaseSource!;
