@@ -555,6 +555,16 @@ export class BaseEventLoop implements EventLoop {
    */
   _runOnce(blocking: boolean): void {
     const heap = this._timers;
+    if (heap.size === 0 && this.#sources.size === 0 && !this._debug && this._ready.length > 0) {
+      // Only ready work (no timer can be due, nothing can arrive from outside): the iteration
+      // is the ready snapshot and nothing else.
+      const ready = this._ready;
+      let n = ready.length;
+      this._iterations++;
+      this._callbacksRun += n;
+      while (n-- > 0) ready.shift()._run();
+      return;
+    }
     const backend = this._backend;
     // asyncio's purge rule over the handles; a cancelled sleep's slot (`dead`) counts as a
     // cancelled timer here, though statistics() no longer shows it.
