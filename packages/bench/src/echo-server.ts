@@ -9,7 +9,9 @@
  *           "exit" or end of stdin ─► exit (so a crashed bench leaves no server behind)
  *
  * Modes: `net` (plain Node: 'data' ─► write), `protocol` (aioloop SelectorLoop transport and
- * protocol, asyncio's Protocol echo), `streams` (aioloop startServer, read ─► write ─► drain).
+ * protocol, asyncio's Protocol echo), `streams` (aioloop startServer, read ─► write ─► drain),
+ * and `epoll-protocol` / `epoll-streams`: the same two on EpollLoop (@aioloop/epoll-loop), which
+ * reports `skip` where its native addon is not built.
  *
  * WHY a separate process: the bench compares SERVER CPU per request, and the client (in the bench
  * process) saturates first on small machines; a process of its own makes the server's CPU time
@@ -25,7 +27,7 @@ import type { StreamReader, StreamWriter, Transport } from "@aioloop/selector-lo
 /** Bytes a streams-mode reader asks for at once (what asyncio's examples use). */
 const READ_CHUNK = 64 * 1024;
 
-type Mode = "net" | "protocol" | "streams";
+type Mode = "net" | "protocol" | "streams" | "epoll-protocol" | "epoll-streams";
 
 function say(obj: object): void {
   process.stdout.write(`${JSON.stringify(obj)}\n`);
@@ -56,10 +58,21 @@ function serveNet(): void {
   });
 }
 
-async function serveAioloop(mode: "protocol" | "streams"): Promise<void> {
+async function serveAioloop(
+  mode: "protocol" | "streams",
+  loop: "selector" | "epoll",
+): Promise<void> {
   // Loaded here, not at the top: the `net` mode's CPU time should not include loading aioloop.
   const { getRunningLoop } = await import("@aioloop/core");
-  const { Protocol, createServer, run, startServer } = await import("@aioloop/selector-loop");
+  const { Protocol, createServer, run, startServer } =
+    loop === "epoll" ? await import("@aioloop/epoll-loop") : await import("@aioloop/selector-loop");
+  if (loop === "epoll") {
+    const { epollAvailable } = await import("@aioloop/epoll-loop");
+    if (!epollAvailable()) {
+      say({ skip: "EpollLoop unavailable here (its native addon is not built)" });
+      process.exit(0);
+    }
+  }
 
   /** asyncio's Protocol echo: write back whatever arrives. */
   class Echo extends Protocol {
@@ -106,12 +119,18 @@ switch (mode) {
     break;
   case "protocol":
   case "streams":
-    serveAioloop(mode).catch((e: unknown) => {
+  case "epoll-protocol":
+  case "epoll-streams": {
+    const style = mode === "protocol" || mode === "epoll-protocol" ? "protocol" : "streams";
+    serveAioloop(style, mode.startsWith("epoll-") ? "epoll" : "selector").catch((e: unknown) => {
       say({ skip: `server failed: ${e instanceof Error ? e.message : String(e)}` });
       process.exit(1);
     });
     break;
+  }
   default:
-    say({ skip: `unknown mode ${String(mode)}: use net, protocol or streams` });
+    say({
+      skip: `unknown mode ${String(mode)}: use net, protocol, streams, epoll-protocol or epoll-streams`,
+    });
     process.exit(2);
 }

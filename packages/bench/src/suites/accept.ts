@@ -1,11 +1,13 @@
 /**
  * Accept suite: what accepting a connection costs a server, and whether a burst of connects
- * gets through without SYN retransmits: aioloop's SelectorLoop servers (createServer with a
- * protocol, startServer with streams) against a plain Node `net` server doing the same job.
+ * gets through without SYN retransmits: aioloop's SelectorLoop and EpollLoop servers
+ * (createServer with a protocol, startServer with streams) against a plain Node `net` server
+ * doing the same job, and (churn only) uvloop's protocol server as a peer.
  *
- * HOW: the servers are the echo suite's children (echo-server.ts in its `net`, `protocol` and
- * `streams` modes, each listening with its API's default backlog and reporting its own CPU
- * time); the client lives in the bench process. Every connection does one small exchange:
+ * HOW: the servers are the echo suite's children (echo-server.ts in its `net`, `protocol`,
+ * `streams`, `epoll-protocol` and `epoll-streams` modes, each listening with its API's default
+ * backlog and reporting its own CPU time; python/peers.py for uvloop); the client lives in the
+ * bench process. Every connection does one small exchange:
  *
  *   client: connect ─► write 16 bytes ─► read them back ─► end
  *   server: accept  ─► echo            ─► EOF ─► close
@@ -40,6 +42,7 @@ import * as net from "node:net";
 import { type Interface, createInterface } from "node:readline";
 import type { Comparison, Contender, Scenario, Suite, SuiteContext } from "../harness.js";
 import { atMost } from "../harness.js";
+import type { PythonPeers } from "../python.js";
 import { type Target, summarize } from "../stats.js";
 import { ECHO_SERVER_SCRIPT } from "./echo.js";
 
@@ -90,8 +93,23 @@ const QUICK_PLAN: Plan = {
   burstRounds: 1,
 };
 
-type Mode = "net" | "protocol" | "streams";
-const MODES: readonly Mode[] = ["net", "protocol", "streams"];
+type Mode = "net" | "protocol" | "streams" | "epoll-protocol" | "epoll-streams" | "uvloop-protocol";
+const MODES: readonly Mode[] = [
+  "net",
+  "protocol",
+  "streams",
+  "epoll-protocol",
+  "epoll-streams",
+  "uvloop-protocol",
+];
+/** Modes the bursts run on: uvloop's server listens with asyncio's backlog of 100. */
+const BURST_MODES: ReadonlySet<Mode> = new Set<Mode>([
+  "net",
+  "protocol",
+  "streams",
+  "epoll-protocol",
+  "epoll-streams",
+]);
 
 /** A running echo-server.ts child and its control channel (one JSON line per request). */
 class ServerProcess {
@@ -103,11 +121,13 @@ class ServerProcess {
   #waiter: ((line: string | null) => void) | null = null;
   #gone = false;
 
-  constructor(mode: Mode) {
+  constructor(
+    mode: Mode,
+    cmd: string = process.execPath,
+    args: string[] = [ECHO_SERVER_SCRIPT, mode],
+  ) {
     this.mode = mode;
-    this.#proc = spawn(process.execPath, [ECHO_SERVER_SCRIPT, mode], {
-      stdio: ["pipe", "pipe", "inherit"],
-    });
+    this.#proc = spawn(cmd, args, { stdio: ["pipe", "pipe", "inherit"] });
     this.#proc.on("error", () => this.#deliver(null));
     this.#lines = createInterface({ input: this.#proc.stdout! });
     this.#lines.on("line", (line) => this.#deliver(line));
@@ -323,11 +343,23 @@ export const acceptSuite: Suite = {
     const startServers = async (): Promise<Map<Mode, ServerProcess>> => {
       const servers = new Map<Mode, ServerProcess>();
       for (const mode of MODES) {
-        if (!fs.existsSync(ECHO_SERVER_SCRIPT)) {
+        let s: ServerProcess;
+        if (mode === "uvloop-protocol") {
+          const py: PythonPeers | null = ctx.python;
+          const why =
+            py === null ? "python peers disabled (--no-python)" : await py.unavailable("uvloop");
+          if (py === null || why !== null) {
+            skips.set(mode, why!);
+            continue;
+          }
+          const [cmd, args] = py.echoServerCommand("uvloop", "protocol");
+          s = new ServerProcess(mode, cmd, args);
+        } else if (!fs.existsSync(ECHO_SERVER_SCRIPT)) {
           skips.set(mode, `${ECHO_SERVER_SCRIPT} missing: build the bench first`);
           continue;
+        } else {
+          s = new ServerProcess(mode);
         }
-        const s = new ServerProcess(mode);
         started.push(s);
         const why = await s.start().catch((e: unknown) => String(e));
         if (why === null) servers.set(mode, s);
@@ -346,7 +378,7 @@ export const acceptSuite: Suite = {
       let bursts: Map<ServerProcess, BurstResult[]> | Error;
       try {
         bursts = await interleaved(
-          running,
+          running.filter((s) => BURST_MODES.has(s.mode)),
           plan.burstRounds,
           (s) => (plan.burstWarmup > 0 ? burst(s.port, plan.burstWarmup) : Promise.resolve()),
           async (s) => {
@@ -370,7 +402,7 @@ export const acceptSuite: Suite = {
       const burstOf = (mode: Mode): BurstResult[] | Error | string => {
         const s = burstServers.get(mode);
         if (s === undefined) return skips.get(mode) ?? `${mode} did not start`;
-        return bursts instanceof Error ? bursts : bursts.get(s)!;
+        return bursts instanceof Error ? bursts : (bursts.get(s) ?? `${mode}: no burst`);
       };
       const slowShare = (mode: Mode): string => {
         const rs = burstOf(mode);
@@ -409,42 +441,59 @@ export const acceptSuite: Suite = {
         };
       };
 
+      const uvloopLabel = ctx.python === null ? "uvloop" : await ctx.python.label("uvloop");
+      const uvloopPeer: Comparison = {
+        ...churnContender("uvloop-protocol", `${uvloopLabel} protocol`),
+        role: "peer",
+        target: null,
+      };
       const scenarios: Scenario[] = [];
-      for (const style of ["protocol", "streams"] as const) {
-        const api = style === "protocol" ? "createServer" : "startServer";
-        scenarios.push({
-          id: `accept.churn-${style}`,
-          title: `accept + echo 16 B + close, ${api} [selector-loop]`,
-          unit: "connection",
-          ops: 1,
-          metric: "server-cpu",
-          ours: churnContender(style, `aioloop ${style}`),
-          compare: [
-            {
-              ...churnContender("net", "plain net server"),
-              role: "baseline",
-              target: CHURN_TARGET,
-            } satisfies Comparison,
-          ],
-        });
+      const LOOPS = [
+        ["", "selector-loop"],
+        ["epoll-", "epoll-loop"],
+      ] as const;
+      for (const [prefix, pkg] of LOOPS) {
+        for (const style of ["protocol", "streams"] as const) {
+          const api = style === "protocol" ? "createServer" : "startServer";
+          const mode: Mode = `${prefix}${style}`;
+          scenarios.push({
+            id: `accept.churn-${mode}`,
+            title: `accept + echo 16 B + close, ${api} [${pkg}]`,
+            unit: "connection",
+            ops: 1,
+            metric: "server-cpu",
+            ours: churnContender(mode, `aioloop ${prefix === "" ? "" : "epoll "}${style}`),
+            compare: [
+              {
+                ...churnContender("net", "plain net server"),
+                role: "baseline",
+                target: CHURN_TARGET,
+              } satisfies Comparison,
+              uvloopPeer,
+            ],
+          });
+        }
       }
-      for (const style of ["protocol", "streams"] as const) {
-        const api = style === "protocol" ? "createServer" : "startServer";
-        scenarios.push({
-          id: `accept.burst-${style}`,
-          title: `burst of ${plan.connects.toLocaleString("en-US")} connects, ${api} [selector-loop]: ${slowShare(style)} >= 1 s, net ${slowShare("net")}`,
-          unit: "slowest connect",
-          ops: 1,
-          metric: "wall",
-          ours: burstContender(style, `aioloop ${style}`),
-          compare: [
-            {
-              ...burstContender("net", "plain net server"),
-              role: "baseline",
-              target: under1s,
-            } satisfies Comparison,
-          ],
-        });
+      for (const [prefix, pkg] of LOOPS) {
+        for (const style of ["protocol", "streams"] as const) {
+          const api = style === "protocol" ? "createServer" : "startServer";
+          const mode: Mode = `${prefix}${style}`;
+          scenarios.push({
+            id: `accept.burst-${mode}`,
+            title: `burst of ${plan.connects.toLocaleString("en-US")} connects, ${api} [${pkg}]: ${slowShare(mode)} >= 1 s, net ${slowShare("net")}`,
+            unit: "slowest connect",
+            ops: 1,
+            metric: "wall",
+            ours: burstContender(mode, `aioloop ${prefix === "" ? "" : "epoll "}${style}`),
+            compare: [
+              {
+                ...burstContender("net", "plain net server"),
+                role: "baseline",
+                target: under1s,
+              } satisfies Comparison,
+            ],
+          });
+        }
       }
       return { scenarios, close };
     } catch (e) {

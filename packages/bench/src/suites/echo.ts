@@ -1,7 +1,7 @@
 /**
  * Echo suite: server CPU time per request of an echo server over loopback TCP, for messages of
- * 1, 10 and 100 KiB: aioloop's SelectorLoop (protocol and streams styles) against a plain Node
- * `net` server, with Python's asyncio and uvloop doing the same.
+ * 1, 10 and 100 KiB: aioloop's SelectorLoop and EpollLoop (protocol and streams styles) against
+ * a plain Node `net` server, with Python's asyncio and uvloop doing the same.
  *
  * HOW: every server is a child process (echo-server.ts, or python/peers.py) that reports its own
  * CPU time on request. The client lives in the bench process: C connections, each sending one
@@ -41,6 +41,10 @@ const REPLY_TIMEOUT_MS = 30_000;
 
 /** The issue's target: at most 10% more server CPU per request than plain net. */
 const ECHO_TARGET = atMost(1.1);
+
+/** Issue 14's targets for EpollLoop, against uvloop: protocol at or below it, streams within 1.1x. */
+const EPOLL_PROTOCOL_TARGET = atMost(1);
+const EPOLL_STREAMS_TARGET = atMost(1.1);
 
 interface Load {
   readonly size: number;
@@ -232,9 +236,11 @@ export const echoSuite: Suite = {
     try {
       if (!fs.existsSync(ECHO_SERVER_SCRIPT)) {
         const why = `${ECHO_SERVER_SCRIPT} missing: build the bench first (pnpm bench builds it)`;
-        for (const k of ["net", "protocol", "streams"]) skips.set(k, why);
+        for (const k of ["net", "protocol", "streams", "epoll-protocol", "epoll-streams"]) {
+          skips.set(k, why);
+        }
       } else {
-        for (const mode of ["net", "protocol", "streams"]) {
+        for (const mode of ["net", "protocol", "streams", "epoll-protocol", "epoll-streams"]) {
           await startOne(mode, mode, process.execPath, [ECHO_SERVER_SCRIPT, mode]);
         }
       }
@@ -295,6 +301,27 @@ export const echoSuite: Suite = {
               },
               peer(`asyncio-${style}`, `${asyncioLabel} ${style}`, load),
               peer(`uvloop-${style}`, `${uvloopLabel} ${style}`, load),
+            ],
+          });
+        }
+      }
+      for (const style of ["protocol", "streams"] as const) {
+        for (const load of plan.loads) {
+          scenarios.push({
+            id: `echo.epoll-${style}-${load.size / KIB}k`,
+            title: `echo ${load.size / KIB} KiB, ${style} [epoll-loop]`,
+            unit: "request",
+            ops: 1,
+            metric: "server-cpu",
+            ours: contender(`epoll-${style}`, `aioloop epoll ${style}`, load),
+            compare: [
+              { ...contender("net", "plain net server", load), role: "baseline", target: null },
+              peer(`asyncio-${style}`, `${asyncioLabel} ${style}`, load),
+              {
+                ...contender(`uvloop-${style}`, `${uvloopLabel} ${style}`, load),
+                role: "peer",
+                target: style === "protocol" ? EPOLL_PROTOCOL_TARGET : EPOLL_STREAMS_TARGET,
+              },
             ],
           });
         }
