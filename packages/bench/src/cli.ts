@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `pnpm bench [--quick] [--no-python] [--no-write] [--out DIR] [area…]`
+ * `pnpm bench [--quick] [--no-python] [--no-write] [--out DIR] [--rounds N] [--only ID,…] [area…]`
  *
  * Runs the suites (all, or the named areas), prints the table, and writes
  * `results/<date>.json` plus the HTML report beside it. Exit status: 0 when every scenario ran
@@ -25,6 +25,8 @@ async function main(): Promise<number> {
       quick: args.quick,
       areas: args.areas,
       ...(args.python ? {} : { python: false as const }),
+      ...(args.rounds === undefined ? {} : { rounds: args.rounds }),
+      ...(args.only === undefined ? {} : { only: args.only }),
       log: (line) => process.stderr.write(`${line}\n`),
     });
   } catch (e) {

@@ -383,11 +383,15 @@ function roundRatios(
   return out;
 }
 
-/** Run whole suites, one scenario at a time, closing each suite even when a scenario fails. */
+/**
+ * Run whole suites, one scenario at a time, closing each suite even when a scenario fails;
+ * with `only`, just the scenarios whose id starts with one of its prefixes.
+ */
 export async function runSuites(
   suites: readonly Suite[],
   ctx: SuiteContext,
   opts: { readonly normal: MeasureOptions; readonly heavy: MeasureOptions },
+  only?: readonly string[],
 ): Promise<Row[]> {
   const rows: Row[] = [];
   for (const suite of suites) {
@@ -396,6 +400,7 @@ export async function runSuites(
     const open = await suite.open(ctx);
     try {
       for (const s of open.scenarios) {
+        if (only !== undefined && !only.some((p) => s.id.startsWith(p))) continue;
         const t1 = performance.now();
         const got = await measureScenario(suite.area, s, s.heavy ? opts.heavy : opts.normal);
         rows.push(...got);

@@ -89,6 +89,10 @@ export interface BenchOptions {
   readonly log?: (line: string) => void;
   /** Override how long each contender is measured (tests use tiny counts). */
   readonly measure?: { readonly normal: MeasureOptions; readonly heavy: MeasureOptions };
+  /** Interleaved rounds of the in-process, non-heavy scenarios (default: FULL's 7, QUICK's 1). */
+  readonly rounds?: number;
+  /** Run only the scenarios whose id starts with one of these. */
+  readonly only?: readonly string[];
 }
 
 /**
@@ -117,10 +121,15 @@ export async function runBench(opts: BenchOptions = {}): Promise<Results> {
   const started = new Date();
   const machine = machineInfo();
   const t0 = performance.now();
+  const measure =
+    opts.measure ?? (quick ? { normal: QUICK, heavy: QUICK } : { normal: FULL, heavy: FULL_HEAVY });
   const rows: Row[] = await runSuites(
     suites,
     ctx,
-    opts.measure ?? (quick ? { normal: QUICK, heavy: QUICK } : { normal: FULL, heavy: FULL_HEAVY }),
+    opts.rounds === undefined
+      ? measure
+      : { ...measure, normal: { ...measure.normal, rounds: opts.rounds } },
+    opts.only,
   );
   machine.loadEnd = machineInfo().loadStart;
   return {

@@ -25,6 +25,15 @@ describe("pnpm bench arguments", () => {
     expect(parseArgs(["--no-write"])).toMatchObject({ write: false });
   });
 
+  it("takes a number of rounds and scenario id prefixes", () => {
+    expect(
+      parseArgs(["--rounds", "11", "--only", "tasks.chain,sync.queue-1", "tasks"]),
+    ).toMatchObject({ rounds: 11, only: ["tasks.chain", "sync.queue-1"], areas: ["tasks"] });
+    expect(parseArgs(["--rounds", "0"])).toMatch(/--rounds needs/);
+    expect(parseArgs(["--rounds", "x"])).toMatch(/--rounds needs/);
+    expect(parseArgs(["--only"])).toMatch(/--only needs/);
+  });
+
   it("answers --help with the usage and bad options with a message", () => {
     expect(parseArgs(["--help"])).toBe("");
     expect(parseArgs(["--fast"])).toBe("unknown option --fast");

@@ -92,6 +92,22 @@ describe("every suite runs in quick mode", () => {
   });
 });
 
+describe("scenario selection", () => {
+  it("runs only the scenarios whose id starts with a prefix given, with the rounds given", async () => {
+    const results = await runBench({
+      quick: true,
+      areas: ["sync"],
+      python: false,
+      only: ["sync.queue-"],
+      rounds: 2,
+    });
+    expect(new Set(results.rows.map((r) => r.scenario))).toEqual(
+      new Set(["sync.queue-64", "sync.queue-1"]),
+    );
+    for (const r of results.rows) expect(r.ratio?.rounds).toHaveLength(2);
+  });
+});
+
 describe("area selection", () => {
   it("runs the named areas in the order given", () => {
     expect(selectSuites(["timers", "tasks"]).map((s) => s.area)).toEqual(["timers", "tasks"]);
