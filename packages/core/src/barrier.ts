@@ -1,7 +1,7 @@
 /**
  * Barrier: `parties` tasks wait until all of them have arrived, as asyncio.Barrier.
  *
- * HOW: asyncio's four-state machine, with a WaiterQueue woken on every state change in place of
+ * HOW: asyncio's four-state machine, with a WaiterList woken on every state change in place of
  * asyncio's Condition (no lock is needed: nothing here holds state across a suspension, and
  * every task runs to its next suspension without interleaving).
  *
@@ -27,10 +27,8 @@
 
 import { type Awaitable, type Coro, describe } from "./coro.js";
 import { BrokenBarrierError } from "./errors.js";
-import { getRunningLoop } from "./events.js";
-import type { Future } from "./future.js";
 import { InvalidArgumentError } from "./sync-errors.js";
-import { WaiterQueue } from "./waiters.js";
+import { Park, WaiterList } from "./waiters.js";
 
 /** The states of a Barrier (see the diagram at the top of barrier.ts). */
 export type BarrierState = "filling" | "draining" | "resetting" | "broken";
@@ -71,8 +69,8 @@ export class Barrier {
   #state: BarrierState = "filling";
   /** Invariant: tasks inside wait() that took an index and have not left yet (>= 0). */
   #count = 0;
-  /** Every task parked on the barrier; woken (all of them) on every state change. */
-  readonly #waiters = new WaiterQueue<void>();
+  /** @internal Every task parked on the barrier; woken (all of them) on every state change. */
+  readonly _waiters = new WaiterList("<Barrier wait>");
   #rounds = 0;
 
   /** A barrier for `parties` tasks (a whole number >= 1). */
@@ -104,32 +102,50 @@ export class Barrier {
    * Wait until `parties` tasks are waiting; returns this task's arrival index. Throws
    * BrokenBarrierError when the barrier is (or becomes) broken or is reset while waiting.
    */
-  *wait(): Coro<number> {
-    // The previous round is still leaving (or being reset): wait for it.
-    while (this.#state === "draining" || this.#state === "resetting") yield* this.#changed();
-    if (this.#state === "broken") {
-      throw new BrokenBarrierError(
-        "Barrier.wait() on a broken barrier: it was aborted; call reset() before using it again",
-      );
-    }
-    const index = this.#count++;
-    try {
-      if (index + 1 === this.#parties) {
+  wait(): Coro<number> {
+    return new BarrierWait(this);
+  }
+
+  /**
+   * @internal One look at the barrier for `w` (at its first step and after every wake-up):
+   * true when `w` passes (its index in `value`), false to park until the next state change.
+   */
+  _pass(w: BarrierWait): boolean {
+    if (w._index < 0) {
+      // The previous round is still leaving (or being reset): wait for it.
+      if (this.#state === "draining" || this.#state === "resetting") return false;
+      if (this.#state === "broken") {
+        throw new BrokenBarrierError(
+          "Barrier.wait() on a broken barrier: it was aborted; call reset() before using it again",
+        );
+      }
+      w._index = this.#count++;
+      if (w._index + 1 === this.#parties) {
         this.#rounds++;
         this.#setState("draining");
-      } else {
-        while (this.#state === "filling") yield* this.#changed();
-        if (this.#state === "broken" || this.#state === "resetting") {
-          throw new BrokenBarrierError(
-            `Barrier.wait() interrupted: the barrier was ${this.#state === "broken" ? "aborted" : "reset"} while this task waited`,
-          );
-        }
+        return this._out(w);
       }
-      return index;
-    } finally {
+    }
+    if (this.#state === "filling") return false;
+    const state = this.#state;
+    this._out(w);
+    if (state === "broken" || state === "resetting") {
+      throw new BrokenBarrierError(
+        `Barrier.wait() interrupted: the barrier was ${state === "broken" ? "aborted" : "reset"} while this task waited`,
+      );
+    }
+    return true;
+  }
+
+  /** @internal `w` leaves (passing, failing or cancelled); the last one out ends the round. */
+  _out(w: BarrierWait): true {
+    w.value = w._index;
+    if (w._index >= 0) {
+      w._index = -2; // out: never counted twice
       this.#count--;
       if (this.#count === 0) this.#lastOut();
     }
+    return true;
   }
 
   /**
@@ -158,7 +174,7 @@ export class Barrier {
       parties: this.#parties,
       nWaiting: this.nWaiting,
       state: this.#state,
-      parked: this.#waiters.pendingCount(),
+      parked: this._waiters.pendingCount(),
       rounds: this.#rounds,
     };
   }
@@ -177,7 +193,7 @@ export class Barrier {
         return;
       case "filling":
       case "broken":
-        this.#waiters.wakeAll(undefined);
+        this._waiters.wakeAll();
         return;
       default:
         exhaustive(this.#state);
@@ -187,20 +203,34 @@ export class Barrier {
   /** Move to `state` and wake every parked task so each re-checks the state. */
   #setState(state: BarrierState): void {
     this.#state = state;
-    this.#waiters.wakeAll(undefined);
+    this._waiters.wakeAll();
   }
+}
 
-  /** Park until the next state change (or the task is cancelled). */
-  *#changed(): Coro<void> {
-    const fut: Future<void> = this.#waiters.add(getRunningLoop());
-    let resumed = false;
-    try {
-      yield* fut;
-      resumed = true;
-    } finally {
-      // Every state change wakes every parked task: a woken-then-cancelled one owes nobody.
-      if (!resumed) this.#waiters.abandon(fut);
-    }
+/**
+ * `barrier.wait()`: a Park that re-checks the barrier on every wake-up (Barrier._pass). Every
+ * state change wakes every parked task, so a woken-then-cancelled one owes nobody; one that
+ * already took an index leaves the count when it goes.
+ */
+class BarrierWait extends Park<number> {
+  readonly #barrier: Barrier;
+  /** @internal The arrival index once counted in; -1 before, -2 once out. */
+  _index = -1;
+  constructor(barrier: Barrier) {
+    super();
+    this.#barrier = barrier;
+  }
+  _attempt(): boolean {
+    return this.#barrier._pass(this);
+  }
+  _resumed(): boolean {
+    return this.#barrier._pass(this);
+  }
+  _leave(_woken: boolean): void {
+    this.#barrier._out(this);
+  }
+  _waiters(): WaiterList {
+    return this.#barrier._waiters;
   }
 }
 

@@ -1,13 +1,13 @@
 /**
  * Condition: a condition variable for tasks, as asyncio.Condition (3.13 rules).
  *
- * HOW: a Lock (given or made) plus a WaiterQueue of notification futures.
+ * HOW: a Lock (given or made) plus a WaiterList of waits (see waiters.ts).
  *
  *   wait():  lock held? ─no─► LockNotAcquiredError
  *              │ yes
  *              ▼
- *            queue a future, release the lock ──► park ──► notify() completes the future
- *              ▼                                              (oldest first, n of them)
+ *            release the lock, park in the Condition ──► notify() wakes it (oldest first, n)
+ *              ▼
  *            re-acquire the lock (always, even when cancelled: the caller's `finally` /
  *            `using` will release it) ──► return true, or re-throw the cancellation
  *
@@ -17,17 +17,19 @@
  * notified; here only a consumed notification is passed on (no spurious wake-ups from
  * cancellation), which the condition-variable contract allows either way.
  *
- * Costs: wait/notify O(1) amortized per waiter; notifyAll O(waiters); a waiter costs its Future
- * and one buffer slot.
+ * `wait()` is one hand-made coroutine object (ConditionWait) that parks its task on itself twice:
+ * in the Condition's list for the notification, then (when the lock is taken) in the Lock's list,
+ * where it waits like any `acquire()`: nothing else is allocated.
+ *
+ * Costs: wait/notify O(1) per waiter; notifyAll O(waiters).
  */
 
 import type { Coro } from "./coro.js";
 import { describe } from "./coro.js";
 import { CancelledError } from "./errors.js";
-import { getRunningLoop } from "./events.js";
 import { type Hold, Lock } from "./locks.js";
 import { InvalidArgumentError, LockNotAcquiredError } from "./sync-errors.js";
-import { WaiterQueue } from "./waiters.js";
+import { Park, type ParkStep, WaiterList } from "./waiters.js";
 
 /** What `Condition.statistics()` reports. */
 export interface ConditionStatistics {
@@ -59,7 +61,8 @@ export interface ConditionStatistics {
  */
 export class Condition {
   readonly #lock: Lock;
-  readonly #waiters = new WaiterQueue<boolean>();
+  /** @internal The tasks waiting for a notification. */
+  readonly _waiters = new WaiterList("<Condition wait>");
   #notified = 0;
 
   /** Use `lock` as the underlying lock (shared with other conditions), or a new Lock. */
@@ -97,41 +100,8 @@ export class Condition {
    * be held. When the task is cancelled, the lock is still re-acquired before CancelledError
    * propagates.
    */
-  *wait(): Coro<true> {
-    if (!this.#lock.locked()) {
-      throw new LockNotAcquiredError(
-        "Condition.wait() without holding its lock: acquire it first (`using _ = yield* cond.hold()`)",
-      );
-    }
-    const fut = this.#waiters.add(getRunningLoop());
-    this.#lock.release();
-    let resumed = false;
-    let notified = false;
-    let failure: { error: unknown } | null = null;
-    try {
-      yield* fut;
-      resumed = true;
-      notified = true;
-    } catch (e) {
-      failure = { error: e };
-    } finally {
-      if (!resumed) notified = this.#waiters.abandon(fut);
-    }
-    // Re-acquire even when cancelled; a cancel during the re-acquire is kept and re-thrown after.
-    for (;;) {
-      try {
-        yield* this.#lock.acquire();
-        break;
-      } catch (e) {
-        failure = { error: e };
-        if (!(e instanceof CancelledError)) break;
-      }
-    }
-    if (failure !== null) {
-      if (notified) this.#wake(1);
-      throw failure.error;
-    }
-    return true;
+  wait(): Coro<true> {
+    return new ConditionWait(this, this.#lock);
   }
 
   /**
@@ -160,32 +130,33 @@ export class Condition {
         `Condition.notify(${describe(n)}): pass how many waiters to wake (a number >= 0)`,
       );
     }
-    this.#wake(n);
+    this._wake(n);
   }
 
   /** Wake every waiting task. The lock must be held. */
   notifyAll(): void {
     this.#checkHeld("notifyAll");
-    this.#notified += this.#waiters.wakeAll(false);
+    this.#notified += this._waiters.wakeAll();
   }
 
   /** Counters for monitoring and tests (`waiters` is O(waiters)). */
   statistics(): ConditionStatistics {
     return {
       locked: this.#lock.locked(),
-      waiters: this.#waiters.pendingCount(),
+      waiters: this._waiters.pendingCount(),
       notified: this.#notified,
     };
   }
 
   /** A short description such as `<Condition [locked, waiters:2]>`. */
   toString(): string {
-    const n = this.#waiters.pendingCount();
+    const n = this._waiters.pendingCount();
     return `<Condition [${this.locked() ? "locked" : "unlocked"}${n > 0 ? `, waiters:${n}` : ""}]>`;
   }
 
-  #wake(n: number): void {
-    this.#notified += this.#waiters.wake(false, n);
+  /** @internal Wake up to `n` waiters (a notification, or one passed on). */
+  _wake(n: number): void {
+    this.#notified += this._waiters.wake(n);
   }
 
   #checkHeld(op: string): void {
@@ -194,5 +165,111 @@ export class Condition {
         `Condition.${op}() without holding its lock: acquire it first (\`using _ = yield* cond.hold()\`)`,
       );
     }
+  }
+}
+
+/** ConditionWait waits for a notification, then re-acquires the lock. */
+const NOTIFY = 0;
+const REACQUIRE = 1;
+
+/** `cond.wait()`: a Park that moves from the Condition's list to the Lock's (see the top). */
+class ConditionWait extends Park<true> {
+  readonly #cond: Condition;
+  readonly #lock: Lock;
+  #phase = NOTIFY;
+  /** This wait consumed a notification (passed on if it then fails). */
+  #notified = false;
+  /** The error to throw once the lock is back (a cancellation), or null. */
+  #failure: { error: unknown } | null = null;
+
+  constructor(cond: Condition, lock: Lock) {
+    super();
+    this.#cond = cond;
+    this.#lock = lock;
+    this.value = true;
+  }
+
+  _attempt(): boolean {
+    if (this.#phase === REACQUIRE) return this.#tryLock();
+    if (!this.#lock.locked()) {
+      throw new LockNotAcquiredError(
+        "Condition.wait() without holding its lock: acquire it first (`using _ = yield* cond.hold()`)",
+      );
+    }
+    this.#lock.release();
+    return false; // park in the Condition's list
+  }
+
+  _resumed(): boolean {
+    if (this.#phase === NOTIFY) {
+      this.#notified = true;
+      this.#phase = REACQUIRE;
+      return this.#tryLock();
+    }
+    this.#lock._takeHandOff();
+    return this.#locked();
+  }
+
+  _leave(woken: boolean): void {
+    // Closed (return()) while waiting: give back what was handed over.
+    if (this.#phase === NOTIFY) {
+      if (woken) this.#cond._wake(1);
+      return;
+    }
+    this.#lock._gaveUp(woken);
+    if (this.#notified) this.#cond._wake(1);
+  }
+
+  _waiters(): WaiterList {
+    return this.#phase === NOTIFY ? this.#cond._waiters : this.#lock._waiters;
+  }
+
+  override throw(e: unknown): ParkStep<true> {
+    if (!this._waiting()) return super.throw(e);
+    const woken = this._detach();
+    if (this.#phase === NOTIFY) {
+      // Cancelled (or failed) while waiting for the notification: re-acquire the lock first.
+      this.#notified = woken;
+      this.#phase = REACQUIRE;
+    } else {
+      // Interrupted while re-acquiring: leave the line (passing on a hand-off); a cancellation
+      // is kept and the lock re-acquired from the back of the line, as asyncio's loop does.
+      this.#lock._gaveUp(woken);
+      if (!(e instanceof CancelledError)) {
+        this.#failure = { error: e };
+        return this.#end();
+      }
+    }
+    this.#failure = { error: e };
+    try {
+      if (this.#tryLock()) return this._finish();
+    } catch (err) {
+      this._fail();
+      throw err;
+    }
+    return this._parkIn(this.#lock._waiters);
+  }
+
+  /** Take the lock if free; true when the wait is over (or throws the failure it kept). */
+  #tryLock(): boolean {
+    if (!this.#lock._tryAcquire()) return false;
+    return this.#locked();
+  }
+
+  /** The lock is held again: done, or throw the kept failure (passing a notification on). */
+  #locked(): true {
+    const failure = this.#failure;
+    if (failure !== null) {
+      if (this.#notified) this.#cond._wake(1);
+      throw failure.error;
+    }
+    return true;
+  }
+
+  /** End without the lock, throwing the kept failure (passing a notification on). */
+  #end(): never {
+    this._fail();
+    if (this.#notified) this.#cond._wake(1);
+    throw (this.#failure as { error: unknown }).error;
   }
 }

@@ -1,7 +1,7 @@
 /**
  * Lock and Event, as asyncio.Lock and asyncio.Event (3.13 rules), on the public loop API only.
  *
- * HOW (Lock): a three-state machine over a WaiterQueue (see waiters.ts):
+ * HOW (Lock): a three-state machine over a WaiterList (see waiters.ts):
  *
  *            acquire() (no wait)                     release(), nobody waits
  *   unlocked ───────────────────► locked ───────────────────────────────► unlocked
@@ -14,19 +14,19 @@
  * `release()` hands the lock to the first pending waiter ("handoff"): `locked()` is false, as in
  * asyncio, but a new `acquire()` queues behind the woken waiter instead of barging in (fairness,
  * asyncio fact 17). A woken waiter that is cancelled before it resumes passes the hand-off on.
- * Uncontended acquire/release never touch the loop: one small object (a Park, see waiters.ts)
- * and two field writes.
+ * Uncontended acquire/release never touch the loop and allocate nothing (two field writes); a
+ * contended acquire parks its task on one small object, a Park (see waiters.ts), no Future.
  *
- * HOW (Event): a flag and a WaiterQueue. `set()` completes every waiter's future in one pass, so
- * all of them run in the next loop iteration, and costs O(waiters); a waiter costs its Future,
- * the small wait object its task holds, and one buffer slot in the Event: nothing else.
+ * HOW (Event): a flag and a WaiterList. `set()` wakes every parked waiter in one pass, so all of
+ * them run in the next loop iteration, and costs O(waiters); a waiter costs the small wait
+ * object its task holds: nothing else.
  *
- * Neither is bound to a loop: each wait creates its future on the running loop.
+ * Neither is bound to a loop.
  */
 
 import type { Coro } from "./coro.js";
 import { LockNotAcquiredError } from "./sync-errors.js";
-import { Park, WaiterQueue } from "./waiters.js";
+import { Lazy, MUST_WAIT, Park, type WaitKind, WaiterList } from "./waiters.js";
 
 /** Something `hold()` can release. */
 interface Releasable {
@@ -102,7 +102,10 @@ export class Lock {
    * "handoff" ⟹ exactly one waiter was woken and has not resumed yet.
    */
   #state: LockState = "unlocked";
-  /** @internal */ readonly _waiters = new WaiterQueue<true>();
+  /** @internal */ readonly _waiters = new WaiterList("<Lock acquire>");
+  /** The reusable coroutine objects of `acquire()` and `hold()` (see waiters.ts: Lazy). */
+  #acquire: Lazy<Lock, undefined, true> | null = null;
+  #hold: Lazy<Lock, undefined, Hold> | null = null;
   #acquired = 0;
   #contended = 0;
   #cancelled = 0;
@@ -118,7 +121,9 @@ export class Lock {
    * already handed the lock passes it to the next waiter.
    */
   acquire(): Coro<true> {
-    return new LockAcquire<true>(this, false);
+    let h = this.#acquire;
+    if (h === null || h._out) h = this.#acquire = new Lazy(this, ACQUIRE);
+    return h._handOut(undefined);
   }
 
   /**
@@ -126,7 +131,9 @@ export class Lock {
    * `async with lock:`.
    */
   hold(): Coro<Hold> {
-    return new LockAcquire<Hold>(this, true);
+    let h = this.#hold;
+    if (h === null || h._out) h = this.#hold = new Lazy(this, HOLD);
+    return h._handOut(undefined);
   }
 
   /** Release the lock, handing it to the first waiter if there is one. */
@@ -181,19 +188,19 @@ export class Lock {
 
   /** Give the lock to the first pending waiter, or unlock when there is none. */
   #handOff(): void {
-    this.#state = this._waiters.wakeOne(true) ? "handoff" : "unlocked";
+    this.#state = this._waiters.wakeOne() ? "handoff" : "unlocked";
   }
 }
 
 /**
- * `lock.acquire()` and `lock.hold()`: a Park (see waiters.ts), so a free lock costs one small
- * object. Returns true, or (for hold) a Hold that releases the lock.
+ * A waiting `lock.acquire()` or `lock.hold()`: a Park (see waiters.ts). Returns true, or (for
+ * hold) a Hold that releases the lock.
  */
-class LockAcquire<R extends true | Hold> extends Park<true, R> {
+class LockAcquire<R extends true | Hold> extends Park<R> {
   readonly #lock: Lock;
   readonly #hold: boolean;
   constructor(lock: Lock, hold: boolean) {
-    super(lock._waiters);
+    super();
     this.#lock = lock;
     this.#hold = hold;
   }
@@ -210,10 +217,25 @@ class LockAcquire<R extends true | Hold> extends Park<true, R> {
   _leave(woken: boolean): void {
     this.#lock._gaveUp(woken);
   }
+  _waiters(): WaiterList {
+    return this.#lock._waiters;
+  }
   #acquired(): void {
-    this._result = (this.#hold ? new Hold(this.#lock) : true) as R;
+    this.value = (this.#hold ? new Hold(this.#lock) : true) as R;
   }
 }
+
+/** `lock.acquire()`'s steps for its reusable coroutine object (see waiters.ts: Lazy). */
+const ACQUIRE: WaitKind<Lock, undefined, true> = {
+  now: (lock) => (lock._tryAcquire() ? true : MUST_WAIT),
+  op: (lock) => new LockAcquire<true>(lock, false),
+};
+
+/** `lock.hold()`'s steps. */
+const HOLD: WaitKind<Lock, undefined, Hold> = {
+  now: (lock) => (lock._tryAcquire() ? new Hold(lock) : MUST_WAIT),
+  op: (lock) => new LockAcquire<Hold>(lock, true),
+};
 
 /** What `Event.statistics()` reports. */
 export interface EventStatistics {
@@ -238,7 +260,9 @@ export interface EventStatistics {
 export class Event {
   #value = false;
   /** @internal Invariant: empty of pending waiters while the flag is set. */
-  readonly _waiters = new WaiterQueue<true>();
+  readonly _waiters = new WaiterList("<Event wait>");
+  /** The reusable coroutine object of `wait()` (see waiters.ts: Lazy). */
+  #wait: Lazy<Event, undefined, true> | null = null;
   #sets = 0;
   #woken = 0;
 
@@ -252,7 +276,7 @@ export class Event {
     if (this.#value) return;
     this.#value = true;
     this.#sets++;
-    this.#woken += this._waiters.wakeAll(true);
+    this.#woken += this._waiters.wakeAll();
   }
 
   /** Reset the flag: later `wait()` calls block until the next `set()`. */
@@ -262,10 +286,12 @@ export class Event {
 
   /**
    * Wait until the flag is set; returns true (at once, without yielding, when it is set). A
-   * waiting task costs its Future and the small object this returns, nothing more.
+   * waiting task costs one small object (a Park), nothing more.
    */
   wait(): Coro<true> {
-    return new EventWait(this);
+    let h = this.#wait;
+    if (h === null || h._out) h = this.#wait = new Lazy(this, EVENT_WAIT);
+    return h._handOut(undefined);
   }
 
   /** Counters for monitoring and tests (`waiters` is O(waiters)). */
@@ -285,13 +311,19 @@ export class Event {
   }
 }
 
+/** `event.wait()`'s steps for its reusable coroutine object (see waiters.ts: Lazy). */
+const EVENT_WAIT: WaitKind<Event, undefined, true> = {
+  now: (event) => (event.isSet() ? true : MUST_WAIT),
+  op: (event) => new EventWait(event),
+};
+
 /** `event.wait()`: a Park (see waiters.ts). Woken waiters owe nothing: set() wakes everyone. */
-class EventWait extends Park<true, true> {
+class EventWait extends Park<true> {
   readonly #event: Event;
   constructor(event: Event) {
-    super(event._waiters);
+    super();
     this.#event = event;
-    this._result = true;
+    this.value = true;
   }
   _attempt(): boolean {
     return this.#event.isSet();
@@ -300,4 +332,7 @@ class EventWait extends Park<true, true> {
     return true;
   }
   _leave(_woken: boolean): void {}
+  _waiters(): WaiterList {
+    return this.#event._waiters;
+  }
 }

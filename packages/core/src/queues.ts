@@ -20,8 +20,8 @@
  * (so `join()` returns). Either way every blocked getter and putter wakes and re-checks.
  *
  * Costs: putNowait/getNowait O(1) (O(log n) for PriorityQueue) with no allocation beyond the
- * storage growing; put/get that do not block cost one small object (a Park) and never touch the loop;
- * a blocked get/put costs a Future and a buffer slot.
+ * storage growing; so are put/get that do not block (they allocate nothing); a blocked one
+ * parks its task on one small object, a Park (no Future, see waiters.ts).
  */
 
 import { type Coro, describe } from "./coro.js";
@@ -30,7 +30,7 @@ import { QueueEmpty, QueueFull, QueueShutDown } from "./errors.js";
 import type { AsyncIter, AsyncIterableCo } from "./iter.js";
 import { Event } from "./locks.js";
 import { InvalidArgumentError, TaskDoneError } from "./sync-errors.js";
-import { Park, WaiterQueue } from "./waiters.js";
+import { Lazy, MUST_WAIT, Park, type WaitKind, WaiterList } from "./waiters.js";
 
 /** What `queue.statistics()` reports. */
 export interface QueueStatistics {
@@ -68,19 +68,24 @@ export class Queue<T> implements AsyncIterableCo<T> {
   /** @internal FIFO and LIFO storage (PriorityQueue keeps a heap instead). */
   readonly _items = new Deque<T>();
   readonly #maxsize: number;
-  /** @internal */ readonly _getters = new WaiterQueue<void>();
-  /** @internal */ readonly _putters = new WaiterQueue<void>();
+  /** @internal */ readonly _getters: WaiterList;
+  /** @internal */ readonly _putters: WaiterList;
   /** Invariant: >= 0; items put and not yet marked done (drained items count as done). */
   #unfinished = 0;
   /** Invariant: set exactly while #unfinished === 0. */
   readonly #finished = new Event();
   #shutdown = false;
+  /** The reusable coroutine objects of `get()` and `put()` (see waiters.ts: Lazy). */
+  #get: Lazy<Queue<unknown>, undefined, T> | null = null;
+  #put: Lazy<Queue<unknown>, unknown, undefined> | null = null;
   #puts = 0;
   #gets = 0;
 
   /** A queue holding at most `maxsize` items (a whole number; 0, the default, is unbounded). */
   constructor(maxsize = 0) {
     this.#maxsize = checkMaxsize(maxsize, new.target.name);
+    this._getters = new WaiterList(`<${new.target.name} get>`);
+    this._putters = new WaiterList(`<${new.target.name} put>`);
     this.#finished.set();
   }
 
@@ -109,7 +114,9 @@ export class Queue<T> implements AsyncIterableCo<T> {
    * becomes, while waiting) shut down.
    */
   put(item: T): Coro<void> {
-    return new QueuePut(this, item);
+    let h = this.#put;
+    if (h === null || h._out) h = this.#put = new Lazy(this as Queue<unknown>, PUT);
+    return h._handOut(item) as Coro<undefined> as Coro<void>;
   }
 
   /** Put an item without waiting: throws QueueFull when full, QueueShutDown after shutdown. */
@@ -123,7 +130,7 @@ export class Queue<T> implements AsyncIterableCo<T> {
     this._put(item);
     this.#puts++;
     if (this.#unfinished++ === 0) this.#finished.clear();
-    this._getters.wakeOne(undefined);
+    this._getters.wakeOne();
   }
 
   /**
@@ -131,7 +138,13 @@ export class Queue<T> implements AsyncIterableCo<T> {
    * the queue is shut down and empty.
    */
   get(): Coro<T> {
-    return new QueueGet(this);
+    let h = this.#get;
+    if (h === null || h._out)
+      h = this.#get = new Lazy(
+        this as Queue<unknown>,
+        GET as WaitKind<Queue<unknown>, undefined, T>,
+      );
+    return h._handOut(undefined);
   }
 
   /** Remove and return an item without waiting: throws QueueEmpty, or QueueShutDown once shut down and empty. */
@@ -144,7 +157,7 @@ export class Queue<T> implements AsyncIterableCo<T> {
     }
     const item = this._get();
     this.#gets++;
-    this._putters.wakeOne(undefined);
+    this._putters.wakeOne();
     return item;
   }
 
@@ -180,8 +193,8 @@ export class Queue<T> implements AsyncIterableCo<T> {
       }
       if (this.#unfinished === 0) this.#finished.set();
     }
-    this._getters.wakeAll(undefined);
-    this._putters.wakeAll(undefined);
+    this._getters.wakeAll();
+    this._putters.wakeAll();
   }
 
   /** True once `shutdown()` was called. */
@@ -239,10 +252,10 @@ export class Queue<T> implements AsyncIterableCo<T> {
  * getter may have taken it), and one that leaves after being woken passes the wake-up on while
  * items remain, so no item waits with a getter parked.
  */
-class QueueGet<T> extends Park<void, T> {
+class QueueGet<T> extends Park<T> {
   readonly #queue: Queue<T>;
   constructor(queue: Queue<T>) {
-    super(queue._getters);
+    super();
     this.#queue = queue;
   }
   _attempt(): boolean {
@@ -251,7 +264,7 @@ class QueueGet<T> extends Park<void, T> {
       if (q.isShutdown()) throw shutDownError("get");
       return false;
     }
-    this._result = q.getNowait();
+    this.value = q.getNowait();
     return true;
   }
   _resumed(): boolean {
@@ -259,19 +272,21 @@ class QueueGet<T> extends Park<void, T> {
   }
   _leave(woken: boolean): void {
     const q = this.#queue;
-    if (woken && !q.empty()) q._getters.wakeOne(undefined);
+    if (woken && !q.empty()) q._getters.wakeOne();
+  }
+  _waiters(): WaiterList {
+    return this.#queue._getters;
   }
 }
 
 /** `queue.put(item)`: a Park; a woken putter that leaves passes the free slot on. */
-class QueuePut<T> extends Park<void, undefined> {
+class QueuePut<T> extends Park<undefined> {
   readonly #queue: Queue<T>;
   readonly #item: T;
   constructor(queue: Queue<T>, item: T) {
-    super(queue._putters);
+    super();
     this.#queue = queue;
     this.#item = item;
-    this._result = undefined;
   }
   _attempt(): boolean {
     const q = this.#queue;
@@ -287,9 +302,37 @@ class QueuePut<T> extends Park<void, undefined> {
   }
   _leave(woken: boolean): void {
     const q = this.#queue;
-    if (woken && !q.full()) q._putters.wakeOne(undefined);
+    if (woken && !q.full()) q._putters.wakeOne();
+  }
+  _waiters(): WaiterList {
+    return this.#queue._putters;
   }
 }
+
+/** `queue.get()`'s steps for its reusable coroutine object (see waiters.ts: Lazy). */
+const GET: WaitKind<Queue<unknown>, undefined, unknown> = {
+  now(q) {
+    if (q.empty()) {
+      if (q.isShutdown()) throw shutDownError("get");
+      return MUST_WAIT;
+    }
+    return q.getNowait();
+  },
+  op: (q) => new QueueGet(q),
+};
+
+/** `queue.put(item)`'s steps. */
+const PUT: WaitKind<Queue<unknown>, unknown, undefined> = {
+  now(q, item) {
+    if (q.full()) {
+      if (q.isShutdown()) throw shutDownError("put");
+      return MUST_WAIT;
+    }
+    q.putNowait(item);
+    return undefined;
+  },
+  op: (q, item) => new QueuePut(q, item),
+};
 
 /** The AsyncIter of a queue: `get()` until QueueShutDown. */
 class QueueIter<T> implements AsyncIter<T> {

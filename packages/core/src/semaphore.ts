@@ -1,11 +1,11 @@
 /**
  * Semaphore and BoundedSemaphore, as asyncio's (3.13 rules), on the public loop API only.
  *
- * HOW: a count of free units and a WaiterQueue. A release with tasks waiting hands its unit to
- * the oldest pending waiter at once (the unit leaves `_value` and is "in transit" until that task
- * resumes), which keeps the wake-up order FIFO:
+ * HOW: a count of free units and a WaiterList (see waiters.ts). A release with tasks waiting
+ * hands its unit to the oldest pending waiter at once (the unit leaves `_value` and is "in
+ * transit" until that task resumes), which keeps the wake-up order FIFO:
  *
- *   release() ─► _value++ ─► a pending waiter? ─yes─► _value--, _inTransit++, complete its future
+ *   release() ─► _value++ ─► a pending waiter? ─yes─► _value--, _inTransit++, wake it
  *                                                    (its task resumes next iteration: _inTransit--)
  *
  *   acquire() takes a unit at once only when `locked()` is false: a unit is free AND nobody is
@@ -17,13 +17,14 @@
  *   Invariant: _value + _inTransit + (units tasks hold) === the start value plus the releases
  *              made without a matching acquire; for a BoundedSemaphore, exactly the bound.
  *
- * Costs: acquire/release O(1) amortized; an uncontended acquire never touches the loop.
+ * Costs: acquire/release O(1); an uncontended acquire never touches the loop, and a blocked one
+ * parks its task on the acquire's own object (no Future).
  */
 
 import { type Coro, describe } from "./coro.js";
 import { Hold } from "./locks.js";
 import { InvalidArgumentError, OverReleaseError } from "./sync-errors.js";
-import { Park, WaiterQueue } from "./waiters.js";
+import { Lazy, MUST_WAIT, Park, type WaitKind, WaiterList } from "./waiters.js";
 
 /** What `Semaphore.statistics()` reports. */
 export interface SemaphoreStatistics {
@@ -59,7 +60,10 @@ export class Semaphore {
   _value: number;
   /** @internal Invariant: waiters woken with a unit that have not resumed (nor given up) yet. */
   _inTransit = 0;
-  /** @internal */ readonly _waiters = new WaiterQueue<true>();
+  /** @internal */ readonly _waiters: WaiterList;
+  /** The reusable coroutine objects of `acquire()` and `hold()` (see waiters.ts: Lazy). */
+  #acquire: Lazy<Semaphore, undefined, true> | null = null;
+  #hold: Lazy<Semaphore, undefined, Hold> | null = null;
   #acquired = 0;
   #contended = 0;
   #cancelled = 0;
@@ -72,6 +76,7 @@ export class Semaphore {
       );
     }
     this._value = value;
+    this._waiters = new WaiterList(`<${new.target.name} acquire>`);
   }
 
   /** True when `acquire()` would wait: no free unit, or other tasks are ahead in line. */
@@ -81,12 +86,16 @@ export class Semaphore {
 
   /** Take a unit, waiting in line (FIFO) while none is free. Returns true, as asyncio. */
   acquire(): Coro<true> {
-    return new SemaphoreAcquire<true>(this, false);
+    let h = this.#acquire;
+    if (h === null || h._out) h = this.#acquire = new Lazy(this as Semaphore, SEM_ACQUIRE);
+    return h._handOut(undefined);
   }
 
   /** Acquire a unit; the returned Disposable releases it: `using _ = yield* sem.hold();`. */
   hold(): Coro<Hold> {
-    return new SemaphoreAcquire<Hold>(this, true);
+    let h = this.#hold;
+    if (h === null || h._out) h = this.#hold = new Lazy(this as Semaphore, SEM_HOLD);
+    return h._handOut(undefined);
   }
 
   /** Give a unit back, waking the oldest waiter if there is one. */
@@ -150,19 +159,31 @@ export class Semaphore {
 
   /** Hand one free unit to the oldest pending waiter; false when nobody waits. */
   #wakeNext(): boolean {
-    if (!this._waiters.wakeOne(true)) return false;
+    if (!this._waiters.wakeOne()) return false;
     this._value--;
     this._inTransit++;
     return true;
   }
 }
 
-/** `sem.acquire()` and `sem.hold()`: a Park (see waiters.ts), so a free unit costs one small object. */
-class SemaphoreAcquire<R extends true | Hold> extends Park<true, R> {
+/** `sem.acquire()`'s steps for its reusable coroutine object (see waiters.ts: Lazy). */
+const SEM_ACQUIRE: WaitKind<Semaphore, undefined, true> = {
+  now: (sem) => (sem._tryAcquire() ? true : MUST_WAIT),
+  op: (sem) => new SemaphoreAcquire<true>(sem, false),
+};
+
+/** `sem.hold()`'s steps. */
+const SEM_HOLD: WaitKind<Semaphore, undefined, Hold> = {
+  now: (sem) => (sem._tryAcquire() ? new Hold(sem) : MUST_WAIT),
+  op: (sem) => new SemaphoreAcquire<Hold>(sem, true),
+};
+
+/** A waiting `sem.acquire()` or `sem.hold()`: a Park (see waiters.ts). */
+class SemaphoreAcquire<R extends true | Hold> extends Park<R> {
   readonly #sem: Semaphore;
   readonly #hold: boolean;
   constructor(sem: Semaphore, hold: boolean) {
-    super(sem._waiters);
+    super();
     this.#sem = sem;
     this.#hold = hold;
   }
@@ -179,8 +200,11 @@ class SemaphoreAcquire<R extends true | Hold> extends Park<true, R> {
   _leave(woken: boolean): void {
     this.#sem._gaveUp(woken);
   }
+  _waiters(): WaiterList {
+    return this.#sem._waiters;
+  }
   #acquired(): void {
-    this._result = (this.#hold ? new Hold(this.#sem) : true) as R;
+    this.value = (this.#hold ? new Hold(this.#sem) : true) as R;
   }
 }
 

@@ -1,239 +1,470 @@
 /**
- * WaiterQueue: the FIFO of parked tasks behind every lock, event, condition, semaphore, barrier
- * and queue in core, written on the public Future API only.
+ * Lazy, Park and WaiterList: how a task waits on a lock, event, condition, semaphore, barrier or
+ * queue in core with no Future, no callback and no waiter node.
  *
- * HOW: each waiting task parks on its own Future (so `task.cancel()` can cancel exactly that
- * wait, as asyncio's primitives do). The futures sit in a ring-buffer Deque. Waking pops from the
- * head and completes the first future that is still pending; cancelled futures met on the way are
- * dropped. A future is popped as it is woken, so:
+ * HOW: `queue.get()`, `queue.put(x)`, `lock.acquire()`/`hold()`, `sem.acquire()`/`hold()` and
+ * `event.wait()` return their primitive's reusable coroutine object (a Lazy): a call that
+ * completes at once allocates nothing at all. When the wait must block, `yield*` gets a Park: a
+ * hand-made coroutine object (a few fields; a generator with a try/finally costs ~200 bytes
+ * while parked and a generator resume per wake-up). The Park links ITSELF into the primitive's
+ * WaiterList (an intrusive FIFO through its own private links), files the running task on
+ * itself with `_parkCurrent` (task.ts) and yields PARK: the task waits on the Park alone, and
+ * the Park is also its own final IteratorResult. `cond.wait()` and `barrier.wait()` (which
+ * nearly always block) return a Park directly.
  *
- *   Invariant: every future in the queue is pending or cancelled, never finished with a result.
+ *   yield* x ─► now() ─ok─► done (FINISHED carries the result: asyncio's fast path)
+ *                 │ must wait
+ *                 ▼
+ *              a Park: link into the WaiterList, file the task, yield PARK      state PARKED
+ *                 │ a waker pops it: state WOKEN, `_wakeParked(task)`
+ *                 ▼
+ *              resumed() ─true─► done      ─false─► park again at the tail (a getter beaten
+ *                                                   to the item re-checks, as asyncio's)
  *
- * Cancelled waiters are removed lazily, as the loop's timer heap purges cancelled timers: one
- * that gives up tells the queue (`abandon`), which counts it and compacts the buffer in one O(n)
- * pass once more than half of a queue of at least COMPACT_MIN_LENGTH entries is cancelled. That
- * keeps wake-ups O(1) amortized, cancellation O(1) amortized (asyncio's `deque.remove` is O(n),
- * so cancelling n waiters costs it O(n²)), and memory within twice the live waiters.
+ *   task.cancel() while PARKED ─► Task calls `_unpark` (Parking): unlink in O(1), state UNPARKED
+ *   throw()/return() ─► leave(woken): WOKEN passes on what the wake-up handed over (a lock, a
+ *                       unit, a notification, a queue slot); PARKED/UNPARKED owe nothing.
  *
- *   push ─► [ f1 f2 ✗ f4 ✗ f6 ] ─► wakeOne: pop f1, setResult → its task runs next iteration
- *                    ✗ = cancelled: skipped by wakeOne, swept by compaction
+ * Woken-then-cancelled vs cancelled-while-parked is thus the Park's own state: a waker sets
+ * WOKEN as it pops the Park, a cancel sets UNPARKED; the CancelledError the task throws in then
+ * reaches `throw()`, which hands the wake-up on only in the first case (asyncio's
+ * `not fut.cancelled()` test).
  *
- * Cost per waiter: the Future and one buffer slot; nothing else (no closure, no node, no Handle:
- * a Future wakes a parked Task without allocating).
+ * Without a stepping task (a Park driven outside any task), the Park falls back to a Future of
+ * the running loop, yielded as `yield* fut` would: the same list, the same states.
  *
- * Park (below) is the coroutine object the hot waits (Lock.acquire, Event.wait, Semaphore.acquire,
- * Queue.get/put) return instead of a generator: a generator object with a try/finally costs
- * ~200 bytes while parked and a generator resume per wake-up; a Park is five fields, and a
- * fast path (lock free, item ready) allocates nothing else.
+ * Costs: a call that does not block: no allocation; one that blocks: its Park (~8 fields), and
+ * nothing else. Link, unlink (cancellation), wake: O(1) each, no compaction; the list length
+ * is exact, so statistics are O(1).
  *
- *   next() ─► attempt() ─ok─► done (no future, no yield: asyncio's fast path)
- *                │ must wait
- *                ▼
- *             add a future to the WaiterQueue, yield it (through its own iterator)
- *                │ woken
- *                ▼
- *             resumed() ─true─► done      ─false─► park again (a queue getter beaten to the item)
- *
- *   throw()/return() or a cancelled future while parked ─► leave(woken): pass on what was handed over
+ * Driving a wait by hand inside a task (`op.next()` then `op.return()`, as the park suite does)
+ * works as long as the task resumes or closes the op before it suspends elsewhere: a waker that
+ * finds the op's task running does not schedule it, and a task that parks again forgets a
+ * filing it left behind.
  */
 
-import type { Coro } from "./coro.js";
-import { Deque } from "./deque.js";
-import { type EventLoop, getRunningLoop } from "./events.js";
+import type { BlockingFuture, Coro } from "./coro.js";
+import { CancelledError } from "./errors.js";
+import { getRunningLoop } from "./events.js";
 import type { Future } from "./future.js";
+import { PARK, type Parking, type Task, _currentTask, _parkCurrent, _wakeParked } from "./task.js";
+
+/** Not started, or resumed and about to attempt again. */
+const IDLE = 0;
+/** Linked in its WaiterList, waiting. */
+const PARKED = 1;
+/** Popped by a waker: whatever the wake-up hands over (a lock, a unit...) is this op's. */
+const WOKEN = 2;
+/** Unlinked because its task was cancelled while parked: nothing was handed over. */
+const UNPARKED = 3;
+/** Finished, thrown out of, or closed. */
+const CLOSED = 4;
+
+/** What a parking op yields: PARK, once filed (a frozen object: yielding allocates nothing). */
+const PARK_STEP: IteratorYieldResult<undefined> = Object.freeze({
+  value: PARK as unknown as undefined, // typed as a bare yield, as sleep(0)'s YIELD_ONE
+  done: false,
+});
 
 /**
- * Below this length a queue is never compacted: sweeping a short queue costs more than the few
- * slots it frees, and wakeOne drops cancelled heads anyway.
+ * @internal A FIFO of parked waits: an intrusive doubly linked list through the Parks
+ * themselves (no buffer, no node). `what` names the wait in a DeadlockError ("<Queue get>").
+ * The links are the Parks' private fields, so the list's operations live in Park (static).
  */
-export const COMPACT_MIN_LENGTH = 64;
+export class WaiterList {
+  /** @internal Invariant: the oldest parked op, or null when empty. */
+  _head: Park<unknown> | null = null;
+  /** @internal Invariant: the newest parked op, or null when empty. */
+  _tail: Park<unknown> | null = null;
+  /** @internal Invariant: the number of ops linked (all of them PARKED). */
+  _size = 0;
+  /** @internal */ readonly _what: string;
 
-/** @internal A FIFO of waiter futures with lazy removal of cancelled ones. */
-export class WaiterQueue<T> {
-  readonly #q = new Deque<Future<T>>();
-  /**
-   * Invariant: an upper bound on the cancelled futures in #q since the last sweep. (Exact counts
-   * would need a done-callback per waiter; a waiter popped while cancelled can be counted too,
-   * which only makes the next sweep come early.)
-   */
-  #cancelled = 0;
+  constructor(what: string) {
+    this._what = what;
+  }
 
-  /** Entries in the buffer, cancelled ones included until swept. */
+  /** Ops parked now (a fallback op whose future was cancelled counts until it is met). */
   get length(): number {
-    return this.#q.length;
+    return this._size;
   }
 
-  /** A new pending future of `loop`, queued at the tail. */
-  add(loop: EventLoop): Future<T> {
-    const fut = loop.createFuture<T>();
-    this.#q.push(fut);
-    return fut;
+  /** Wake the oldest parked op; false when there is none. */
+  wakeOne(): boolean {
+    return this._head !== null && Park._wakeOne(this);
   }
 
-  /** Complete the first pending waiter with `value` and remove it; false when there is none. */
-  wakeOne(value: T): boolean {
-    const q = this.#q;
-    for (let fut = q.shift(); fut !== undefined; fut = q.shift()) {
-      if (!fut.done()) {
-        fut.setResult(value);
-        return true;
-      }
-    }
-    this.#cancelled = 0;
-    return false;
-  }
-
-  /** Complete up to `n` pending waiters, oldest first; returns how many were woken. */
-  wake(value: T, n: number): number {
+  /** Wake up to `n` parked ops, oldest first; returns how many were woken. */
+  wake(n: number): number {
     let woken = 0;
-    while (woken < n && this.wakeOne(value)) woken++;
+    while (woken < n && this.wakeOne()) woken++;
     return woken;
   }
 
-  /** Complete every pending waiter and empty the queue; returns how many were woken. */
-  wakeAll(value: T): number {
-    const q = this.#q;
+  /** Wake every parked op (oldest first); returns how many were woken. */
+  wakeAll(): number {
     let woken = 0;
-    for (let fut = q.shift(); fut !== undefined; fut = q.shift()) {
-      if (!fut.done()) {
-        fut.setResult(value);
-        woken++;
-      }
-    }
-    this.#cancelled = 0;
+    while (this.wakeOne()) woken++;
     return woken;
   }
 
-  /** True when some waiter is still pending. O(1) amortized: drops cancelled heads. */
+  /** True when some op is parked. O(1) (drops fallback ops whose future was cancelled). */
   hasPending(): boolean {
-    const q = this.#q;
-    for (let fut = q.peek(); fut !== undefined; fut = q.peek()) {
-      if (!fut.done()) return true;
-      q.shift();
-    }
-    this.#cancelled = 0;
-    return false;
+    return this._head !== null && Park._hasPending(this);
   }
 
-  /** How many waiters are pending. O(n): for statistics only. */
+  /** How many ops are parked. O(1). */
   pendingCount(): number {
-    let n = 0;
-    for (const fut of this.#q) if (!fut.done()) n++;
-    return n;
-  }
-
-  /**
-   * A waiter leaves without resuming normally (it was cancelled, or its coroutine was closed).
-   * Cancels `fut` if it is still pending. Returns true when `fut` had already been woken: the
-   * caller then owns whatever the wake-up handed over (a lock, a unit, a notification) and must
-   * pass it on.
-   */
-  abandon(fut: Future<T>): boolean {
-    if (!fut.done()) fut.cancel();
-    if (!fut.cancelled()) return true;
-    this.#cancelled++;
-    const len = this.#q.length;
-    if (len >= COMPACT_MIN_LENGTH && this.#cancelled * 2 > len) {
-      this.#q.removeIf(isDone);
-      this.#cancelled = 0;
-    }
-    return false;
+    return this._size;
   }
 }
 
-function isDone(fut: Future<unknown>): boolean {
-  return fut.done();
-}
-
-/** What a Park's future iterator yields and returns. */
-type FutureIterator<T> = Iterator<Future<unknown> | undefined, T, unknown>;
+/** What a Park's steps are typed as (PARK is typed as a bare yield, as sleep(0)'s marker). */
+export type ParkStep<R> = IteratorResult<BlockingFuture | undefined, R>;
 
 /**
  * @internal A wait as a hand-made coroutine: subclasses say how to try without waiting, what to
  * do once woken, and how to give back a wake-up when leaving early. Lazy like a generator:
- * nothing happens until the first `next()`.
+ * nothing happens until the first `next()`. The op is its own `Parking` while its task waits,
+ * and its own final IteratorResult (`done`/`value`): finishing allocates nothing either. Its
+ * other fields are private, so a finished op reads as `{ done: true, value }`.
  */
-export abstract class Park<T, R> implements Coro<R> {
-  /** @internal The queue this op parks in (set by the subclass constructor). */
-  _queue: WaiterQueue<T>;
-  /** @internal The op's result once `_attempt()`/`_resumed()` said it is done. */
-  _result!: R;
-  /** @internal Invariant: the waiter future while parked, null otherwise. */
-  _fut: Future<T> | null = null;
-  /** @internal Invariant: the iterator of `_fut` while parked, null otherwise. */
-  _it: FutureIterator<T> | null = null;
-  /** @internal Invariant: true once finished, thrown out of, or closed. */
-  _closed = false;
+export abstract class Park<R> implements Coro<R>, Parking {
+  /** True once finished (the op is then its own IteratorReturnResult). */
+  done = false;
+  /** The op's result once finished (set by `_attempt()`/`_resumed()` before they return true). */
+  value: R | undefined = undefined;
+  /** Invariant: one of IDLE, PARKED (then linked in `_waiters()`), WOKEN, UNPARKED, CLOSED. */
+  #state = IDLE;
+  /** The task parked on this op, or the fallback Future outside any task; null while IDLE. */
+  #waiter: Task<unknown> | Future<unknown> | null = null;
+  /** Links while PARKED. */
+  #next: Park<unknown> | null = null;
+  #prev: Park<unknown> | null = null;
 
-  constructor(queue: WaiterQueue<T>) {
-    this._queue = queue;
-  }
-
-  /** @internal Try to complete now: true when done (`_result` set). May throw. */
+  /** @internal Try to complete now: true when done (`value` set). May throw. */
   abstract _attempt(): boolean;
-  /** @internal The future completed normally: true when done, false to attempt again. */
+  /** @internal Woken: true when done (`value` set), false to park again. May throw. */
   abstract _resumed(): boolean;
-  /** @internal Leaving while parked; `woken` when the wake-up (and what it handed over) is ours. */
+  /** @internal Leaving after parking; `woken` when the wake-up (and what it handed over) is ours. */
   abstract _leave(woken: boolean): void;
+  /** @internal The list this op parks in now. */
+  abstract _waiters(): WaiterList;
 
   [Symbol.iterator](): this {
     return this;
   }
 
-  next(): IteratorResult<Future<unknown> | undefined, R> {
-    if (this._closed) return { done: true, value: this._result };
-    try {
-      let it = this._it;
-      if (it === null) {
-        if (this._attempt()) return this.#finish();
-      } else {
-        // Resuming: the future is done now, so this returns its result or throws (cancelled).
-        const r = it.next();
-        if (r.done !== true) return r;
-        this._it = null;
-        this._fut = null;
-        if (this._resumed()) return this.#finish();
+  next(): ParkStep<R> {
+    const s = this.#state;
+    if (s === IDLE) {
+      try {
+        if (this._attempt()) return this._finish();
+      } catch (e) {
+        this._fail();
+        throw e;
       }
-      // Park: a fresh future is pending, so its iterator yields it (and marks it awaited).
-      const fut = this._queue.add(getRunningLoop());
-      this._fut = fut;
-      it = this._it = fut[Symbol.iterator]();
-      return it.next() as IteratorYieldResult<Future<unknown> | undefined>;
-    } catch (e) {
-      // A cancelled future while parked (the task was cancelled), or attempt/resumed threw.
-      if (this._it !== null) this.#leave();
-      this._closed = true;
-      throw e;
+      return this._parkIn(this._waiters());
     }
+    if (s === WOKEN) {
+      this.#state = IDLE;
+      this.#waiter = null;
+      try {
+        if (this._resumed()) return this._finish();
+      } catch (e) {
+        this._fail();
+        throw e;
+      }
+      return this._parkIn(this._waiters());
+    }
+    if (s === CLOSED) return this as IteratorReturnResult<R>;
+    const w = this.#waiter;
+    if (w !== null && !isTask(w)) {
+      // The fallback future: still pending (resumed by hand), or cancelled by its driver.
+      if (w._state === "pending") return yieldFuture(w);
+      if (s === PARKED) Park.#unlink(this._waiters(), this);
+      this._fail();
+      this.#waiter = null;
+      this._leave(false);
+      return w.result() as never; // throws its CancelledError
+    }
+    if (s === PARKED) return PARK_STEP; // resumed by hand before any wake-up
+    // UNPARKED: cancelled while parked, and the request taken back (uncancel) before the task's
+    // step: the wait still ends in CancelledError, as asyncio's cancelled waiter future does.
+    this._fail();
+    this.#waiter = null;
+    this._leave(false);
+    throw new CancelledError((w as Task<unknown> | null)?._cancelMessage ?? "");
   }
 
-  throw(e: unknown): IteratorResult<Future<unknown> | undefined, R> {
-    if (this._it !== null) this.#leave();
-    this._closed = true;
+  throw(e: unknown): ParkStep<R> {
+    this.#abandon();
     throw e;
   }
 
-  return(value: R): IteratorResult<Future<unknown> | undefined, R> {
-    if (this._it !== null) this.#leave();
-    this._closed = true;
+  return(value: R): ParkStep<R> {
+    this.#abandon();
     return { done: true, value };
   }
 
   [Symbol.dispose](): void {
-    if (this._it !== null) this.#leave();
-    this._closed = true;
+    this.#abandon();
   }
 
-  #finish(): IteratorResult<Future<unknown> | undefined, R> {
-    this._closed = true;
-    return { done: true, value: this._result };
+  /** @internal Parking: the task was cancelled while parked here: leave the list, owe nothing. */
+  _unpark(_task: Task<unknown>): void {
+    if (this.#state !== PARKED) return;
+    Park.#unlink(this._waiters(), this);
+    this.#state = UNPARKED;
   }
 
-  #leave(): void {
-    const fut = this._fut as Future<T>;
-    this._it = null;
-    this._fut = null;
-    this._closed = true;
-    this._leave(this._queue.abandon(fut));
+  /** @internal Parking: what the task waits for ("<Queue get>"). */
+  _describeParked(_task: Task<unknown>): string {
+    return this._waiters()._what;
+  }
+
+  /** @internal Link into `list` and suspend: PARK under a task, else a fallback future. */
+  _parkIn(list: WaiterList): ParkStep<R> {
+    const prior = _currentTask();
+    // A task still filed elsewhere resumed that op by hand and left it: forget that filing.
+    if (prior !== null && prior._parkedOn !== null) prior._parkedOn._unpark(prior);
+    const task = _parkCurrent(this);
+    if (task !== null) {
+      this.#waiter = task;
+      Park.#push(list, this);
+      return PARK_STEP;
+    }
+    const fut = getRunningLoop().createFuture<unknown>();
+    this.#waiter = fut;
+    Park.#push(list, this);
+    return yieldFuture(fut);
+  }
+
+  /**
+   * @internal Take the op out of its wait (unlinking it if still parked, forgetting its task or
+   * future) and return to IDLE; true when it had been woken (it owns the wake-up). For
+   * subclasses whose `throw()` goes on waiting (Condition re-acquiring its lock).
+   */
+  _detach(): boolean {
+    const s = this.#state;
+    this.#state = IDLE;
+    if (s === IDLE || s === CLOSED) return false;
+    const w = this.#waiter;
+    this.#waiter = null;
+    if (s === PARKED) {
+      Park.#unlink(this._waiters(), this);
+      if (w !== null) {
+        if (isTask(w)) {
+          // Closed by hand while its task runs (it never yielded PARK): forget the filing.
+          if (w._parkedOn === this) w._parkedOn = null;
+        } else if (w._state === "pending") w.cancel();
+      }
+    }
+    return s === WOKEN;
+  }
+
+  /** @internal True while the op waits (parked, or woken or unparked and not yet resumed). */
+  _waiting(): boolean {
+    const s = this.#state;
+    return s === PARKED || s === WOKEN || s === UNPARKED;
+  }
+
+  /** @internal End the op: it is its own `{ done: true, value }` from now on. */
+  _finish(): IteratorReturnResult<R> {
+    this.#state = CLOSED;
+    this.done = true;
+    return this as IteratorReturnResult<R>;
+  }
+
+  /** @internal End the op by an error (or return/throw): `{ done: true, value: undefined }`. */
+  _fail(): void {
+    this.#state = CLOSED;
+    this.done = true;
+    this.value = undefined;
+  }
+
+  #abandon(): void {
+    if (!this._waiting()) {
+      this._fail();
+      return;
+    }
+    const woken = this._detach();
+    this._fail();
+    this._leave(woken);
+  }
+
+  /** Link `op` at the tail of `list`. */
+  static #push(list: WaiterList, op: Park<unknown>): void {
+    op.#state = PARKED;
+    const tail = list._tail;
+    op.#prev = tail;
+    op.#next = null;
+    if (tail === null) list._head = op;
+    else tail.#next = op;
+    list._tail = op;
+    list._size++;
+  }
+
+  /** Unlink `op` (linked in `list`) in O(1). */
+  static #unlink(list: WaiterList, op: Park<unknown>): void {
+    const prev = op.#prev;
+    const next = op.#next;
+    if (prev === null) list._head = next;
+    else prev.#next = next;
+    if (next === null) list._tail = prev;
+    else next.#prev = prev;
+    op.#prev = null;
+    op.#next = null;
+    list._size--;
+  }
+
+  /** @internal WaiterList.wakeOne on a non-empty list. */
+  static _wakeOne(list: WaiterList): boolean {
+    for (let op = list._head; op !== null; op = list._head) {
+      Park.#unlink(list, op);
+      const w = op.#waiter as Task<unknown> | Future<unknown>;
+      if (isTask(w)) {
+        op.#state = WOKEN;
+        const task = w;
+        if (task._parkedOn === op) {
+          // A task resuming the op by hand (it never yielded PARK) is running now: it must
+          // not be queued; it sees WOKEN on its next call.
+          if (task === _currentTask()) task._parkedOn = null;
+          else _wakeParked(task, undefined);
+        }
+        return true;
+      }
+      if (w._state === "pending") {
+        op.#state = WOKEN;
+        w.setResult(undefined);
+        return true;
+      }
+      // Whoever drove the fallback future cancelled it: the op leaves when it is resumed.
+      op.#state = UNPARKED;
+    }
+    return false;
+  }
+
+  /** @internal WaiterList.hasPending on a non-empty list. */
+  static _hasPending(list: WaiterList): boolean {
+    for (let op = list._head; op !== null; op = list._head) {
+      const w = op.#waiter as Task<unknown> | Future<unknown>;
+      if (isTask(w) || w._state === "pending") return true;
+      Park.#unlink(list, op);
+      op.#state = UNPARKED;
+    }
+    return false;
+  }
+}
+
+/** A Task (its `_isTask` brand is on Task's prototype), not a plain Future. */
+function isTask(w: Task<unknown> | Future<unknown>): w is Task<unknown> {
+  return (w as { _isTask?: true })._isTask === true;
+}
+
+/** Yield `fut` as `yield* fut` does (asyncio's `_asyncio_future_blocking`). */
+function yieldFuture(fut: Future<unknown>): IteratorYieldResult<BlockingFuture> {
+  fut._blocking = true;
+  return { value: fut as BlockingFuture, done: false };
+}
+
+/** @internal A `Lazy` wait's steps: `now` completes at once, `op` makes a Park for the call. */
+export interface WaitKind<O, A, R> {
+  /** Try to complete at once (may throw): the result, or MUST_WAIT. */
+  now(owner: O, arg: A): R | typeof MUST_WAIT;
+  /** A fresh Park for the same call (not started). */
+  op(owner: O, arg: A): Park<R>;
+}
+
+/** @internal What `WaitKind.now` returns when the caller must wait. */
+export const MUST_WAIT: unique symbol = Symbol("aioloop.mustWait");
+
+/**
+ * The iterator `yield*` gets for a wait that completed at once: done, with the result. Shared:
+ * `yield*` reads it right after taking it, before anything else can run.
+ */
+class Finished {
+  done = true as const;
+  value: unknown = undefined;
+  next(): this {
+    return this;
+  }
+}
+const FINISHED = new Finished();
+
+/**
+ * @internal The coroutine object `queue.get()`, `lock.acquire()`... return: one per primitive
+ * and kind, reused, so a call that completes at once allocates nothing at all.
+ *
+ * HOW: `yield*` asks the object for its iterator (`[Symbol.iterator]`) first, and that is where
+ * the wait starts: it completes at once (FINISHED carries the result) or hands `yield*` a fresh
+ * Park, already parked (its first step yields PARK). The object is free again as soon as `yield*` took its
+ * iterator; a second call made before that (`a = q.get(); b = q.get()`) gets a new object.
+ * Driven by hand (`next`/`throw`/`return` called on it directly), it makes its Park then and
+ * forwards everything to it for good, never to be reused: exactly a Park's behaviour.
+ */
+export class Lazy<O, A, R> implements Coro<R> {
+  /** @internal Handed out by the primitive and not yet started (or driven by hand: for good). */
+  _out = false;
+  readonly #owner: O;
+  readonly #kind: WaitKind<O, A, R>;
+  /** The call's argument (a queue item), held between the call and its start. */
+  #arg: A | undefined = undefined;
+  /** The Park this object forwards to once driven by hand. */
+  #hand: Park<R> | null = null;
+
+  constructor(owner: O, kind: WaitKind<O, A, R>) {
+    this.#owner = owner;
+    this.#kind = kind;
+  }
+
+  /** @internal The primitive hands this object out for a call with `arg`. */
+  _handOut(arg: A): this {
+    this._out = true;
+    this.#arg = arg;
+    return this;
+  }
+
+  [Symbol.iterator](): Coro<R> {
+    const hand = this.#hand;
+    if (hand !== null) return hand;
+    const arg = this.#arg as A;
+    this.#arg = undefined;
+    this._out = false;
+    const r = this.#kind.now(this.#owner, arg);
+    if (r === MUST_WAIT) {
+      // Park now (no second attempt): the op's first step, just after, yields PARK.
+      const op = this.#kind.op(this.#owner, arg);
+      op._parkIn(op._waiters());
+      return op;
+    }
+    FINISHED.value = r;
+    return FINISHED as unknown as Coro<R>; // only `next()` is ever called on it
+  }
+
+  next(): ParkStep<R> {
+    return this.#byHand().next();
+  }
+
+  throw(e: unknown): ParkStep<R> {
+    return this.#byHand().throw(e);
+  }
+
+  return(value: R): ParkStep<R> {
+    return this.#byHand().return(value);
+  }
+
+  [Symbol.dispose](): void {
+    this.#byHand()[Symbol.dispose]();
+  }
+
+  #byHand(): Park<R> {
+    let hand = this.#hand;
+    if (hand === null) {
+      // Never reused from now on (`_out` stays true): the primitive makes a new object.
+      hand = this.#hand = this.#kind.op(this.#owner, this.#arg as A);
+      this.#arg = undefined;
+    }
+    return hand;
   }
 }

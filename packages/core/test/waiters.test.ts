@@ -1,10 +1,14 @@
-// Core's internal queues (Deque, WaiterQueue). The Park coroutine built on them is tested
-// through the public primitives on every loop by @aioloop/backend-tests (suites/park.ts).
+// (Gate's public fields show in toEqual: the real ops keep theirs private, so a finished one
+// reads as { done, value }.)
+// Core's internal queues (Deque, WaiterList and Park). The primitives built on them are tested
+// on every loop by @aioloop/backend-tests (suites/park.ts, queues.ts, locks.ts...).
 import { describe, expect, it } from "vitest";
 import type { Coro, Future } from "../src/index.js";
-import { getRunningLoop } from "../src/index.js";
+import { CancelledError, createTask, currentTask, getRunningLoop, isFuture } from "../src/index.js";
 import { Deque } from "../src/deque.js";
-import { COMPACT_MIN_LENGTH, WaiterQueue } from "../src/waiters.js";
+import { Lock } from "../src/locks.js";
+import { Queue } from "../src/queues.js";
+import { Park, WaiterList } from "../src/waiters.js";
 import { runOnMinimal } from "./support/minimal-loop.js";
 
 describe("Deque", () => {
@@ -48,58 +52,174 @@ describe("Deque", () => {
   });
 });
 
-describe("WaiterQueue (on core's MinimalLoop)", () => {
-  it("wakes the oldest pending waiter and skips cancelled ones", () => {
+/** A wait that completes once `open` is set; records how it left. */
+class Gate extends Park<string> {
+  open = false;
+  left: boolean[] = [];
+  constructor(
+    readonly list: WaiterList,
+    readonly name: string,
+  ) {
+    super();
+  }
+  _attempt(): boolean {
+    this.value = this.name;
+    return this.open;
+  }
+  _resumed(): boolean {
+    this.value = this.name;
+    return true;
+  }
+  _leave(woken: boolean): void {
+    this.left.push(woken);
+  }
+  _waiters(): WaiterList {
+    return this.list;
+  }
+}
+
+describe("WaiterList and Park (on core's MinimalLoop)", () => {
+  it("parks tasks on the ops themselves (no Future) and wakes them oldest first", () => {
+    const order = runOnMinimal(function* (): Coro<string[]> {
+      const list = new WaiterList("<Gate>");
+      const order: string[] = [];
+      const ops = ["a", "b", "c"].map((n) => new Gate(list, n));
+      const tasks = ops.map((op) =>
+        createTask(
+          (function* (): Coro<void> {
+            order.push(yield* op);
+          })(),
+        ),
+      );
+      yield;
+      expect(list.length).toBe(3);
+      for (const [i, t] of tasks.entries()) {
+        expect(t._futWaiter).toBeNull();
+        expect(t._parkedOn).toBe(ops[i]);
+        expect(ops[i]!._describeParked(t)).toBe("<Gate>");
+      }
+      expect(list.wakeOne()).toBe(true);
+      expect(list.wake(5)).toBe(2);
+      expect(list.wakeOne()).toBe(false);
+      expect(list.length).toBe(0);
+      for (const t of tasks) yield* t;
+      return order;
+    });
+    expect(order).toEqual(["a", "b", "c"]);
+  });
+
+  it("a cancelled waiter leaves at once and owes nothing; a woken-then-cancelled one owes its wake-up", () => {
     runOnMinimal(function* (): Coro<void> {
-      const loop = getRunningLoop();
-      const w = new WaiterQueue<string>();
-      const a = w.add(loop);
-      const b = w.add(loop);
-      const c = w.add(loop);
-      a.cancel();
-      expect(w.abandon(a)).toBe(false);
-      expect(w.wakeOne("x")).toBe(true);
-      expect(b.result()).toBe("x");
-      expect(c.done()).toBe(false);
-      expect(w.hasPending()).toBe(true);
-      expect(w.wakeAll("y")).toBe(1);
-      expect(w.wakeOne("z")).toBe(false);
-      expect(w.hasPending()).toBe(false);
-      // abandon() of a woken future reports that the wake-up must be passed on.
-      const d = w.add(loop);
-      w.wakeOne("d");
-      expect(w.abandon(d)).toBe(true);
-      // abandon() of a pending future cancels it.
-      const e = w.add(loop);
-      expect(w.abandon(e)).toBe(false);
-      expect(e.cancelled()).toBe(true);
+      const list = new WaiterList("<Gate>");
+      const ops = ["a", "b", "c"].map((n) => new Gate(list, n));
+      const tasks = ops.map((op) =>
+        createTask(
+          (function* () {
+            return yield* op;
+          })(),
+        ),
+      );
+      yield;
+      tasks[1]!.cancel(); // parked: unlinked in O(1)
+      expect(list.length).toBe(2);
+      expect(tasks[1]!._parkedOn).toBeNull();
+      expect(list.wakeOne()).toBe(true); // a
+      tasks[0]!.cancel(); // woken, not yet run
+      yield;
+      yield;
+      expect(tasks[0]!.cancelled()).toBe(true);
+      expect(tasks[1]!.cancelled()).toBe(true);
+      expect(ops[0]!.left).toEqual([true]);
+      expect(ops[1]!.left).toEqual([false]);
+      expect(list.length).toBe(1);
+      expect(list.hasPending()).toBe(true);
+      list.wakeAll();
+      expect(yield* tasks[2]!).toBe("c");
+      expect(ops[2]!.left).toEqual([]);
+    });
+  });
+
+  it("driven by hand inside a task: a wake-up while the task runs does not queue it", () => {
+    runOnMinimal(function* (): Coro<void> {
+      const list = new WaiterList("<Gate>");
+      const op = new Gate(list, "x");
+      const first = op.next();
+      expect(first.done).toBe(false);
+      expect(list.wakeOne()).toBe(true);
+      expect(currentTask()!._parkedOn).toBeNull();
+      const { done, value } = op.next();
+      expect({ done, value }).toEqual({ done: true, value: "x" });
+      const op2 = new Gate(list, "y");
+      op2.next();
+      expect(op2.return("z")).toEqual({ done: true, value: "z" });
+      expect(op2.left).toEqual([false]);
+      expect(list.length).toBe(0);
+      expect(currentTask()!._parkedOn).toBeNull();
       yield;
     });
   });
 
-  it("compacts once more than half of a long queue is cancelled", () => {
+  it("outside any task it parks on a Future of the running loop", () => {
     runOnMinimal(function* (): Coro<void> {
       const loop = getRunningLoop();
-      const w = new WaiterQueue<void>();
-      const futs: Future<void>[] = [];
-      const N = COMPACT_MIN_LENGTH * 4;
-      for (let i = 0; i < N; i++) futs.push(w.add(loop));
-      // Cancel every other one from the back: the head stays pending, so nothing is dropped lazily.
-      const lengths: number[] = [];
-      for (let i = N - 1; i > 0; i -= 2) {
-        futs[i]!.cancel();
-        w.abandon(futs[i]!);
-        lengths.push(w.length);
-      }
-      expect(Math.max(...lengths)).toBe(N);
-      // Half cancelled is not "more than half": no sweep yet...
-      expect(w.length).toBe(N);
-      // ...one more cancellation tips it over and the buffer is swept.
-      futs[0]!.cancel();
-      w.abandon(futs[0]!);
-      expect(w.length).toBe(N / 2 - 1);
-      expect(w.pendingCount()).toBe(N / 2 - 1);
+      const list = new WaiterList("<Gate>");
+      const op = new Gate(list, "f");
+      const seen: unknown[] = [];
+      loop.callSoon(() => {
+        const r = op.next();
+        seen.push(r.done, isFuture(r.value));
+        list.wakeOne();
+        const { done, value } = op.next();
+        seen.push((r.value as Future<unknown>).done(), { done, value });
+        const op2 = new Gate(list, "g");
+        const fut = op2.next().value as Future<unknown>;
+        fut.cancel();
+        expect(list.hasPending()).toBe(false);
+        expect(() => op2.next()).toThrow(CancelledError);
+        seen.push(op2.left);
+      });
       yield;
+      yield;
+      expect(seen).toEqual([false, true, true, { done: true, value: "f" }, [false]]);
+    });
+  });
+});
+
+describe("Lazy (the reusable coroutine object of get/put/acquire/wait)", () => {
+  it("a wait that completes at once allocates nothing: the same object serves the next call", () => {
+    runOnMinimal(function* (): Coro<void> {
+      const q = new Queue<number>();
+      q.putNowait(1);
+      q.putNowait(2);
+      const a = q.get();
+      expect(yield* a).toBe(1);
+      const b = q.get();
+      expect(b === a).toBe(true);
+      expect(yield* b).toBe(2);
+      // Made before the first was started: a second object.
+      const c = q.get();
+      const d = q.get();
+      expect(d === c).toBe(false); // (not.toBe would iterate them: that runs a wait)
+      const lock = new Lock();
+      const h = lock.acquire();
+      yield* h;
+      lock.release();
+      expect(lock.acquire() === h).toBe(true);
+    });
+  });
+
+  it("driven by hand, it is retired: later calls get a new object", () => {
+    runOnMinimal(function* (): Coro<void> {
+      const lock = new Lock();
+      const a = lock.acquire();
+      expect(a.next().done).toBe(true);
+      expect(a.next().value).toBe(true); // finished: stays finished
+      expect(lock.locked()).toBe(true);
+      lock.release();
+      const b = lock.acquire();
+      expect(b === a).toBe(false);
+      yield* b;
+      expect(lock.locked()).toBe(true);
     });
   });
 });

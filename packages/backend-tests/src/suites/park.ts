@@ -1,9 +1,11 @@
 /**
  * The Park coroutine behind acquire/wait/get/put (hand-made, not a generator function): driven
- * by hand with next/return/throw, it must behave as a generator that awaits would.
+ * by hand with next/return/throw, it must behave as a generator that awaits would. (A blocked op
+ * parks its task on itself rather than yielding a Future, so these tests check what the user
+ * sees: the place in line, the hand-off passed on, nothing taken.)
  */
 import { describe, expect, it } from "vitest";
-import { type Coro, Lock, Queue, getRunningLoop, isFuture } from "@aioloop/core";
+import { CancelledError, type Coro, Lock, Queue, createTask, getRunningLoop } from "@aioloop/core";
 import { type LoopUnderTest, runOn } from "../loop-under-test.js";
 
 export function parkTests(l: LoopUnderTest): void {
@@ -26,17 +28,37 @@ export function parkTests(l: LoopUnderTest): void {
         const lock = new Lock();
         yield* lock.acquire();
         const op = lock.acquire();
-        const first = op.next(); // parks: yields its future
-        const parked = first.done === false && isFuture(first.value);
+        const first = op.next(); // parks: suspends, queued behind the holder
+        const parked = first.done === false && lock.statistics().waiters === 1;
         lock.release(); // hands the lock to op...
         op.return(true); // ...which is closed before it resumes
         const freed = !lock.locked();
         const loop = getRunningLoop();
         const before = loop.statistics().iterations;
         yield* lock.acquire(); // no wait: the hand-off was passed on (nobody else waits)
-        return { parked, freed, noWait: loop.statistics().iterations === before };
+        const noWait = loop.statistics().iterations === before;
+        lock.release();
+        yield; // the task was not queued twice by the hand-off it got while running
+        return { parked, freed, noWait };
       });
       expect(out).toEqual({ parked: true, freed: true, noWait: true });
+    });
+
+    it("a queue getter driven by hand and woken gets the item; closed unwoken it takes nothing", async () => {
+      const out = await runOn(l, function* () {
+        const q = new Queue<number>(1);
+        const op = q.get();
+        const first = op.next(); // empty: suspends
+        q.putNowait(7); // wakes op (its task is running: not queued)
+        const got = op.next(); // resumed by hand: takes the item
+        const op2 = q.get();
+        op2.next();
+        op2.return(0); // closed while parked: nothing taken, no getter left
+        q.putNowait(8);
+        yield;
+        return { suspended: first.done, got, left: q.qsize(), getters: q.statistics().getters };
+      });
+      expect(out).toEqual({ suspended: false, got: { done: true, value: 7 }, left: 1, getters: 0 });
     });
 
     it("throw() into an op that has not started re-throws and takes nothing", async () => {
@@ -49,6 +71,47 @@ export function parkTests(l: LoopUnderTest): void {
         expect(q.qsize()).toBe(1);
         yield;
       });
+    });
+
+    it("two waits made before either runs are two waits (each takes its own item)", async () => {
+      const out = await runOn(l, function* () {
+        const q = new Queue<number>();
+        const a = q.get();
+        const b = q.get();
+        q.putNowait(1);
+        q.putNowait(2);
+        const x = yield* a;
+        const y = yield* b;
+        const c = createTask(q.get());
+        const d = createTask(q.get());
+        yield;
+        q.putNowait(3);
+        q.putNowait(4);
+        return [x, y, yield* c, yield* d, q.qsize()];
+      });
+      expect(out).toEqual([1, 2, 3, 4, 0]);
+    });
+
+    it("cancelled while blocked and un-cancelled before it runs: the wait still ends in CancelledError (asyncio)", async () => {
+      const out = await runOn(l, function* () {
+        const q = new Queue<number>();
+        const t = createTask(
+          (function* (): Coro<string> {
+            try {
+              return String(yield* q.get());
+            } catch (e) {
+              if (e instanceof CancelledError) return "cancelled";
+              throw e;
+            }
+          })(),
+        );
+        yield;
+        t.cancel();
+        t.uncancel();
+        q.putNowait(1);
+        return [yield* t, q.qsize()];
+      });
+      expect(out).toEqual(["cancelled", 1]);
     });
   });
 }
