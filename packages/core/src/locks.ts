@@ -323,12 +323,14 @@ class EventWait extends Park<true> {
   constructor(event: Event) {
     super();
     this.#event = event;
-    this.value = true;
   }
   _attempt(): boolean {
-    return this.#event.isSet();
+    if (!this.#event.isSet()) return false;
+    this.value = true;
+    return true;
   }
   _resumed(): boolean {
+    this.value = true;
     return true;
   }
   _leave(_woken: boolean): void {}

@@ -282,7 +282,7 @@ class QueueGet<T> extends Park<T> {
 /** `queue.put(item)`: a Park; a woken putter that leaves passes the free slot on. */
 class QueuePut<T> extends Park<undefined> {
   readonly #queue: Queue<T>;
-  readonly #item: T;
+  #item: T;
   constructor(queue: Queue<T>, item: T) {
     super();
     this.#queue = queue;
@@ -306,6 +306,9 @@ class QueuePut<T> extends Park<undefined> {
   }
   _waiters(): WaiterList {
     return this.#queue._putters;
+  }
+  override _rearm(item: unknown): void {
+    this.#item = item as T;
   }
 }
 

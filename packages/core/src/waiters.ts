@@ -141,6 +141,8 @@ export abstract class Park<R> implements Coro<R>, Parking {
   /** Links while PARKED. */
   #next: Park<unknown> | null = null;
   #prev: Park<unknown> | null = null;
+  /** The Lazy that made this op for `yield*` (never exposed): it gets the op back. */
+  #home: Lazy<unknown, unknown, R> | null = null;
 
   /** @internal Try to complete now: true when done (`value` set). May throw. */
   abstract _attempt(): boolean;
@@ -170,7 +172,16 @@ export abstract class Park<R> implements Coro<R>, Parking {
       this.#state = IDLE;
       this.#waiter = null;
       try {
-        if (this._resumed()) return this._finish();
+        if (this._resumed()) {
+          const home = this.#home;
+          if (home !== null) {
+            // Only `yield*` holds this op, and it reads the result before anything else runs:
+            // the op can serve the next blocked call of its Lazy.
+            this.#home = null;
+            home._spare = this as Park<unknown> as Park<R>;
+          }
+          return this._finish();
+        }
       } catch (e) {
         this._fail();
         throw e;
@@ -275,6 +286,22 @@ export abstract class Park<R> implements Coro<R>, Parking {
     this.done = true;
     return this as IteratorReturnResult<R>;
   }
+
+  /** @internal `op` was made by `home` for `yield*`: it goes back to `home` when it finishes. */
+  static _adopt<R>(op: Park<R>, home: Lazy<unknown, unknown, R>): void {
+    op.#home = home;
+  }
+
+  /** @internal Make a finished op new again for another call with `arg` (see Lazy). */
+  _reuse(arg: unknown): void {
+    this.#state = IDLE;
+    this.done = false;
+    this.value = undefined;
+    this._rearm(arg);
+  }
+
+  /** @internal Subclasses whose op carries the call's argument (a queue item) take it here. */
+  _rearm(_arg: unknown): void {}
 
   /** @internal End the op by an error (or return/throw): `{ done: true, value: undefined }`. */
   _fail(): void {
@@ -402,6 +429,11 @@ const FINISHED = new Finished();
  * iterator; a second call made before that (`a = q.get(); b = q.get()`) gets a new object.
  * Driven by hand (`next`/`throw`/`return` called on it directly), it makes its Park then and
  * forwards everything to it for good, never to be reused: exactly a Park's behaviour.
+ *
+ * The Parks it hands `yield*` are never seen by user code (only the iterator record of that
+ * `yield*` holds them), so one that finishes comes back as `_spare` for the next call that
+ * blocks: a producer and a consumer handing items over through a Queue(1) allocate nothing.
+ * (Calling `[Symbol.iterator]()` on it by hand and keeping that iterator is not supported.)
  */
 export class Lazy<O, A, R> implements Coro<R> {
   /** @internal Handed out by the primitive and not yet started (or driven by hand: for good). */
@@ -412,6 +444,8 @@ export class Lazy<O, A, R> implements Coro<R> {
   #arg: A | undefined = undefined;
   /** The Park this object forwards to once driven by hand. */
   #hand: Park<R> | null = null;
+  /** @internal A finished Park of this kind, for the next call that blocks (one kept). */
+  _spare: Park<R> | null = null;
 
   constructor(owner: O, kind: WaitKind<O, A, R>) {
     this.#owner = owner;
@@ -434,7 +468,12 @@ export class Lazy<O, A, R> implements Coro<R> {
     const r = this.#kind.now(this.#owner, arg);
     if (r === MUST_WAIT) {
       // Park now (no second attempt): the op's first step, just after, yields PARK.
-      const op = this.#kind.op(this.#owner, arg);
+      let op = this._spare;
+      if (op !== null) {
+        this._spare = null;
+        op._reuse(arg);
+      } else op = this.#kind.op(this.#owner, arg);
+      Park._adopt(op, this as Lazy<unknown, unknown, R>);
       op._parkIn(op._waiters());
       return op;
     }
