@@ -43,6 +43,7 @@ typedef struct {
   uint32_t capacity;     /* pairs it holds */
   uv_poll_t *poll;       /* non-null while pollStart is in effect */
   napi_ref poll_cb;
+  napi_async_context poll_ctx; /* so callbacks drain microtasks, as Node's own I/O callbacks do */
   int poll_fd;
 } State;
 
@@ -225,8 +226,9 @@ static void on_poll(uv_poll_t *h, int status, int events) {
       cb != NULL) {
     napi_get_global(env, &global);
     napi_value arg = num(env, status < 0 ? status : events);
-    /* napi_make_callback would also drain microtasks here; the callback only arms a resume. */
-    if (napi_call_function(env, global, cb, 1, &arg, &r) != napi_ok) {
+    /* make_callback, not call_function: the callback may run the loop's turn, and the Promises
+       it settles must see their reactions run when it returns (a microtask checkpoint). */
+    if (napi_make_callback(env, st->poll_ctx, global, cb, 1, &arg, &r) != napi_ok) {
       napi_value exc;
       bool pending = false;
       napi_is_exception_pending(env, &pending);
@@ -250,6 +252,10 @@ static void stop_poll(napi_env env, State *st) {
   if (st->poll_cb != NULL) {
     napi_delete_reference(env, st->poll_cb);
     st->poll_cb = NULL;
+  }
+  if (st->poll_ctx != NULL) {
+    napi_async_destroy(env, st->poll_ctx);
+    st->poll_ctx = NULL;
   }
 }
 
@@ -277,6 +283,9 @@ static napi_value PollStart(napi_env env, napi_callback_info info) {
   }
   h->data = st;
   CHECK(napi_create_reference(env, argv[1], 1, &st->poll_cb));
+  napi_value name;
+  napi_create_string_utf8(env, "aioloop.epoll", NAPI_AUTO_LENGTH, &name);
+  CHECK(napi_async_init(env, NULL, name, &st->poll_ctx));
   st->poll = h;
   st->poll_fd = fd;
   rc = uv_poll_start(h, UV_READABLE, on_poll);

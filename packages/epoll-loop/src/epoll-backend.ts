@@ -12,9 +12,10 @@
  *   runSync:       select blocks in epoll_wait for the loop's timeout (µs precision where the
  *                  kernel has epoll_pwait2); other threads reach it through the eventfd in the
  *                  set (wake-bridge.ts)
- *   host runs:     park() arms HostParking for the deadline and a uv_poll on the epoll fd in
- *                  Node's own loop; the poll firing wakes the park (after this Node turn), and
- *                  the loop collects with select(0). Node's I/O and Promises run meanwhile.
+ *   host runs:     park() arms a host timer (HostAlarm) for the deadline and a uv_poll on the
+ *                  epoll fd in Node's own loop; the poll firing resumes the loop at once (from
+ *                  Node's poll phase), which collects with select(0). Node's I/O and Promises
+ *                  run meanwhile.
  *
  * Outside source: while any fd is registered or any transport or server is open, the backend
  * holds one source of kind "thread" on the loop: unlike Node's sockets, epoll delivers to a
@@ -26,7 +27,7 @@
 
 import type { Backend, LoopHost, OutsideSource, Runnable } from "@aioloop/core";
 import { WAKE_IDLE, WAKE_INDEX, WAKE_SET } from "@aioloop/core";
-import { HostParking, RealClock } from "@aioloop/timer-loop";
+import { HostAlarm, RealClock } from "@aioloop/timer-loop";
 import type { Closeable } from "@aioloop/transports";
 import {
   EPOLLERR,
@@ -50,6 +51,14 @@ export const MAX_EVENTS_PER_WAIT = 128;
 
 /** Bytes one recv reads at most (asyncio's `max_size`: 256 KiB). */
 export const RECV_SIZE = 256 * 1024;
+
+/**
+ * The slab transports receive into: reads land in it back to back and are handed out as views
+ * (no copy, as Node's own socket reads do with its 64 KiB pool); a new slab is allocated once
+ * less than RECV_SIZE is left. A view keeps its slab alive, so a protocol that holds on to one
+ * small read holds a slab: the price of reading without a copy.
+ */
+export const RECV_SLAB_SIZE = 4 * RECV_SIZE;
 
 /** What the loop keeps per watched fd: asyncio's `(reader_handle, writer_handle)`. */
 export interface FdRegistration {
@@ -82,19 +91,35 @@ export class EpollBackend implements Backend {
   /** The eventfd in the epoll set that other threads ring (-1 once closed). */
   readonly #efd: number;
   readonly #events = new Int32Array(2 * MAX_EVENTS_PER_WAIT);
-  /** The buffer every recv reads into first (one per loop). */
+  /** The buffer the sock* calls read into first (one per loop). */
   readonly scratch: Buffer = Buffer.allocUnsafe(RECV_SIZE);
+  /** The current receive slab of the transports (see RECV_SLAB_SIZE) and its first free byte. */
+  slab: Uint8Array = Buffer.allocUnsafeSlow(RECV_SLAB_SIZE);
+  slabUsed = 0;
   /** Registrations by fd (a sparse array: fds are small integers). */
   readonly #regs: (FdRegistration | undefined)[] = [];
   /** Invariant: how many registrations have a non-zero mask. */
   #watched = 0;
-  readonly #parking = new HostParking();
+  /**
+   * Host-driven waiting: the pending park's resume, and one host timer for its deadline
+   * (timer-loop's HostAlarm). The epoll fd's poll resumes the loop directly from Node's poll
+   * phase (no extra host turn: the addon calls back through node's MakeCallback, so Promises
+   * settled by the loop's turn run right after it, as after any Node I/O callback).
+   */
+  readonly #alarm = new HostAlarm();
+  #resume: (() => void) | null = null;
+  #parks = 0;
+  readonly #fire = (): void => {
+    const r = this.#resume;
+    this.#resume = null;
+    if (r !== null) r();
+  };
   #polling = false;
   readonly #onPoll = (): void => {
-    if (this.#parking.parked && !this.#parking.resumingSoon) {
-      this.#ioWakeups++;
-      this.#parking.wake();
-    }
+    if (this.#resume === null) return;
+    this.#ioWakeups++;
+    this.#alarm.disarm();
+    this.#fire();
   };
   readonly #resources = new Set<Closeable>();
   readonly #source: OutsideSource = { kind: "thread", name: "epoll sockets and servers" };
@@ -261,11 +286,14 @@ export class EpollBackend implements Backend {
     } else if (this.#watched === 0 && this.#polling) {
       this.#stopPolling();
     }
-    this.#parking.park(timeoutMs, resume);
+    this.#parks++;
+    this.#resume = resume;
+    this.#alarm.arm(timeoutMs, this.#fire);
   }
 
   unpark(): void {
-    this.#parking.unpark();
+    this.#resume = null;
+    this.#alarm.disarm();
     if (this.#polling) this.#stopPolling();
   }
 
@@ -277,7 +305,7 @@ export class EpollBackend implements Backend {
   wakeup(): void {
     this.#wakeups++;
     this.#wakePending = true;
-    this.#parking.wake();
+    if (this.#resume !== null && !this.#alarm.armedSoon) this.#alarm.arm(0, this.#fire); // after this turn
   }
 
   // ── resources ───────────────────────────────────────────────────────────────────────────
@@ -307,7 +335,8 @@ export class EpollBackend implements Backend {
    */
   close(): void {
     this.#closed = true;
-    this.#parking.unpark();
+    this.#resume = null;
+    this.#alarm.disarm();
     if (this.#polling) this.#stopPolling();
     this.#releaseSource = null; // the closing loop drops its sources itself
     const resources = [...this.#resources];
@@ -338,7 +367,7 @@ export class EpollBackend implements Backend {
   statistics(): Record<string, number | string | boolean> {
     return {
       clock: this.kind,
-      waits: this.#waits + this.#parking.parks,
+      waits: this.#waits + this.#parks,
       wakeups: this.#wakeups,
       ioWakeups: this.#ioWakeups,
       ioCallbacks: this.#ioCallbacks,

@@ -53,6 +53,7 @@ import {
   describeAddress,
   isUnixAddress,
   listenBacklog,
+  normalAddress,
   serverArgs,
   toBytes,
   toOSError,
@@ -372,14 +373,7 @@ export class EpollLoop extends TimerLoop {
     opts?: ServerOptions,
   ): Coro<Server<FdSocket>> {
     const [address, options] = serverArgs("createServer", addressOrHost, portOrOpts, opts);
-    const a: Address =
-      "path" in address && typeof address.path === "string"
-        ? { path: address.path }
-        : {
-            host: (address as { host?: string }).host ?? "",
-            port: (address as { port?: number }).port ?? 0,
-          };
-    return this.#listen(protocolFactory, a, options);
+    return this.#listen(protocolFactory, normalAddress(address), options);
   }
 
   /** As createServer, on a Unix domain socket path (`loop.create_unix_server`). */

@@ -5,9 +5,10 @@
  * shared SocketTransport and Server need to run on EpollLoop.
  *
  * HOW, reading: the transport's reader is registered with the backend (EPOLLIN). On readiness
- * `readChunk()` is one recv(2) into the loop's scratch buffer and one copy into a Buffer of the
- * exact size (the protocol keeps it); a short read means the kernel had no more, so the next
- * `readChunk()` returns null without asking again (readiness says when to come back).
+ * `readChunk()` is one recv(2) straight into the loop's receive slab, returned as a view of the
+ * bytes read (no copy; the protocol may keep it: the slab is never written there again); a
+ * short read means the kernel had no more, so the next `readChunk()` returns null without
+ * asking again (readiness says when to come back).
  *
  * HOW, writing: `write(b)` sends at once when nothing is queued (the common case: no
  * registration, no copy); what the kernel does not take is queued (kept, not copied) and the
@@ -32,7 +33,7 @@ import {
   type SocketHooks,
   type SocketOps,
 } from "@aioloop/transports";
-import type { EpollBackend } from "./epoll-backend.js";
+import { type EpollBackend, RECV_SIZE, RECV_SLAB_SIZE } from "./epoll-backend.js";
 import { E, SHUT_WR, errnoError } from "./native.js";
 
 /** Chunks one sendmsg(2) sends at most (the addon's iovec array). */
@@ -214,13 +215,17 @@ export class FdSocketOps implements SocketOps {
       return null;
     }
     const b = this.#backend;
-    const scratch = b.scratch;
-    const n = b.native.recv(this.#fd, scratch, 0, scratch.length);
+    let slab = b.slab;
+    let at = b.slabUsed;
+    if (slab.length - at < RECV_SIZE) {
+      slab = b.slab = Buffer.allocUnsafeSlow(RECV_SLAB_SIZE);
+      at = b.slabUsed = 0;
+    }
+    const n = b.native.recv(this.#fd, slab, at, RECV_SIZE);
     if (n > 0) {
-      const out = Buffer.allocUnsafe(n);
-      scratch.copy(out, 0, 0, n);
-      if (n < scratch.length) this.#drained = true;
-      return out;
+      b.slabUsed = (at + n + 7) & ~7; // the next read starts 8-byte aligned
+      if (n < RECV_SIZE) this.#drained = true;
+      return slab.subarray(at, at + n);
     }
     if (n === 0) this.#eof = true;
     else if (n !== -E.AGAIN && n !== -E.INTR) this.#error = errnoError(n, "recv");

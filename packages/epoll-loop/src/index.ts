@@ -14,6 +14,7 @@ export {
   type FdRegistration,
   MAX_EVENTS_PER_WAIT,
   RECV_SIZE,
+  RECV_SLAB_SIZE,
 } from "./epoll-backend.js";
 export { EpollLoop, type EpollLoopOptions, type FdLike, getEpollLoop } from "./epoll-loop.js";
 export { type FdFamily, FdListener, FdSocket, FdSocketOps } from "./fd-socket.js";

@@ -22,7 +22,7 @@ import { EpollLoop, getEpollLoop } from "../src/epoll-loop.js";
 import type { FdSocket } from "../src/fd-socket.js";
 import { epollAvailable } from "../src/native.js";
 import { run, runSync } from "../src/run.js";
-import { HOST, dec, enc, listener, openFds } from "./support.js";
+import { HOST, dec, enc, listener, openFds, portOf } from "./support.js";
 
 /** A connected pair of fds through a loopback listener: [client, server side]. */
 function* pair(loop: EpollLoop): Coro<[FdSocket, FdSocket, FdSocket]> {
@@ -204,7 +204,7 @@ describe.runIf(epollAvailable())("EpollLoop: asyncio's fd-level API", () => {
           host: HOST,
           port: 0,
         });
-        const port = (server.address() as { port: number }).port;
+        const port = portOf(server);
         for (let i = 0; i < 5; i++) {
           yield* (getRunningLoop() as EpollLoop).createConnection(() => ({}), HOST, port);
         }

@@ -7,7 +7,7 @@ import { type Transport, createServer } from "@aioloop/transports";
 import { expect, it } from "vitest";
 import { epollAvailable } from "../src/native.js";
 import { run } from "../src/run.js";
-import { HOST, openFds } from "./support.js";
+import { HOST, openFds, portOf } from "./support.js";
 
 const N = 10_000;
 
@@ -76,7 +76,7 @@ it.runIf(epollAvailable())(
         },
         { host: HOST, port: 0 },
       );
-      const port = (server.address() as { port: number }).port;
+      const port = portOf(server);
       const child = spawn(process.execPath, ["-e", CLIENT, String(port), String(N)], {
         stdio: ["ignore", "pipe", "pipe"],
       });

@@ -31,6 +31,7 @@ import {
   checkAddress,
   isUnixAddress,
   listenBacklog,
+  normalAddress,
   localAddress,
   peerAddress,
   serverAddress,
@@ -213,15 +214,13 @@ export function* listenOn(
   if (typeof factory !== "function") {
     throw new TypeError("a server needs a protocol factory: a function returning a new protocol");
   }
+  const target = normalAddress(address);
+  checkAddress(target, "createServer");
   const listenOpts: net.ListenOptions = {};
-  if (typeof (address as { path?: unknown }).path === "string") {
-    checkAddress(address, "createServer");
-    listenOpts.path = (address as { path: string }).path;
-  } else {
-    const a = address as { host?: string | undefined; port?: number | undefined };
-    checkAddress({ host: a.host ?? "", port: a.port ?? 0 }, "createServer");
-    if (a.host !== undefined && a.host !== "") listenOpts.host = a.host;
-    listenOpts.port = a.port ?? 0;
+  if (isUnixAddress(target)) listenOpts.path = target.path;
+  else {
+    if (target.host !== "") listenOpts.host = target.host;
+    listenOpts.port = target.port;
   }
   const backlog = listenBacklog(opts.backlog);
   listenOpts.backlog = backlog;
@@ -234,9 +233,7 @@ export function* listenOn(
     noDelay: true,
   });
   watchOf(ns); // queue connections from the very first one
-  const where = isUnixAddress(address as Address)
-    ? (address as { path: string }).path
-    : `${listenOpts.host ?? "*"}:${listenOpts.port}`;
+  const where = isUnixAddress(target) ? target.path : `${listenOpts.host ?? "*"}:${target.port}`;
   try {
     yield* fromPromise(
       new Promise<void>((resolve, reject) => {

@@ -14,7 +14,7 @@ import {
   startServer,
 } from "@aioloop/transports";
 import { SOCKET_LOOPS } from "./support/loops.js";
-import { HOST, until } from "./support/net.js";
+import { HOST, portOf, until } from "./support/net.js";
 import { Echo } from "./support/protocols.js";
 
 /** Linux's cap on listen backlogs, or null elsewhere. */
@@ -39,10 +39,6 @@ function kernelBacklog(port: number): number | null {
   }
   const fields = out.trim().split(/\s+/); // LISTEN Recv-Q Send-Q local peer
   return fields[0] === "LISTEN" ? Number(fields[2]) : null;
-}
-
-function portOf(server: Server): number {
-  return (server.address() as { port: number }).port;
 }
 
 function* closeServer(server: Server): Coro<void> {

@@ -23,7 +23,7 @@ import {
   isUnixAddress,
 } from "@aioloop/transports";
 import { SOCKET_LOOPS } from "./support/loops.js";
-import { HOST, dec, pattern, until } from "./support/net.js";
+import { HOST, dec, pattern, portOf, until } from "./support/net.js";
 import { Echo, Recorder } from "./support/protocols.js";
 
 /** A Recorder connected to `a` (createConnection, or createUnixConnection for a path). */
@@ -46,8 +46,7 @@ function* recordingServer(): Coro<[Server, number, Recorder[]]> {
     HOST,
     0,
   );
-  const a = server.address() as { host: string; port: number };
-  return [server, a.port, made];
+  return [server, portOf(server), made];
 }
 
 describe.each(SOCKET_LOOPS)("transports and protocols on $name", (loopCase) => {
@@ -55,7 +54,7 @@ describe.each(SOCKET_LOOPS)("transports and protocols on $name", (loopCase) => {
   it("echoes through a protocol server, in the asyncio callback order", async () => {
     await run(function* () {
       const server = yield* createServer(() => new Echo(), HOST, 0);
-      const { port } = server.address() as { port: number };
+      const port = portOf(server);
       const [t, client] = yield* createConnection(() => new Recorder(), HOST, port);
       expect(client.events).toEqual(["made"]);
       t.write("hello ");
@@ -319,7 +318,7 @@ describe.each(SOCKET_LOOPS)("transports and protocols on $name", (loopCase) => {
       const task = loop.createTask(server.serveForever());
       yield* sleep(0);
       expect(server.isServing()).toBe(true);
-      const { port } = server.address() as { port: number };
+      const port = portOf(server);
       const [t, client] = yield* createConnection(() => new Recorder(), HOST, port);
       t.write("ping");
       yield* until(() => client.size === 4, "echo");
@@ -348,7 +347,7 @@ describe.each(SOCKET_LOOPS)("transports and protocols on $name", (loopCase) => {
         HOST,
         0,
       );
-      const { port } = server.address() as { port: number };
+      const port = portOf(server);
       const [, client] = yield* createConnection(() => new Recorder(), HOST, port);
       yield* client.lost;
       expect(seen).toEqual(["the protocol factory of a server failed"]);
@@ -360,7 +359,7 @@ describe.each(SOCKET_LOOPS)("transports and protocols on $name", (loopCase) => {
   it("a BufferedProtocol receives into its own buffers", async () => {
     await run(function* () {
       const server = yield* createServer(() => new Echo(), HOST, 0);
-      const { port } = server.address() as { port: number };
+      const port = portOf(server);
       const store = new Uint8Array(100_000);
       let filled = 0;
       const lost = getSocketLoop("t").createFuture<void>();
@@ -392,7 +391,7 @@ describe.each(SOCKET_LOOPS)("transports and protocols on $name", (loopCase) => {
     let server: Server | null = null;
     await run(function* () {
       server = yield* createServer(() => new Echo(), HOST, 0);
-      const { port } = server.address() as { port: number };
+      const port = portOf(server);
       [t] = yield* createConnection(() => new Recorder(), HOST, port);
     });
     const sock = (t as unknown as Transport).getExtraInfo("socket");

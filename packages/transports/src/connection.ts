@@ -110,8 +110,11 @@ export function createUnixServer(
   return getSocketLoop("createUnixServer").createServer(protocolFactory, { path }, opts);
 }
 
-/** createServer's positional form as an Address: no host is every interface, no port 0. */
-function normalAddress(a: ListenAddress): Address {
+/**
+ * A ListenAddress (createServer's positional form) as an Address: `{ path }` as it is, a missing
+ * host "" (every interface), a missing port 0 (any free one).
+ */
+export function normalAddress(a: ListenAddress): Address {
   if (typeof (a as { path?: unknown }).path === "string") return a as Address;
   const t = a as { host?: string | undefined; port?: number | undefined };
   return { host: t.host ?? "", port: t.port ?? 0 };

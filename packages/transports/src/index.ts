@@ -28,6 +28,7 @@ export {
   createServer,
   createUnixConnection,
   createUnixServer,
+  normalAddress,
 } from "./connection.js";
 export {
   AddressInUseError,

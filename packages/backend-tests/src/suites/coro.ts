@@ -7,6 +7,7 @@ import {
   CancelledError,
   type Coro,
   coro,
+  coroMethods,
   createTask,
   currentTask,
   gather,
@@ -184,6 +185,30 @@ export function coroTests(l: LoopUnderTest): void {
         return [v, all, currentTask() !== null];
       });
       expect(out).toEqual([2, [5, 7], true]);
+    });
+
+    it("coroMethods opts a class's generator methods in, with `this`; a plain method is refused", async () => {
+      class Walker {
+        steps = 0;
+        *walk(d: number): Coro<number> {
+          if (d === 0) {
+            for (let i = 0; i < 20; i++) yield* sleep(0);
+            return this.steps;
+          }
+          this.steps++;
+          return yield* this.walk(d - 1);
+        }
+        plain(): number {
+          return 1;
+        }
+      }
+      coroMethods(Walker.prototype, "walk");
+      expect(() => coroMethods(Walker.prototype, "plain")).toThrow(/not a generator method/);
+      const count = { n: 0 };
+      const w = new Walker();
+      const out = await runOn(l, () => nest(8, () => counted(w.walk(30), count)));
+      expect(out).toBe(30);
+      expect(count.n).toBe(2);
     });
 
     it("a coro() generator driven by hand outside a task runs inline, as a plain generator", () => {

@@ -1,6 +1,7 @@
 /** Loopback helpers for the tests: every server listens on 127.0.0.1, port 0. */
 import net from "node:net";
 import { type Coro, fromPromise, sleep } from "@aioloop/core";
+import type { Address } from "@aioloop/transports";
 import { watch } from "../../src/selector.js";
 
 export const HOST = "127.0.0.1";
@@ -43,4 +44,11 @@ export function pattern(n: number, seed = 0): Uint8Array {
   const out = new Uint8Array(n);
   for (let i = 0; i < n; i++) out[i] = (i * 31 + seed) & 0xff;
   return out;
+}
+
+/** The TCP port a server listens on. */
+export function portOf(server: { address(): Address | null }): number {
+  const a = server.address();
+  if (a === null || !("port" in a)) throw new Error("not a TCP server");
+  return a.port;
 }
