@@ -15,7 +15,15 @@ import { fileURLToPath } from "node:url";
 
 const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
 /** Every package published to npm, in dependency order. */
-const PUBLISHED = ["core", "timer-loop", "transports", "selector-loop", "files", "backend-tests"];
+const PUBLISHED = [
+  "core",
+  "timer-loop",
+  "transports",
+  "selector-loop",
+  "epoll-loop",
+  "files",
+  "backend-tests",
+];
 
 const args = process.argv.slice(2).filter((a) => a !== "--");
 const at = args.indexOf("--out");

@@ -152,7 +152,15 @@ export interface Project {
 }
 
 /** The workspace packages a block may import, by their directory under packages/. */
-const PACKAGES = ["core", "timer-loop", "transports", "selector-loop", "files", "backend-tests"];
+const PACKAGES = [
+  "core",
+  "timer-loop",
+  "transports",
+  "selector-loop",
+  "epoll-loop",
+  "files",
+  "backend-tests",
+];
 
 /** Where a block's relative import is looked for, relative to the document's directory. */
 const LOOKUP = [".", "examples"];

@@ -25,7 +25,15 @@ import ts from "typescript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const root = resolve(fileURLToPath(new URL("../../..", import.meta.url)));
-const PACKAGES = ["core", "timer-loop", "transports", "selector-loop", "files", "backend-tests"] as const;
+const PACKAGES = [
+  "core",
+  "timer-loop",
+  "transports",
+  "selector-loop",
+  "epoll-loop",
+  "files",
+  "backend-tests",
+] as const;
 /** What the scratch project installs from the registry beside the tarballs: the workspace's versions. */
 const DEV_TOOLS = ["vitest", "typescript", "@types/node"] as const;
 const bin = (name: string) => join(root, "node_modules", ".bin", name);
