@@ -112,6 +112,39 @@ export function coro<A extends unknown[], T>(fn: (...args: A) => Coro<T>): (...a
   return wrapped;
 }
 
+/**
+ * Opt a class's generator methods into coro()'s frames, in place: `coroMethods(Parser.prototype,
+ * "readFrame", "readHeader")`. Each named method must be a generator method (`*readFrame()`);
+ * its calls are then resumed from the task's own stack, as `coro()` functions are. Call it once,
+ * after the class (or in a `static {}` block).
+ * @throws TypeError when a name is not a generator method of `target`.
+ * @example
+ * class Parser {
+ *   *readFrame(): Coro<Uint8Array> {
+ *     yield* sleep(0);
+ *     return new Uint8Array(0);
+ *   }
+ * }
+ * coroMethods(Parser.prototype, "readFrame");
+ */
+export function coroMethods<P extends object>(target: P, ...names: (keyof P & string)[]): void {
+  for (const name of names) {
+    const fn = (target as Record<string, unknown>)[name];
+    const proto = typeof fn === "function" ? (fn as { prototype?: unknown }).prototype : undefined;
+    if (
+      typeof proto !== "object" ||
+      proto === null ||
+      (Object.getPrototypeOf(proto) !== GEN_PROTO && Object.getPrototypeOf(proto) !== CORO_PROTO)
+    ) {
+      throw new TypeError(
+        `coroMethods: ${name} is not a generator method (write it as *${name}() { … })`,
+      );
+    }
+    if (Object.getPrototypeOf(proto) !== CORO_PROTO) Object.setPrototypeOf(proto, CORO_PROTO);
+    Object.defineProperty(proto, CORO_NAME, { value: name, configurable: true });
+  }
+}
+
 /** In debug mode, record a coroutine as created-and-not-started (see the module comment). */
 function track<T>(gen: Coro<T>, name: string): Coro<T> {
   const loop = _getRunningLoop();

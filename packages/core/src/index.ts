@@ -43,7 +43,7 @@ export {
   isCoroutine,
   isFuture,
 } from "./coro.js";
-export { coro } from "./coro-fn.js";
+export { coro, coroMethods } from "./coro-fn.js";
 export {
   BadYieldError,
   BrokenBarrierError,
