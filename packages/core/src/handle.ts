@@ -5,8 +5,9 @@
  * calls the callback, and hands any error to the loop's exception handler, so one failing
  * callback never stops the loop. Cancelling drops the callback and its arguments at once (they
  * may hold large objects) and leaves the handle in the queue to be skipped: O(1).
- * A TimerHandle also sits in the loop's timer heap at `when`; cancelling one only marks it, and
- * the loop purges marked timers lazily (asyncio's rule; see BaseEventLoop).
+ * A TimerHandle also sits in the loop's timers (timer-store.ts: a slot, no other object) at
+ * `when`; cancelling one only marks it, and the loop purges marked timers lazily (asyncio's
+ * rule; see BaseEventLoop).
  */
 
 import { Context, type VarMap, enterContext, enterVars, exitContext } from "./context.js";
@@ -22,10 +23,9 @@ type Callback = (...args: any[]) => void;
  * h.cancel();
  */
 export class Handle {
-  /** @internal Invariant: null exactly when cancelled. */
+  /** @internal Invariant: null exactly when cancelled (there is no separate flag). */
   _callback: Callback | null;
   /** @internal */ _args: unknown[] | null;
-  /** @internal */ _cancelled = false;
   /** @internal */ readonly _loop: EventLoop;
   /**
    * @internal The context values the callback runs with (immutable; see context.ts), or a
@@ -46,16 +46,13 @@ export class Handle {
    * once. Does nothing if the callback already ran or the handle was cancelled before.
    */
   cancel(): void {
-    if (!this._cancelled) {
-      this._cancelled = true;
-      this._callback = null;
-      this._args = null;
-    }
+    this._callback = null;
+    this._args = null;
   }
 
   /** True once `cancel()` was called (asyncio's `Handle.cancelled()`). */
   cancelled(): boolean {
-    return this._cancelled;
+    return this._callback === null;
   }
 
   /** The context the callback runs in (a copy, unless one was given explicitly). */
@@ -88,7 +85,7 @@ export class Handle {
   /** A short description such as `<Handle tick>` or `<TimerHandle cancelled>`. */
   toString(): string {
     const name = this._callback?.name || "(anonymous)";
-    return `<${this.constructor.name} ${this._cancelled ? "cancelled" : name}>`;
+    return `<${this.constructor.name} ${this._callback === null ? "cancelled" : name}>`;
   }
 }
 
@@ -102,10 +99,11 @@ export class Handle {
  */
 export class TimerHandle extends Handle {
   /** @internal */ readonly _when: number;
-  /** @internal Invariant: true while the handle is in the loop's timer queue. */
-  _scheduled = false;
-  /** @internal The timer queue's scheduling order (FIFO among equal deadlines). */
-  _seq = 0;
+  /**
+   * @internal The handle's slot in the loop's timers, set when scheduled. It may be stale (the
+   * timer fired, the slot was reused): the loop checks that the slot still holds this handle.
+   */
+  _slot = -1;
 
   /** Made by the loop (`callLater`, `callAt`); there is no reason to make one yourself. */
   constructor(when: number, callback: Callback, args: unknown[], loop: EventLoop, vars: VarMap) {
@@ -120,7 +118,7 @@ export class TimerHandle extends Handle {
 
   /** As `Handle.cancel()`, and tells the loop the timer is gone (asyncio's `TimerHandle.cancel()`). */
   override cancel(): void {
-    if (!this._cancelled && this._scheduled) {
+    if (this._callback !== null && this._slot >= 0) {
       this._loop._timerHandleCancelled(this);
     }
     super.cancel();

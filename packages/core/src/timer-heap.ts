@@ -187,6 +187,25 @@ export class TimerHeap<T> {
   }
 
   /**
+   * The key of the second-earliest entry (the earliest of the root's children) into
+   * `out[0]` (deadline) and `out[1]` (seq); +Infinity when there are fewer than two entries.
+   * TimerStore uses it to drain the head entry until it would overtake the runner-up.
+   */
+  secondKey(out: Float64Array): void {
+    const n = this.count;
+    out[0] = Number.POSITIVE_INFINITY;
+    out[1] = Number.POSITIVE_INFINITY;
+    const end = Math.min(1 + ARITY, n);
+    for (let c = 1; c < end; c++) {
+      const cw = this.when[c]!;
+      if (cw < out[0]! || (cw === out[0]! && this.seq[c]! < out[1]!)) {
+        out[0] = cw;
+        out[1] = this.seq[c]!;
+      }
+    }
+  }
+
+  /**
    * Payload of the earliest entry, or undefined when the heap is empty (check `size` if your
    * payloads can themselves be undefined).
    */

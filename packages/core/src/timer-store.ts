@@ -41,6 +41,8 @@ import { TimerHeap } from "./timer-heap.js";
 const INITIAL_CAPACITY = 64;
 /** Batches smaller than this are placed slot by slot (open run or merge heap), not sorted. */
 const SMALL_BATCH = 16;
+/** A settled batch at least this large becomes a run without being copied. */
+const HAND_OVER_BATCH = 1024;
 /** Bucket-sort segments this small are finished by insertion sort. */
 const INSERTION_SORT_MAX = 24;
 /** Crowded buckets are split again at most this deep before a comparison sort takes over. */
@@ -50,6 +52,8 @@ const DEAD: unique symbol = Symbol("dead timer");
 
 /** A sorted run of slots, consumed from `head`. */
 class Run {
+  /** This run's index in TimerStore's run table. */
+  index = -1;
   slots: Int32Array;
   head = 0;
   end = 0;
@@ -90,6 +94,10 @@ export class TimerStore<T> {
   // Invariant: #live + #dead === stored slots (in the batch, in runs, or single in the heap).
   #live = 0;
   #dead = 0;
+  // Invariant: the killed slots still held that were killed `shown` (their tag is -1).
+  #deadShown = 0;
+  /** The tag of the payload `popDue`/`pop` returned last. */
+  poppedTag = 0;
   // The unsorted batch, in insertion (seq) order.
   #batch: Int32Array = new Int32Array(INITIAL_CAPACITY);
   #batchLen = 0;
@@ -100,6 +108,11 @@ export class TimerStore<T> {
   #freeRuns: number[] = [];
   // The run that the next non-decreasing slots may extend (in the heap), or -1.
   #open = -1;
+  // The head run while `popDue` drains it without touching the heap: its heap key is stale
+  // until `#flush`. It stays the earliest while its next slot precedes #limit (the runner-up's
+  // key: [deadline, seq]). Every operation but insert and kill flushes first.
+  #stream: Run | null = null;
+  readonly #limit = new Float64Array(2);
 
   /** Live timers (killed ones are not counted). */
   get size(): number {
@@ -109,6 +122,11 @@ export class TimerStore<T> {
   /** Killed timers still held (freed as they reach the head, or by `filter`). */
   get dead(): number {
     return this.#dead;
+  }
+
+  /** Killed timers still held that were killed with `shown` (the loop's cancelled handles). */
+  get deadShown(): number {
+    return this.#deadShown;
   }
 
   /** Adds a timer due at the finite time `when`; `tag` is a number kept with it (`tagOf`). */
@@ -141,18 +159,27 @@ export class TimerStore<T> {
     return this.#tag[slot]!;
   }
 
-  /** Drops the live timer in `slot` in O(1): it never comes out. False if it holds none. */
-  kill(slot: number): boolean {
+  /**
+   * Drops the live timer in `slot` in O(1): it never comes out. False if it holds none.
+   * `shown`: count it in `deadShown` until it is freed (a cancelled TimerHandle stays visible in
+   * the loop's statistics until purged, as in asyncio; its tag becomes -1).
+   */
+  kill(slot: number, shown = false): boolean {
     const it = this.#items[slot];
     if (it === undefined || it === DEAD) return false;
     this.#items[slot] = DEAD;
     this.#live--;
     this.#dead++;
+    if (shown) {
+      this.#tag[slot] = -1;
+      this.#deadShown++;
+    }
     return true;
   }
 
   /** The earliest deadline, or +Infinity when there is no live timer. */
   peekWhen(): number {
+    if (this.#stream !== null) this.#flush();
     if (this.#batchLen > 0) this.#settle();
     if (this.#dead > 0) this.#dropDeadHead();
     const heap = this.#heap;
@@ -167,12 +194,71 @@ export class TimerStore<T> {
 
   /** Removes and returns the earliest live payload (undefined when there is none). */
   pop(): T | undefined {
-    if (this.peekWhen() === Number.POSITIVE_INFINITY) return undefined;
-    const slot = this.#takeHead();
-    const item = this.#items[slot] as T;
-    this.#release(slot);
-    this.#live--;
-    return item;
+    return this.popDue(Number.POSITIVE_INFINITY);
+  }
+
+  /**
+   * Removes and returns the earliest live payload if it is due by `end` (deadline <= end), else
+   * undefined. Calling it in a loop drains a run of timers without a heap operation per timer:
+   * the head run is consumed while it precedes the runner-up entry.
+   */
+  popDue(end: number): T | undefined {
+    const items = this.#items;
+    const when = this.#when;
+    for (;;) {
+      const run = this.#stream;
+      if (run !== null) {
+        if (run.head < run.end) {
+          const slot = run.slots[run.head]!;
+          const w = when[slot]!;
+          const lw = this.#limit[0]!;
+          if (w <= end && (w < lw || (w === lw && this.#seq[slot]! < this.#limit[1]!))) {
+            run.head++;
+            const it = items[slot];
+            this.#release(slot);
+            if (it === DEAD) {
+              this.#forget(slot);
+              continue;
+            }
+            this.#live--;
+            this.poppedTag = this.#tag[slot]!;
+            return it;
+          }
+        }
+        this.#flush();
+      }
+      if (this.#batchLen > 0) this.#settle();
+      const heap = this.#heap;
+      if (heap.peekWhen() > end) return undefined;
+      const ref = heap.peek()!;
+      if (ref < 0) {
+        // A run at the head: drain it from the next turn of this loop.
+        this.#stream = this.#runs[~ref]!;
+        heap.secondKey(this.#limit);
+        continue;
+      }
+      heap.pop();
+      const it = items[ref];
+      this.#release(ref);
+      if (it === DEAD) {
+        this.#forget(ref);
+        continue;
+      }
+      this.#live--;
+      this.poppedTag = this.#tag[ref]!;
+      return it;
+    }
+  }
+
+  /** Ends a drain: the streamed run gets its heap key back (or leaves, when empty). */
+  #flush(): void {
+    const run = this.#stream!;
+    this.#stream = null;
+    if (run.head === run.end) this.#dropRun(run.index, run);
+    else {
+      const next = run.slots[run.head]!;
+      this.#heap.rescheduleKeyed(run.heapSlot, this.#when[next]!, this.#seq[next]!);
+    }
   }
 
   /**
@@ -181,13 +267,14 @@ export class TimerStore<T> {
    * @returns how many live timers were dropped.
    */
   filter(keep: (item: T) => boolean): number {
+    if (this.#stream !== null) this.#flush();
     if (this.#batchLen > 0) this.#settle();
     const before = this.#live;
     const items = this.#items;
     const alive = (slot: number): boolean => {
       const it = items[slot];
       if (it !== DEAD && keep(it as T)) return true;
-      if (it === DEAD) this.#dead--;
+      if (it === DEAD) this.#forget(slot);
       else this.#live--;
       this.#release(slot);
       return false;
@@ -214,11 +301,13 @@ export class TimerStore<T> {
 
   /** Removes every timer and drops every payload reference. */
   clear(): void {
+    this.#stream = null;
     this.#items.fill(undefined, 0, this.#highWater);
     this.#freeCount = 0;
     this.#highWater = 0;
     this.#live = 0;
     this.#dead = 0;
+    this.#deadShown = 0;
     this.#batchLen = 0;
     this.#heap.clear();
     this.#runs = [];
@@ -271,7 +360,7 @@ export class TimerStore<T> {
       if (items[slot] !== DEAD) return;
       this.#takeHead();
       this.#release(slot);
-      this.#dead--;
+      this.#forget(slot);
     }
   }
 
@@ -291,13 +380,15 @@ export class TimerStore<T> {
     const batch = this.#batch;
     const items = this.#items;
     const when = this.#when;
-    // Killed before they were ever placed: free them now.
+    // Killed before they were ever placed: free them now (unless `shown`: those wait for the
+    // head or a filter, as asyncio's cancelled handles wait for the purge).
+    const tag = this.#tag;
     let m = 0;
     for (let i = 0; i < n; i++) {
       const s = batch[i]!;
-      if (items[s] === DEAD) {
+      if (items[s] === DEAD && tag[s]! >= 0) {
         this.#release(s);
-        this.#dead--;
+        this.#forget(s);
       } else batch[m++] = s;
     }
     if (m === 0) return;
@@ -321,8 +412,16 @@ export class TimerStore<T> {
       open.end += m;
       return;
     }
-    const run = new Run(Math.max(m, 16));
-    run.slots.set(batch.subarray(0, m));
+    let run: Run;
+    if (m >= HAND_OVER_BATCH) {
+      // A large batch becomes the run as it is (no copy); the store starts a new batch array.
+      run = new Run(0);
+      run.slots = batch;
+      this.#batch = new Int32Array(INITIAL_CAPACITY);
+    } else {
+      run = new Run(Math.max(m, 16));
+      run.slots.set(batch.subarray(0, m));
+    }
     run.end = m;
     this.#open = this.#addRun(run);
   }
@@ -353,9 +452,16 @@ export class TimerStore<T> {
   #addRun(run: Run): number {
     const r = this.#freeRuns.length > 0 ? this.#freeRuns.pop()! : this.#runs.length;
     this.#runs[r] = run;
+    run.index = r;
     const head = run.slots[run.head]!;
     run.heapSlot = this.#heap.insertKeyed(this.#when[head]!, this.#seq[head]!, ~r);
     return r;
+  }
+
+  /** Counts a killed slot as gone (it was just freed). */
+  #forget(slot: number): void {
+    this.#dead--;
+    if (this.#tag[slot]! < 0) this.#deadShown--;
   }
 
   #release(slot: number): void {
@@ -370,14 +476,16 @@ export class TimerStore<T> {
     this.#seq = copied(new Float64Array(cap), this.#seq);
     this.#tag = copied(new Float64Array(cap), this.#tag);
     this.#free = copied(new Int32Array(cap), this.#free);
-    for (let i = this.#items.length; i < cap; i++) this.#items.push(undefined);
+    this.#items.length = cap; // one resize (the new tail reads as undefined)
   }
 }
 
 /**
  * Sorts `a[from, to)` (slots in ascending seq order) by deadline, stably, so equal deadlines
- * keep seq order: a bucket pass over the segment's deadline range, insertion sort for small
- * buckets, another bucket pass for crowded ones, and a comparison sort past MAX_SPLIT_DEPTH.
+ * keep seq order. One bucket pass over the segment's deadline range (about two slots per
+ * bucket: buckets are ordered, so what is left is inside buckets), then one insertion sort over
+ * the whole segment, which only moves slots within their bucket. A crowded bucket is split again
+ * instead, and past MAX_SPLIT_DEPTH a comparison sort takes over: never quadratic.
  */
 function sortSlots(
   a: Int32Array,
@@ -404,25 +512,37 @@ function sortSlots(
     a.set(sorted, from); // Array.prototype.sort is stable: seq order among equal deadlines
     return;
   }
-  const buckets = n;
+  const buckets = n >> 1;
+  const last = buckets - 1;
   const scale = buckets / (max - min);
+  // count[k + 1]: slots in bucket k; then prefix sums: count[k] = where bucket k starts.
   const count = new Int32Array(buckets + 1);
-  const key = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    let k = ((when[a[from + i]!]! - min) * scale) | 0;
-    if (k >= buckets) k = buckets - 1;
-    key[i] = k;
-    count[k + 1]!++;
+  for (let i = from; i < to; i++) {
+    const k = ((when[a[i]!]! - min) * scale) | 0;
+    count[Math.min(k, last) + 1]!++;
   }
-  for (let k = 0; k < buckets; k++) count[k + 1]! += count[k]!;
-  const tmp = new Int32Array(n);
-  const start = count.slice(0, buckets);
-  for (let i = 0; i < n; i++) tmp[start[key[i]!]!++] = a[from + i]!;
-  a.set(tmp, from);
+  let crowded = 0;
   for (let k = 0; k < buckets; k++) {
-    const lo = from + count[k]!;
-    const hi = from + count[k + 1]!;
+    const c = count[k + 1]!;
+    if (c > crowded) crowded = c;
+    count[k + 1] = c + count[k]!;
+  }
+  const src = a.slice(from, to);
+  for (let i = 0; i < n; i++) {
+    const slot = src[i]!;
+    const k = ((when[slot]! - min) * scale) | 0;
+    a[from + count[Math.min(k, last)]!++] = slot; // stable: slots keep seq order
+  }
+  // Now count[k] is where bucket k ends.
+  if (crowded <= INSERTION_SORT_MAX) {
+    insertionSort(a, from, to, when);
+    return;
+  }
+  let lo = from;
+  for (let k = 0; k < buckets; k++) {
+    const hi = from + count[k]!;
     if (hi - lo > 1) sortSlots(a, lo, hi, when, depth + 1);
+    lo = hi;
   }
 }
 
