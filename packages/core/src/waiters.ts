@@ -30,8 +30,9 @@
  * reaches `throw()`, which hands the wake-up on only in the first case (asyncio's
  * `not fut.cancelled()` test).
  *
- * Without a stepping task (a Park driven outside any task), the Park falls back to a Future of
- * the running loop, yielded as `yield* fut` would: the same list, the same states.
+ * Without a stepping task (a Park driven outside any task), or while the loop has a tracer (so
+ * traces show what a task waits on, as sleep does), the Park falls back to a Future of the
+ * running loop, yielded as `yield* fut` would: the same list, the same states.
  *
  * Costs: a call that does not block: no allocation; one that blocks: its Park (~8 fields), and
  * nothing else. Link, unlink (cancellation), wake: O(1) each, no compaction; the list length
@@ -241,11 +242,15 @@ export abstract class Park<R> implements Coro<R>, Parking {
     if (prior !== null && prior._parkedOn !== null) prior._parkedOn._unpark(prior);
     const task = _parkCurrent(this);
     if (task !== null) {
-      this.#waiter = task;
-      Park.#push(list, this);
-      return PARK_STEP;
+      if (task._loop._tracer === null) {
+        this.#waiter = task;
+        Park.#push(list, this);
+        return PARK_STEP;
+      }
+      // Traced: wait on a Future, so the trace shows what the task waits on (as sleep does).
+      task._parkedOn = null;
     }
-    const fut = getRunningLoop().createFuture<unknown>();
+    const fut = (task?._loop ?? getRunningLoop()).createFuture<unknown>();
     this.#waiter = fut;
     Park.#push(list, this);
     return yieldFuture(fut);

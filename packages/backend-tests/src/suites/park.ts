@@ -5,8 +5,17 @@
  * sees: the place in line, the hand-off passed on, nothing taken.)
  */
 import { describe, expect, it } from "vitest";
-import { CancelledError, type Coro, Lock, Queue, createTask, getRunningLoop } from "@aioloop/core";
+import {
+  CancelledError,
+  type Coro,
+  Lock,
+  Queue,
+  TraceRecorder,
+  createTask,
+  getRunningLoop,
+} from "@aioloop/core";
 import { type LoopUnderTest, runOn } from "../loop-under-test.js";
+import { drive } from "../support.js";
 
 export function parkTests(l: LoopUnderTest): void {
   describe(`Park (the hand-made coroutine behind acquire/wait/get/put) on ${l.name}`, () => {
@@ -112,6 +121,28 @@ export function parkTests(l: LoopUnderTest): void {
         return [yield* t, q.qsize()];
       });
       expect(out).toEqual(["cancelled", 1]);
+    });
+
+    it("with a tracer set, a blocked wait shows the future it waits on, as before", async () => {
+      const loop = l.make();
+      const rec = new TraceRecorder();
+      loop.setTracer(rec);
+      const q = new Queue<number>();
+      const main = loop.createTask(
+        (function* (): Coro<number> {
+          const getter = createTask(q.get(), { name: "getter" });
+          yield;
+          q.putNowait(5);
+          return yield* getter;
+        })(),
+        { name: "main" },
+      );
+      expect(await drive(l, loop, main)).toBe(5);
+      loop.close();
+      const parked = rec.events.find(
+        (e) => e.kind === "task-step" && e.name === "getter" && e.outcome === "suspended",
+      );
+      expect(parked).toMatchObject({ waitingOn: expect.stringContaining("Future") });
     });
   });
 }
