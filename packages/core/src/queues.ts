@@ -3,7 +3,7 @@
  * API only.
  *
  * HOW: items live in a storage the subclass picks (a ring-buffer Deque for FIFO and LIFO, a
- * binary heap for priority); blocked getters and putters park in two WaiterQueues.
+ * binary heap for priority); blocked getters and putters park in two WaiterLists.
  *
  *   put(x) ─► full? ──yes──► park in putters ◄── getNowait() wakes the oldest putter
  *               │ no

@@ -1,6 +1,6 @@
 /**
  * Core's own loop for the few tests that need a running loop but test core's internals
- * (WaiterQueue, the ordering of one iteration against fake I/O): a BaseEventLoop over the
+ * (WaiterList and Park, the ordering of one iteration against fake I/O): a BaseEventLoop over the
  * simplest backend there is, with a virtual clock, on @aioloop/core alone. Behaviour tests
  * that hold on every loop live in @aioloop/backend-tests, which runs them on real loops.
  */
