@@ -65,10 +65,39 @@ export class Context {
   }
 }
 
-let current: Context = new Context();
+/** The context of code outside every task and callback (a module's top level, a Promise callback). */
+const base = new Context();
 
-/** @internal Make `ctx` current; returns the previous context for `exitContext`. */
-export function enterContext(ctx: Context): Context {
+/**
+ * Invariant: the current context, or null for "the running task's own context" (`base` when no
+ * task is running). A task step leaves it null rather than switching contexts: the switch was a
+ * tenth of a task switch. Callbacks (`enterVars`) and `Context.run` set it for their duration.
+ */
+let current: Context | null = null;
+
+/** How the running task's context is found (task.ts registers it; no import cycle). */
+let taskContext: () => Context | null = () => null;
+
+/** @internal task.ts tells this module how to find the running task's context. */
+export function _setTaskContextSource(source: () => Context | null): void {
+  taskContext = source;
+}
+
+/** The current context, resolved. */
+function cur(): Context {
+  return current ?? taskContext() ?? base;
+}
+
+/** @internal True when the running task's own context is current (a step need not switch). */
+export function _inTaskContext(): boolean {
+  return current === null;
+}
+
+/**
+ * @internal Make `ctx` current (null: the running task's own); returns the previous one for
+ * `exitContext`.
+ */
+export function enterContext(ctx: Context | null): Context | null {
   const prev = current;
   current = ctx;
   return prev;
@@ -85,7 +114,7 @@ const scratch = new Context();
 let scratchEpoch = 0;
 
 /** @internal Run-time half of a Handle: make `vars` current in the scratch context. */
-export function enterVars(vars: VarMap): Context {
+export function enterVars(vars: VarMap): Context | null {
   const prev = current;
   scratch._vars = vars;
   scratchEpoch++;
@@ -95,11 +124,11 @@ export function enterVars(vars: VarMap): Context {
 
 /** @internal The current values, for a callback to capture (O(1), no copy). */
 export function currentVars(): VarMap {
-  return current._vars;
+  return cur()._vars;
 }
 
 /** @internal Restore the context `enterContext` returned. */
-export function exitContext(prev: Context): void {
+export function exitContext(prev: Context | null): void {
   current = prev;
 }
 
@@ -108,12 +137,12 @@ export function exitContext(prev: Context): void {
  * callback captures. O(1).
  */
 export function copyContext(): Context {
-  return current.copy();
+  return cur().copy();
 }
 
 /** @internal The current context itself (not a copy). */
 export function currentContext(): Context {
-  return current;
+  return cur();
 }
 
 const MISSING: unique symbol = Symbol("MISSING");
@@ -180,7 +209,7 @@ export class ContextVar<T> {
    * @throws {@link LookupError} when there is no value, no `dflt` and no default.
    */
   get(...dflt: [] | [T]): T {
-    const vars = current._vars;
+    const vars = cur()._vars;
     if (vars.has(this)) return vars.get(this) as T;
     if (dflt.length > 0) return dflt[0] as T;
     if (this.#default !== MISSING) return this.#default;
@@ -194,7 +223,7 @@ export class ContextVar<T> {
    * @returns A Token for `reset`.
    */
   set(value: T): Token<T> {
-    const ctx = current;
+    const ctx = cur();
     const old = ctx._vars.has(this) ? (ctx._vars.get(this) as T) : MISSING;
     const next = new Map(ctx._vars);
     next.set(this, value);
@@ -214,15 +243,16 @@ export class ContextVar<T> {
     }
     if (token._used)
       throw new InvalidStateError("this token was already used to reset: a token resets once");
-    if (token._context !== current || (current === scratch && token._epoch !== scratchEpoch)) {
+    const ctx = cur();
+    if (token._context !== ctx || (ctx === scratch && token._epoch !== scratchEpoch)) {
       throw new InvalidStateError(
         "this token was made in a different context: reset it in the task that set it",
       );
     }
     token._used = true;
-    const next = new Map(current._vars);
+    const next = new Map(ctx._vars);
     if (token.oldValue === MISSING) next.delete(this);
     else next.set(this, token.oldValue);
-    current._vars = next;
+    ctx._vars = next;
   }
 }

@@ -23,7 +23,14 @@
  * created, after a bare yield, after a bad yield, or by the single future it is parked on).
  */
 
-import { type Context, copyContext, enterContext, exitContext } from "./context.js";
+import {
+  type Context,
+  _inTaskContext,
+  _setTaskContextSource,
+  copyContext,
+  enterContext,
+  exitContext,
+} from "./context.js";
 import { type Coro, asyncHabitFix, describe, isCoroutine, isFuture, isThenable } from "./coro.js";
 import { BadYieldError, CancelledError, InvalidStateError, NotACoroutineError } from "./errors.js";
 import { type EventLoop, type TaskOptions, _getRunningLoop, getRunningLoop } from "./events.js";
@@ -392,14 +399,15 @@ export class Task<T> extends Future<T> {
       this._stepError !== null ||
       this._mustCancel ||
       this._loop._tracer !== null ||
-      this._state !== "pending"
+      this._state !== "pending" ||
+      !_inTaskContext()
     ) {
       this._step();
       return;
     }
+    // The running task's context is current by definition (context.ts): no switch needed.
     const prevTask = current;
     current = this as Task<unknown>;
-    const prevCtx = enterContext(this._context);
     const send = this._send;
     this._send = undefined;
     let r: IteratorResult<unknown>;
@@ -407,12 +415,10 @@ export class Task<T> extends Future<T> {
       r = GEN_NEXT.call(this._top, send);
     } catch (e) {
       current = prevTask;
-      exitContext(prevCtx);
       this._step(e);
       return;
     }
     current = prevTask;
-    exitContext(prevCtx);
     if (r.done !== true) {
       const y = r.value;
       if (y === YIELD_ONE) {
@@ -459,7 +465,8 @@ export class Task<T> extends Future<T> {
     const t0 = tracer === null ? 0 : this._loop.time();
     const prevTask = current;
     current = this as Task<unknown>;
-    const prevCtx = enterContext(this._context);
+    // Called from a callback or inside Context.run (an eager start): the task's own context.
+    const prevCtx = enterContext(null);
     let gen = this._top;
     let throwing = exc !== null;
     let val: unknown = throwing ? exc : this._send;
@@ -698,6 +705,8 @@ export function _wakeParked(task: Task<unknown>, value?: unknown): void {
   task._send = value;
   task._loop._scheduleRunnable(task);
 }
+
+_setTaskContextSource(() => (current === null ? null : current._context));
 
 /** @internal The task running now, or null (never throws). */
 export function _currentTask(): Task<unknown> | null {
