@@ -272,8 +272,10 @@ export class EpollLoop extends TimerLoop {
    */
   *sockAccept(fd: FdLike): Coro<[FdSocket, SocketAddress | null]> {
     const f = this.#readable(fd, "sockAccept");
-    const family: FdFamily = fd instanceof FdSocket ? fd.family : 4;
     const a = this.#io.native;
+    const own = a.getsockname(f);
+    const family: FdFamily =
+      fd instanceof FdSocket ? fd.family : typeof own === "number" ? 4 : (own[2] as FdFamily);
     const attempt = (): [FdSocket, SocketAddress | null] | null => {
       const c = a.accept(f);
       if (c === -E.AGAIN || c === -E.INTR) return null;
@@ -351,7 +353,8 @@ export class EpollLoop extends TimerLoop {
 
   /**
    * Listen on `{ host, port }` or `{ path }` (or `host, port` given apart), one
-   * `protocolFactory()` per connection (asyncio's `loop.create_server`). Throws
+   * `protocolFactory()` per connection (asyncio's `loop.create_server`). A host of "" (or
+   * none) listens on every IPv4 interface; a name listens on its first address. Throws
    * AddressInUseError when the address is taken, PermissionError for a privileged port.
    */
   createServer(

@@ -1,13 +1,5 @@
 import { spawnSync } from "node:child_process";
-import {
-  type Coro,
-  CancelledError,
-  type Future,
-  OSError,
-  getRunningLoop,
-  sleep,
-  waitFor,
-} from "@aioloop/core";
+import { type Coro, type Future, getRunningLoop, sleep, waitFor } from "@aioloop/core";
 import {
   AddressInUseError,
   BrokenPipeError,
@@ -16,13 +8,15 @@ import {
   ConnectionResetError,
   SocketInUseError,
   createServer,
+  openConnection,
+  startServer,
 } from "@aioloop/transports";
 import { describe, expect, it } from "vitest";
 import { EpollLoop, getEpollLoop } from "../src/epoll-loop.js";
 import type { FdSocket } from "../src/fd-socket.js";
 import { epollAvailable } from "../src/native.js";
 import { run, runSync } from "../src/run.js";
-import { HOST, dec, enc, listener, openFds, portOf } from "./support.js";
+import { HOST, dec, listener, openFds, portOf } from "./support.js";
 
 /** A connected pair of fds through a loopback listener: [client, server side]. */
 function* pair(loop: EpollLoop): Coro<[FdSocket, FdSocket, FdSocket]> {
@@ -252,6 +246,37 @@ describe.runIf(epollAvailable())("EpollLoop: asyncio's fd-level API", () => {
     expect(waited).toBeGreaterThanOrEqual(40);
   });
 
+  it("serves IPv6 loopback as IPv4 (createServer, openConnection, sockAccept of a raw fd)", async () => {
+    const got = await run(function* () {
+      const loop = getEpollLoop("t");
+      const server = yield* startServer(
+        function* (reader, writer) {
+          writer.write(yield* reader.readline());
+          writer.close();
+        },
+        { host: "::1", port: 0 },
+      );
+      const [reader, writer] = yield* openConnection(server.address()!);
+      writer.write("six\n");
+      const line = dec(yield* reader.readline());
+      expect(writer.getExtraInfo("peername")).toMatchObject({ host: "::1", family: "IPv6" });
+      writer.close();
+      server.close();
+      yield* server.waitClosed();
+      const l = loop.socket(6);
+      l.bind({ host: "::1", port: 0 });
+      l.listen(8);
+      const c = loop.socket(6);
+      yield* loop.sockConnect(c, l.getsockname() as { host: string; port: number });
+      const [conn, peer] = yield* loop.sockAccept(l.fileno());
+      expect(conn.family).toBe(6);
+      expect(peer).toMatchObject({ host: "::1", family: "IPv6" });
+      for (const s of [c, conn, l]) s.close();
+      return line;
+    });
+    expect(got).toBe("six\n");
+  });
+
   it("closing the loop makes later calls LoopClosedError; getEpollLoop names another loop", () => {
     const loop = new EpollLoop();
     loop.close();
@@ -279,8 +304,3 @@ describe.runIf(epollAvailable())("EpollLoop: asyncio's fd-level API", () => {
     expect(r.stdout).toContain("SelectorLoop from @aioloop/selector-loop");
   });
 });
-
-// Unused import guard for the OSError family (the faults test checks classes, not this one).
-void OSError;
-void CancelledError;
-void enc;
