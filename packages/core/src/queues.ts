@@ -295,6 +295,7 @@ class QueuePut<T> extends Park<undefined> {
       return false;
     }
     q.putNowait(this.#item);
+    this.#item = undefined as T; // a finished put (kept as a Lazy's spare) holds no item
     return true;
   }
   _resumed(): boolean {

@@ -413,7 +413,8 @@ export const MUST_WAIT: unique symbol = Symbol("aioloop.mustWait");
 
 /**
  * The iterator `yield*` gets for a wait that completed at once: done, with the result. Shared:
- * `yield*` reads it right after taking it, before anything else can run.
+ * `yield*` reads it right after taking it, before anything else can run. (It keeps the last
+ * result alive until the next one replaces it: one value, process-wide.)
  */
 class Finished {
   done = true as const;
