@@ -313,8 +313,18 @@ export class BaseEventLoop implements EventLoop {
     fut.addDoneCallback(onDone);
     this.#enter("sync");
     try {
-      do this._runOnce(true);
-      while (!this._stopping);
+      const ready = this._ready;
+      const timers = this._timers;
+      const sources = this.#sources;
+      do {
+        // _runOnce's fast path, here: the call itself was a tenth of a one-task switch.
+        if (timers.size === 0 && sources.size === 0 && !this._debug && ready.length > 0) {
+          let n = ready.length;
+          this._iterations++;
+          this._callbacksRun += n;
+          while (n-- > 0) ready.shift()._run();
+        } else this._runOnce(true);
+      } while (!this._stopping);
     } finally {
       fut.removeDoneCallback(onDone);
       this.#exit();
@@ -663,8 +673,17 @@ export class BaseEventLoop implements EventLoop {
     if (this._mode !== "host") return;
     try {
       const sliceEnd = hostNow() + HOST_SLICE_MS;
+      const ready = this._ready;
+      const timers = this._timers;
+      const sources = this.#sources;
       for (let n = 1; ; n++) {
-        this._runOnce(false);
+        // _runOnce's fast path, here (as in runSync).
+        if (timers.size === 0 && sources.size === 0 && !this._debug && ready.length > 0) {
+          let k = ready.length;
+          this._iterations++;
+          this._callbacksRun += k;
+          while (k-- > 0) ready.shift()._run();
+        } else this._runOnce(false);
         if (this._stopping) {
           const resolve = this.#hostResolve!;
           this.#exit();
