@@ -92,6 +92,9 @@ export class SelectorBackend implements Backend {
 
   constructor() {
     this.selector.onReady = () => {
+      // A registration (or an event) makes the selector busy: hold the loop's source now, not
+      // at the next select, which a busy loop with no source would skip (core's contract).
+      if (this.#releaseSource === null) this.#syncSource();
       // Parked with no "soon" callback armed yet: resume after this Node turn's I/O is collected.
       if (this.#parking.parked && !this.#parking.resumingSoon) {
         this.#ioWakeups++;
