@@ -403,7 +403,7 @@ export class BaseEventLoop implements EventLoop {
       });
     }
     this._ready.clear();
-    this._timers.clear();
+    this._timers.retire();
     const sources = [...this.#sources.keys()];
     this.#sources.clear();
     this.#pollers = [];

@@ -110,7 +110,7 @@ export class LoopTimers extends TimerStore<TimerHandle | Task<unknown>> implemen
     return s <= FIRED_BASE ? "sleep(…), done: resuming" : "sleep(…)";
   }
 
-  /** Removes every timer and forgets the fired sleepers (loop close). */
+  /** Removes every timer and forgets the fired sleepers. */
   override clear(): void {
     super.clear();
     this.#fired = new Array(16).fill(null);

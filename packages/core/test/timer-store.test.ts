@@ -164,3 +164,25 @@ describe("TimerStore against a sorted-array model", () => {
     expect(q.pop()).toBe(x);
   });
 });
+
+describe("TimerStore.retire", () => {
+  it("a retired store's grown arrays serve the next store that grows, which stays exact", () => {
+    const a = new TimerStore<number>();
+    for (let i = 0; i < 5000; i++) a.insert(i, i);
+    expect(a.peekWhen()).toBe(0);
+    a.retire();
+    expect(a.size).toBe(0);
+    a.insert(1, 1);
+    expect(a.pop()).toBe(1);
+    const b = new TimerStore<number>();
+    const n = 3000;
+    for (let i = 0; i < 10; i++) b.insert(10_000 + i, -i); // before it grows into the spare
+    for (let i = 0; i < n; i++) b.insert(n - i, i);
+    const out: number[] = [];
+    while (b.size > 0) out.push(b.pop()!);
+    expect(out).toEqual([
+      ...Array.from({ length: n }, (_, i) => n - 1 - i),
+      ...Array.from({ length: 10 }, (_, i) => -i),
+    ]);
+  });
+});
