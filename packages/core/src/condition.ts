@@ -17,9 +17,10 @@
  * notified; here only a consumed notification is passed on (no spurious wake-ups from
  * cancellation), which the condition-variable contract allows either way.
  *
- * `wait()` is one hand-made coroutine object (ConditionWait) that parks its task on itself twice:
+ * A wait is one hand-made coroutine object (ConditionWait) that parks its task on itself twice:
  * in the Condition's list for the notification, then (when the lock is taken) in the Lock's list,
- * where it waits like any `acquire()`: nothing else is allocated.
+ * where it waits like any `acquire()`. `wait()` returns the Condition's reusable Lazy, which
+ * reuses the ConditionWait of the last wait that finished: nothing is allocated per wait.
  *
  * Costs: wait/notify O(1) per waiter; notifyAll O(waiters).
  */
@@ -29,7 +30,7 @@ import { describe } from "./coro.js";
 import { CancelledError } from "./errors.js";
 import { type Hold, Lock } from "./locks.js";
 import { InvalidArgumentError, LockNotAcquiredError } from "./sync-errors.js";
-import { Park, type ParkStep, WaiterList } from "./waiters.js";
+import { Lazy, MUST_WAIT, Park, type ParkStep, type WaitKind, WaiterList } from "./waiters.js";
 
 /** What `Condition.statistics()` reports. */
 export interface ConditionStatistics {
@@ -63,6 +64,8 @@ export class Condition {
   readonly #lock: Lock;
   /** @internal The tasks waiting for a notification. */
   readonly _waiters = new WaiterList("<Condition wait>");
+  /** The reusable coroutine object of `wait()` (see waiters.ts: Lazy). */
+  #wait: Lazy<Condition, undefined, true> | null = null;
   #notified = 0;
 
   /** Use `lock` as the underlying lock (shared with other conditions), or a new Lock. */
@@ -101,7 +104,14 @@ export class Condition {
    * propagates.
    */
   wait(): Coro<true> {
-    return new ConditionWait(this, this.#lock);
+    let h = this.#wait;
+    if (h === null || h._out) h = this.#wait = new Lazy(this, WAIT);
+    return h._handOut(undefined);
+  }
+
+  /** @internal The lock (for ConditionWait). */
+  get _lock(): Lock {
+    return this.#lock;
   }
 
   /**
@@ -168,6 +178,25 @@ export class Condition {
   }
 }
 
+/** `cond.wait()`'s steps for its reusable coroutine object: it always waits. */
+const WAIT: WaitKind<Condition, undefined, true> = {
+  now(cond) {
+    releaseToWait(cond._lock);
+    return MUST_WAIT;
+  },
+  op: (cond) => new ConditionWait(cond),
+};
+
+/** A wait starts by releasing the lock, which must be held. */
+function releaseToWait(lock: Lock): void {
+  if (!lock.locked()) {
+    throw new LockNotAcquiredError(
+      "Condition.wait() without holding its lock: acquire it first (`using _ = yield* cond.hold()`)",
+    );
+  }
+  lock.release();
+}
+
 /** ConditionWait waits for a notification, then re-acquires the lock. */
 const NOTIFY = 0;
 const REACQUIRE = 1;
@@ -182,22 +211,22 @@ class ConditionWait extends Park<true> {
   /** The error to throw once the lock is back (a cancellation), or null. */
   #failure: { error: unknown } | null = null;
 
-  constructor(cond: Condition, lock: Lock) {
+  constructor(cond: Condition) {
     super();
     this.#cond = cond;
-    this.#lock = lock;
-    this.value = true;
+    this.#lock = cond._lock;
   }
 
   _attempt(): boolean {
     if (this.#phase === REACQUIRE) return this.#tryLock();
-    if (!this.#lock.locked()) {
-      throw new LockNotAcquiredError(
-        "Condition.wait() without holding its lock: acquire it first (`using _ = yield* cond.hold()`)",
-      );
-    }
-    this.#lock.release();
+    releaseToWait(this.#lock);
     return false; // park in the Condition's list
+  }
+
+  override _rearm(_arg: unknown): void {
+    this.#phase = NOTIFY;
+    this.#notified = false;
+    this.#failure = null;
   }
 
   _resumed(): boolean {
@@ -263,6 +292,7 @@ class ConditionWait extends Park<true> {
       if (this.#notified) this.#cond._wake(1);
       throw failure.error;
     }
+    this.value = true;
     return true;
   }
 

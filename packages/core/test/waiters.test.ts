@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import type { Coro, Future } from "../src/index.js";
 import { CancelledError, createTask, currentTask, getRunningLoop, isFuture } from "../src/index.js";
 import { Deque } from "../src/deque.js";
+import { Condition } from "../src/condition.js";
 import { Lock } from "../src/locks.js";
 import { Queue } from "../src/queues.js";
 import { Park, WaiterList } from "../src/waiters.js";
@@ -206,6 +207,38 @@ describe("Lazy (the reusable coroutine object of get/put/acquire/wait)", () => {
       lock.release();
       expect(lock.acquire() === h).toBe(true);
     });
+  });
+
+  it("Condition.wait: one reusable object across waits, notified and re-locked each time", () => {
+    const got = runOnMinimal(function* (): Coro<number[]> {
+      const cond = new Condition();
+      const items: number[] = [];
+      const got: number[] = [];
+      const waits = new Set<unknown>();
+      const consumer = createTask(
+        (function* (): Coro<void> {
+          for (let i = 0; i < 3; i++) {
+            using _ = yield* cond.hold();
+            while (items.length === 0) {
+              const w = cond.wait();
+              waits.add(w);
+              yield* w;
+            }
+            got.push(items.shift()!);
+          }
+        })(),
+      );
+      for (let i = 1; i <= 3; i++) {
+        yield;
+        using _ = yield* cond.hold();
+        items.push(i);
+        cond.notify();
+      }
+      yield* consumer;
+      expect(waits.size).toBe(1);
+      return got;
+    });
+    expect(got).toEqual([1, 2, 3]);
   });
 
   it("driven by hand, it is retired: later calls get a new object", () => {
