@@ -22,13 +22,14 @@
  * already-finished awaitable, so both `barrier.abort()` and asyncio's `yield* barrier.abort()`
  * work.
  *
- * Costs: wait O(1) amortized per task plus O(parties) once per round to wake everyone.
+ * Costs: wait O(1) per task plus O(parties) once per round to wake everyone; a wait parks its
+ * task on one small object (a Park, see waiters.ts), reused from the last wait that finished.
  */
 
 import { type Awaitable, type Coro, describe } from "./coro.js";
 import { BrokenBarrierError } from "./errors.js";
 import { InvalidArgumentError } from "./sync-errors.js";
-import { Park, WaiterList } from "./waiters.js";
+import { Lazy, Park, START, type WaitKind, WaiterList } from "./waiters.js";
 
 /** The states of a Barrier (see the diagram at the top of barrier.ts). */
 export type BarrierState = "filling" | "draining" | "resetting" | "broken";
@@ -71,6 +72,8 @@ export class Barrier {
   #count = 0;
   /** @internal Every task parked on the barrier; woken (all of them) on every state change. */
   readonly _waiters = new WaiterList("<Barrier wait>");
+  /** The reusable coroutine object of `wait()` (see waiters.ts: Lazy). */
+  #wait: Lazy<Barrier, undefined, number> | null = null;
   #rounds = 0;
 
   /** A barrier for `parties` tasks (a whole number >= 1). */
@@ -103,7 +106,9 @@ export class Barrier {
    * BrokenBarrierError when the barrier is (or becomes) broken or is reset while waiting.
    */
   wait(): Coro<number> {
-    return new BarrierWait(this);
+    let h = this.#wait;
+    if (h === null || h._out) h = this.#wait = new Lazy(this, WAIT);
+    return h._handOut(undefined);
   }
 
   /**
@@ -232,7 +237,16 @@ class BarrierWait extends Park<number> {
   _waiters(): WaiterList {
     return this.#barrier._waiters;
   }
+  override _rearm(_arg: unknown): void {
+    this._index = -1;
+  }
 }
+
+/** `barrier.wait()`'s steps for its reusable coroutine object: the op does every check. */
+const WAIT: WaitKind<Barrier, undefined, number> = {
+  now: () => START,
+  op: (barrier) => new BarrierWait(barrier),
+};
 
 function exhaustive(x: never): never {
   throw new Error(`unexpected barrier state ${String(x)}`);

@@ -402,14 +402,16 @@ function yieldFuture(fut: Future<unknown>): IteratorYieldResult<BlockingFuture> 
 
 /** @internal A `Lazy` wait's steps: `now` completes at once, `op` makes a Park for the call. */
 export interface WaitKind<O, A, R> {
-  /** Try to complete at once (may throw): the result, or MUST_WAIT. */
-  now(owner: O, arg: A): R | typeof MUST_WAIT;
+  /** Try to complete at once (may throw): the result, MUST_WAIT, or START (the op tries). */
+  now(owner: O, arg: A): R | typeof MUST_WAIT | typeof START;
   /** A fresh Park for the same call (not started). */
   op(owner: O, arg: A): Park<R>;
 }
 
 /** @internal What `WaitKind.now` returns when the caller must wait. */
 export const MUST_WAIT: unique symbol = Symbol("aioloop.mustWait");
+/** @internal What `WaitKind.now` returns to leave every attempt to the op (Barrier). */
+export const START: unique symbol = Symbol("aioloop.start");
 
 /**
  * The iterator `yield*` gets for a wait that completed at once: done, with the result. Shared:
@@ -472,15 +474,15 @@ export class Lazy<O, A, R> implements Coro<R> {
     this.#arg = undefined;
     this._out = false;
     const r = this.#kind.now(this.#owner, arg);
-    if (r === MUST_WAIT) {
-      // Park now (no second attempt): the op's first step, just after, yields PARK.
+    if (r === MUST_WAIT || r === START) {
       let op = this._spare;
       if (op !== null) {
         this._spare = null;
         op._reuse(arg);
       } else op = this.#kind.op(this.#owner, arg);
       Park._adopt(op, this as Lazy<unknown, unknown, R>);
-      op._parkIn(op._waiters());
+      // MUST_WAIT: park now (no second attempt): the op's first step, just after, yields PARK.
+      if (r === MUST_WAIT) op._parkIn(op._waiters());
       return op;
     }
     FINISHED.value = r;
