@@ -2,15 +2,15 @@
  * Lazy, Park and WaiterList: how a task waits on a lock, event, condition, semaphore, barrier or
  * queue in core with no Future, no callback and no waiter node.
  *
- * HOW: `queue.get()`, `queue.put(x)`, `lock.acquire()`/`hold()`, `sem.acquire()`/`hold()` and
- * `event.wait()` return their primitive's reusable coroutine object (a Lazy): a call that
- * completes at once allocates nothing at all. When the wait must block, `yield*` gets a Park: a
- * hand-made coroutine object (a few fields; a generator with a try/finally costs ~200 bytes
- * while parked and a generator resume per wake-up). The Park links ITSELF into the primitive's
- * WaiterList (an intrusive FIFO through its own private links), files the running task on
- * itself with `_parkCurrent` (task.ts) and yields PARK: the task waits on the Park alone, and
- * the Park is also its own final IteratorResult. `cond.wait()` and `barrier.wait()` (which
- * nearly always block) return a Park directly.
+ * HOW: `queue.get()`, `queue.put(x)`, `lock.acquire()`/`hold()`, `sem.acquire()`/`hold()`,
+ * `event.wait()`, `cond.wait()` and `barrier.wait()` return their primitive's reusable coroutine
+ * object (a Lazy): a call that completes at once allocates nothing at all. When the wait must
+ * block, `yield*` gets a Park: a hand-made coroutine object (a few fields; a generator with a
+ * try/finally costs ~200 bytes while parked and a generator resume per wake-up), reused from the
+ * last wait of that Lazy that finished. The Park links ITSELF into the primitive's WaiterList
+ * (an intrusive FIFO through its own private links), files the running task on itself with
+ * `_parkCurrent` (task.ts) and yields PARK: the task waits on the Park alone, and the Park is
+ * also its own final IteratorResult.
  *
  *   yield* x ─► now() ─ok─► done (FINISHED carries the result: asyncio's fast path)
  *                 │ must wait
@@ -34,8 +34,8 @@
  * traces show what a task waits on, as sleep does), the Park falls back to a Future of the
  * running loop, yielded as `yield* fut` would: the same list, the same states.
  *
- * Costs: a call that does not block: no allocation; one that blocks: its Park (~8 fields), and
- * nothing else. Link, unlink (cancellation), wake: O(1) each, no compaction; the list length
+ * Costs: a call that does not block: no allocation; one that blocks: at most its Park (~8
+ * fields, and none once a previous wait's Park is reused), nothing else. Link, unlink (cancellation), wake: O(1) each, no compaction; the list length
  * is exact, so statistics are O(1).
  *
  * Driving a wait by hand inside a task (`op.next()` then `op.return()`, as the park suite does)
