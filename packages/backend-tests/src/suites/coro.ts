@@ -122,7 +122,9 @@ export function coroTests(l: LoopUnderTest): void {
       });
       expect(err?.stack).toContain("at innerMost");
       // Ten callers: the shallow ones as V8's own frames, the deeper ones as "at async" lines.
-      const callers = (err?.stack ?? "").split("\n").filter((s) => /at (async )?midLevel( |$)/.test(s.trim()));
+      const callers = (err?.stack ?? "")
+        .split("\n")
+        .filter((s) => /at (async )?midLevel( |$)/.test(s.trim()));
       expect(callers.length).toBeGreaterThanOrEqual(10);
       expect(err?.stack).toContain("at async midLevel");
     });
