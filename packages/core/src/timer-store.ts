@@ -68,17 +68,31 @@ let spare: SpareArrays | null = null;
 /** The payload of a killed slot (still in a run or the heap until it reaches the head). */
 const DEAD: unique symbol = Symbol("dead timer");
 
-/** A sorted run of slots, consumed from `head`. */
+/**
+ * A sorted run of slots, consumed from `head`, with each slot's deadline beside it (`whens`):
+ * draining and sorting read deadlines in order instead of one random `when[slot]` each.
+ */
 class Run {
   /** This run's index in TimerStore's run table. */
   index = -1;
   slots: Int32Array;
+  whens: Float64Array;
   head = 0;
   end = 0;
   /** Invariant: this run's entry in the merge heap while it holds slots, else -1. */
   heapSlot = -1;
-  constructor(capacity: number) {
-    this.slots = new Int32Array(capacity);
+  constructor(slots: Int32Array, whens: Float64Array) {
+    this.slots = slots;
+    this.whens = whens;
+  }
+  /** Makes room for `extra` more entries after `end`. */
+  reserve(extra: number): void {
+    if (this.end + extra <= this.slots.length) return;
+    const slots = grown(this.slots, this.end, extra);
+    const whens = new Float64Array(slots.length);
+    whens.set(this.whens.subarray(0, this.end));
+    this.slots = slots;
+    this.whens = whens;
   }
 }
 
@@ -222,13 +236,12 @@ export class TimerStore<T> {
    */
   popDue(end: number): T | undefined {
     const items = this.#items;
-    const when = this.#when;
     for (;;) {
       const run = this.#stream;
       if (run !== null) {
         if (run.head < run.end) {
           const slot = run.slots[run.head]!;
-          const w = when[slot]!;
+          const w = run.whens[run.head]!;
           const lw = this.#limit[0]!;
           if (w <= end && (w < lw || (w === lw && this.#seq[slot]! < this.#limit[1]!))) {
             run.head++;
@@ -302,8 +315,14 @@ export class TimerStore<T> {
       const run = runs[r];
       if (run === null || run === undefined) continue;
       const s = run.slots;
+      const ws = run.whens;
       let out = run.head;
-      for (let i = run.head; i < run.end; i++) if (alive(s[i]!)) s[out++] = s[i]!;
+      for (let i = run.head; i < run.end; i++) {
+        if (alive(s[i]!)) {
+          ws[out] = ws[i]!;
+          s[out++] = s[i]!;
+        }
+      }
       run.end = out;
       if (run.head === out) this.#dropRun(r, run);
       else
@@ -440,31 +459,34 @@ export class TimerStore<T> {
       for (let i = 0; i < m; i++) this.#placeOne(batch[i]!);
       return;
     }
+    const whens = new Float64Array(m >= HAND_OVER_BATCH ? batch.length : Math.max(m, 16));
     let sorted = true;
-    for (let i = 1; i < m; i++) {
-      if (when[batch[i]!]! < when[batch[i - 1]!]!) {
+    let prev = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < m; i++) {
+      const w = when[batch[i]!]!;
+      if (w < prev) {
         sorted = false;
         break;
       }
+      whens[i] = prev = w;
     }
-    if (!sorted) sortSlots(batch, 0, m, when, 0);
+    if (!sorted) sortSlots(batch, whens, 0, m, when, 0);
     // Extend the open run when the whole batch comes after it; else start a run.
     const open = this.#open >= 0 ? this.#runs[this.#open]! : null;
-    if (open !== null && when[batch[0]!]! >= when[open.slots[open.end - 1]!]!) {
-      if (open.end + m > open.slots.length) open.slots = grown(open.slots, open.end, m);
+    if (open !== null && whens[0]! >= open.whens[open.end - 1]!) {
+      open.reserve(m);
       open.slots.set(batch.subarray(0, m), open.end);
+      open.whens.set(whens.subarray(0, m), open.end);
       open.end += m;
       return;
     }
     let run: Run;
     if (m >= HAND_OVER_BATCH) {
       // A large batch becomes the run as it is (no copy); the store starts a new batch array.
-      run = new Run(0);
-      run.slots = batch;
+      run = new Run(batch, whens);
       this.#batch = new Int32Array(INITIAL_CAPACITY);
     } else {
-      run = new Run(Math.max(m, 16));
-      run.slots.set(batch.subarray(0, m));
+      run = new Run(batch.slice(0, whens.length), whens);
     }
     run.end = m;
     this.#open = this.#addRun(run);
@@ -477,8 +499,9 @@ export class TimerStore<T> {
     const o = this.#open;
     if (o >= 0) {
       const run = this.#runs[o]!;
-      if (w >= when[run.slots[run.end - 1]!]!) {
-        if (run.end === run.slots.length) run.slots = grown(run.slots, run.end);
+      if (w >= run.whens[run.end - 1]!) {
+        run.reserve(1);
+        run.whens[run.end] = w;
         run.slots[run.end++] = slot;
         return;
       }
@@ -486,8 +509,9 @@ export class TimerStore<T> {
       return;
     }
     // No open run: this slot starts one, so that the next ones (same delay) can extend it.
-    const run = new Run(16);
+    const run = new Run(new Int32Array(16), new Float64Array(16));
     run.slots[0] = slot;
+    run.whens[0] = w;
     run.end = 1;
     this.#open = this.#addRun(run);
   }
@@ -544,13 +568,15 @@ export class TimerStore<T> {
 
 /**
  * Sorts `a[from, to)` (slots in ascending seq order) by deadline, stably, so equal deadlines
- * keep seq order. One bucket pass over the segment's deadline range (about two slots per
- * bucket: buckets are ordered, so what is left is inside buckets), then one insertion sort over
- * the whole segment, which only moves slots within their bucket. A crowded bucket is split again
- * instead, and past MAX_SPLIT_DEPTH a comparison sort takes over: never quadratic.
+ * keep seq order, and writes their deadlines in that order to `rw[from, to)`. One bucket pass
+ * over the segment's deadline range (about two slots per bucket: buckets are ordered, so what is
+ * left is inside buckets), then one insertion sort over the whole segment, which only moves
+ * slots within their bucket and compares `rw` (in order in memory). A crowded bucket is split
+ * again instead, and past MAX_SPLIT_DEPTH a comparison sort takes over: never quadratic.
  */
 function sortSlots(
   a: Int32Array,
+  rw: Float64Array,
   from: number,
   to: number,
   when: Float64Array,
@@ -558,7 +584,8 @@ function sortSlots(
 ): void {
   const n = to - from;
   if (n <= INSERTION_SORT_MAX) {
-    insertionSort(a, from, to, when);
+    for (let i = from; i < to; i++) rw[i] = when[a[i]!]!;
+    insertionSort(a, rw, from, to);
     return;
   }
   let min = when[a[from]!]!;
@@ -568,10 +595,14 @@ function sortSlots(
     if (w < min) min = w;
     else if (w > max) max = w;
   }
-  if (min === max) return; // all equal: already in seq order
+  if (min === max) {
+    rw.fill(min, from, to); // all equal: already in seq order
+    return;
+  }
   if (depth >= MAX_SPLIT_DEPTH) {
     const sorted = Array.from(a.subarray(from, to)).sort((x, y) => when[x]! - when[y]!);
     a.set(sorted, from); // Array.prototype.sort is stable: seq order among equal deadlines
+    for (let i = from; i < to; i++) rw[i] = when[a[i]!]!;
     return;
   }
   const buckets = n >> 1;
@@ -592,33 +623,38 @@ function sortSlots(
   const src = a.slice(from, to);
   for (let i = 0; i < n; i++) {
     const slot = src[i]!;
-    const k = ((when[slot]! - min) * scale) | 0;
-    a[from + count[Math.min(k, last)]!++] = slot; // stable: slots keep seq order
+    const w = when[slot]!;
+    const p = from + count[Math.min(((w - min) * scale) | 0, last)]!++;
+    a[p] = slot; // stable: slots keep seq order within a bucket
+    rw[p] = w;
   }
   // Now count[k] is where bucket k ends.
   if (crowded <= INSERTION_SORT_MAX) {
-    insertionSort(a, from, to, when);
+    insertionSort(a, rw, from, to);
     return;
   }
   let lo = from;
   for (let k = 0; k < buckets; k++) {
     const hi = from + count[k]!;
-    if (hi - lo > 1) sortSlots(a, lo, hi, when, depth + 1);
+    if (hi - lo > 1) sortSlots(a, rw, lo, hi, when, depth + 1);
     lo = hi;
   }
 }
 
-/** Stable insertion sort of `a[from, to)` by deadline. */
-function insertionSort(a: Int32Array, from: number, to: number, when: Float64Array): void {
+/** Stable insertion sort of `a[from, to)` by the deadlines beside them in `rw`. */
+function insertionSort(a: Int32Array, rw: Float64Array, from: number, to: number): void {
   for (let i = from + 1; i < to; i++) {
+    const w = rw[i]!;
+    if (rw[i - 1]! <= w) continue;
     const s = a[i]!;
-    const w = when[s]!;
     let j = i - 1;
-    while (j >= from && when[a[j]!]! > w) {
+    do {
       a[j + 1] = a[j]!;
+      rw[j + 1] = rw[j]!;
       j--;
-    }
+    } while (j >= from && rw[j]! > w);
     a[j + 1] = s;
+    rw[j + 1] = w;
   }
 }
 
