@@ -200,7 +200,7 @@ export class BaseEventLoop implements EventLoop {
     }
     // biome-ignore lint/complexity/noArguments: see above (no array per timer)
     const args = arguments.length > 2 ? restOf(arguments, 2) : NO_ARGS;
-    return this.#schedule(this._backend.time() + ms, cb, args, "callLater");
+    return this.#schedule(ms, this._backend.time() + ms, cb, args, "callLater");
   }
 
   callAt<A extends unknown[]>(when: number, cb: (...args: A) => void, ...args: A): TimerHandle;
@@ -212,10 +212,12 @@ export class BaseEventLoop implements EventLoop {
     }
     // biome-ignore lint/complexity/noArguments: as callLater (no array per timer)
     const args = arguments.length > 2 ? restOf(arguments, 2) : NO_ARGS;
-    return this.#schedule(when, cb, args, "callAt");
+    return this.#schedule(Number.NaN, when, cb, args, "callAt");
   }
 
+  /** `delay` is NaN for absolute times (callAt): those never join a delay's run. */
   #schedule(
+    delay: number,
     when: number,
     cb: (...args: any[]) => void,
     args: unknown[],
@@ -224,7 +226,7 @@ export class BaseEventLoop implements EventLoop {
     this._checkClosed();
     checkCallback(cb, where);
     const h = new TimerHandle(when, cb, args, this, currentVars());
-    h._slot = this._timers.insert(when, h);
+    h._slot = this._timers.insertAfter(delay, when, h);
     if (this._tracer !== null) this._tracer.timerScheduled?.(h, this._backend.time());
     if (this._parked) this.#wake();
     return h;

@@ -53,7 +53,7 @@ export class LoopTimers extends TimerStore<TimerHandle | Task<unknown>> implemen
 
   /** Files `task` to wake at `when` (a sleep of `ms` milliseconds). */
   sleep(task: Task<unknown>, when: number, ms: number): void {
-    task._timerSlot = this.insert(when, task, ms);
+    task._timerSlot = this.insertAfter(ms, when, task, ms);
   }
 
   /**

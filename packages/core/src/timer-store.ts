@@ -41,6 +41,8 @@ import { TimerHeap } from "./timer-heap.js";
 const INITIAL_CAPACITY = 64;
 /** Batches smaller than this are placed slot by slot (open run or merge heap), not sorted. */
 const SMALL_BATCH = 16;
+/** Integer delays up to a day get a run of their own (`insertAfter`); longer ones are rare. */
+export const MAX_LISTED_DELAY_MS = 86_400_000;
 /** A settled batch at least this large becomes a run without being copied. */
 const HAND_OVER_BATCH = 1024;
 /** Bucket-sort segments this small are finished by insertion sort. */
@@ -81,6 +83,8 @@ class Run {
   end = 0;
   /** Invariant: this run's entry in the merge heap while it holds slots, else -1. */
   heapSlot = -1;
+  /** The delay whose timers this run collects (`insertAfter`), or -1. */
+  delay = -1;
   constructor(slots: Int32Array, whens: Float64Array) {
     this.slots = slots;
     this.whens = whens;
@@ -145,6 +149,8 @@ export class TimerStore<T> {
   // key: [deadline, seq]). Every operation but insert and kill flushes first.
   #stream: Run | null = null;
   readonly #limit = new Float64Array(2);
+  // The run that collects the timers of each integer delay in use (`insertAfter`).
+  readonly #byDelay = new Map<number, Run>();
 
   /** Live timers (killed ones are not counted). */
   get size(): number {
@@ -159,6 +165,51 @@ export class TimerStore<T> {
   /** Killed timers still held that were killed with `shown` (the loop's cancelled handles). */
   get deadShown(): number {
     return this.#deadShown;
+  }
+
+  /**
+   * As `insert`, for a timer due `delay` after now (`when` = now + delay). Timers of one integer
+   * delay come due in the order they are scheduled (the clock never goes back), so each such
+   * delay collects its timers in a run of its own in O(1): no sorting, whatever the mix of
+   * delays (a connection timeout, a retry, a poll).
+   */
+  insertAfter(delay: number, when: number, item: T, tag = 0): number {
+    if (!Number.isInteger(delay) || delay < 0 || delay > MAX_LISTED_DELAY_MS) {
+      return this.insert(when, item, tag);
+    }
+    const run = this.#byDelay.get(delay);
+    if (run !== undefined && when >= run.whens[run.end - 1]!) {
+      const slot = this.#slotFor(when, item, tag);
+      run.reserve(1);
+      run.whens[run.end] = when;
+      run.slots[run.end++] = slot;
+      this.#live++;
+      return slot;
+    }
+    if (run !== undefined) return this.insert(when, item, tag); // a clock that went back
+    // The delay's first timer starts its run (a heap entry: end any drain first).
+    if (this.#stream !== null) this.#flush();
+    const slot = this.#slotFor(when, item, tag);
+    const fresh = new Run(new Int32Array(16), new Float64Array(16));
+    fresh.slots[0] = slot;
+    fresh.whens[0] = when;
+    fresh.end = 1;
+    fresh.delay = delay;
+    this.#addRun(fresh);
+    this.#byDelay.set(delay, fresh);
+    this.#live++;
+    return slot;
+  }
+
+  /** A slot holding (when, item, tag) with the next seq, placed nowhere yet. */
+  #slotFor(when: number, item: T, tag: number): number {
+    if (this.#freeCount === 0 && this.#highWater === this.#capacity) this.#grow();
+    const slot = this.#freeCount > 0 ? this.#free[--this.#freeCount]! : this.#highWater++;
+    this.#when[slot] = when;
+    this.#seq[slot] = this.#nextSeq++;
+    this.#tag[slot] = tag;
+    this.#items[slot] = item;
+    return slot;
   }
 
   /** Adds a timer due at the finite time `when`; `tag` is a number kept with it (`tagOf`). */
@@ -239,7 +290,8 @@ export class TimerStore<T> {
     for (;;) {
       const run = this.#stream;
       if (run !== null) {
-        if (run.head < run.end) {
+        // (Timers inserted since the drain began are in the batch: settle them first.)
+        if (run.head < run.end && this.#batchLen === 0) {
           const slot = run.slots[run.head]!;
           const w = run.whens[run.head]!;
           const lw = this.#limit[0]!;
@@ -350,6 +402,7 @@ export class TimerStore<T> {
     this.#runs = [];
     this.#freeRuns = [];
     this.#open = -1;
+    this.#byDelay.clear();
   }
 
   /**
@@ -434,6 +487,7 @@ export class TimerStore<T> {
     this.#runs[r] = null;
     this.#freeRuns.push(r);
     if (this.#open === r) this.#open = -1;
+    if (run.delay >= 0 && this.#byDelay.get(run.delay) === run) this.#byDelay.delete(run.delay);
   }
 
   /** Moves the batch into runs (and the merge heap), in (deadline, seq) order. */

@@ -48,7 +48,13 @@ describe("TimerStore against a sorted-array model", () => {
         // one delay used over and over (extends the open run), a few others, fractions
         const pick = r();
         const delay = pick < 0.5 ? 30 : pick < 0.7 ? [0, 1, 5][Math.floor(r() * 3)]! : r() * 50;
-        add(now + delay);
+        if (r() < 0.5) add(now + delay);
+        else {
+          // as the loop schedules callLater/sleep: each integer delay collects its own run
+          const e: Entry = { id: id++, when: now + delay, slot: -1, killed: false, dead: false };
+          e.slot = q.insertAfter(delay, e.when, e, e.id);
+          model.push(e);
+        }
       } else if (op < 0.36) {
         // a burst: a sorted batch of many
         const n = 1 + Math.floor(r() * 60);
@@ -184,5 +190,20 @@ describe("TimerStore.retire", () => {
       ...Array.from({ length: n }, (_, i) => n - 1 - i),
       ...Array.from({ length: 10 }, (_, i) => -i),
     ]);
+  });
+});
+
+describe("TimerStore drains", () => {
+  it("a timer inserted between two pops of a drained run is not overtaken", () => {
+    const q = new TimerStore<string>();
+    for (let i = 0; i < 20; i++) q.insert(10 + i, `r${i}`);
+    expect(q.pop()).toBe("r0"); // the run is being drained
+    q.insert(10.5, "new");
+    q.insertAfter(1, 10.25, "delayed");
+    expect(q.popDue(11)).toBe("delayed");
+    expect(q.popDue(11)).toBe("new");
+    expect(q.popDue(11)).toBe("r1");
+    expect(q.popDue(11)).toBeUndefined();
+    expect(q.size).toBe(18);
   });
 });
