@@ -1,5 +1,6 @@
 /**
- * TimerHeap: the timer queue of TimerLoop, an indexed d-ary min-heap kept in typed arrays.
+ * TimerHeap: an indexed d-ary min-heap of timers kept in typed arrays. The loop's TimerStore
+ * (timer-store.ts) uses it as the merge heap of its sorted runs; it is exported for users too.
  *
  * WHAT. Every scheduled timer is an entry (deadline, payload). The loop asks "when is the
  * earliest deadline?" on every turn, pops due entries, and cancels or moves timers that have not

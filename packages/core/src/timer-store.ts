@@ -6,32 +6,37 @@
  * deadline, and timers with equal deadlines in the order they were inserted (asyncio fires
  * timers in deadline order; FIFO among equals is our stable promise).
  *
- * HOW. Inserting only appends the slot to an unsorted batch: O(1). The first time the loop
- * asks for the earliest deadline, the batch is settled into SORTED RUNS:
+ * HOW. A timer of an integer delay (`insertAfter`: callLater(ms), sleep(ms)) is appended to
+ * its delay's run: timers of one delay come due in the order they are scheduled, because the
+ * clock never goes back. Any other timer (a fractional delay, callAt) is appended to an
+ * unsorted batch. Both are O(1). The first time the loop asks for the earliest deadline, the
+ * batch is settled into a SORTED RUN:
  *
- *   insert ─► batch [s7 s3 s9 …] ──settle──► bucket sort by deadline ─► a run (Int32Array)
- *                                  small batch: each slot joins the open run when it does
- *                                  not go back in time, else sits in the merge heap alone
+ *   insertAfter(1000) ─► delay 1000's run [s1 s4 s7 …]  (appended in order, no sort)
+ *   insert / 0.37 ms  ─► batch [s7 s3 s9 …] ──settle──► bucket sort by deadline ─► a run
+ *                        (a small batch: each slot extends the open run when it does not go
+ *                        back in time, else sits in the merge heap alone)
  *
  *   merge heap (TimerHeap, keyed by (deadline, seq)): one entry per run (its head) and per
- *   single slot: k entries, k small. pop() takes the head run's first slot, O(log k).
+ *   single slot: k entries, k small. `popDue` DRAINS the head run front to back without a
+ *   heap operation while it precedes the runner-up (`secondKey`), then puts it back once.
  *
- * Most programs produce few runs: timers scheduled in one loop iteration form one run, and a
- * timer whose deadline does not go back in time (one delay used over and over: a 30 s idle
- * timeout per connection) extends the open run in O(1). The bucket sort is O(n) for the usual
- * shapes (deadlines spread over a window); buckets that stay crowded are split again, and a
- * pathological batch falls back to a comparison sort (O(n log n)), so nothing is quadratic.
+ * A run keeps each slot's deadline beside it, so sorting and draining read deadlines in order.
+ * The bucket sort is O(n) for the usual shapes (deadlines spread over a window); buckets that
+ * stay crowded are split again, and a pathological batch falls back to a comparison sort
+ * (O(n log n)), so nothing is quadratic.
  *
  * WHY not a heap of every timer: at 200k timers a heap pop walks ~9 levels of scattered cache
  * lines (about 200 ns per timer measured, insert + pop): more than Node's whole setTimeout.
- * A sorted run is consumed front to back, and a bucket sort touches each slot a few times.
+ * The heap stays only as the merge heap of k runs, where it is the right tool.
  *
  * Cancelling is O(1) and lazy: `kill(slot)` marks the slot dead (it is freed when it reaches
- * the head or on `filter`); cancelled TimerHandles stay live entries until the loop purges
- * them (asyncio's rule, fact 11), because the loop, not the store, decides that.
+ * the head or on `filter`). `kill(slot, true)` keeps it counted in `deadShown` until then: the
+ * loop's cancelled TimerHandles, which asyncio shows until its lazy purge (fact 11).
  *
  * Cost of each operation (n timers, k runs and single slots in the merge heap):
- *   insert, kill          O(1)          peekWhen, peek, pop      O(log k) + amortised settle
+ *   insert(After), kill   O(1)          peekWhen, peek, pop      O(log k) + amortised settle
+ *   popDue in a drain     O(1)
  *   settle (per batch b)  O(b) usual    filter, clear            O(n)
  */
 
