@@ -50,6 +50,12 @@ import { getRunningLoop } from "./events.js";
 import type { Future } from "./future.js";
 import { PARK, type Parking, type Task, _currentTask, _parkCurrent, _wakeParked } from "./task.js";
 
+/**
+ * Finished Parks a Lazy keeps for reuse: as many as tasks are commonly blocked on one primitive
+ * at once (a lock with a few contenders, a queue with a few consumers); more are left to the GC.
+ */
+const MAX_SPARES = 8;
+
 /** Not started, or resumed and about to attempt again. */
 const IDLE = 0;
 /** Linked in its WaiterList, waiting. */
@@ -175,11 +181,14 @@ export abstract class Park<R> implements Coro<R>, Parking {
       try {
         if (this._resumed()) {
           const home = this.#home;
-          if (home !== null) {
+          if (home !== null && home._spares < MAX_SPARES) {
             // Only `yield*` holds this op, and it reads the result before anything else runs:
-            // the op can serve the next blocked call of its Lazy.
+            // the op can serve a later blocked call of its Lazy (kept in a free list through
+            // its own link, unused while it is not parked).
             this.#home = null;
+            this.#next = home._spare as Park<unknown> | null;
             home._spare = this as Park<unknown> as Park<R>;
+            home._spares++;
           }
           return this._finish();
         }
@@ -290,6 +299,13 @@ export abstract class Park<R> implements Coro<R>, Parking {
     this.#state = CLOSED;
     this.done = true;
     return this as IteratorReturnResult<R>;
+  }
+
+  /** @internal Unlink the free-list head `op`; returns the next spare. */
+  static _takeSpare<R>(op: Park<R>): Park<R> | null {
+    const next = op.#next;
+    op.#next = null;
+    return next as Park<R> | null;
   }
 
   /** @internal `op` was made by `home` for `yield*`: it goes back to `home` when it finishes. */
@@ -439,8 +455,9 @@ const FINISHED = new Finished();
  * forwards everything to it for good, never to be reused: exactly a Park's behaviour.
  *
  * The Parks it hands `yield*` are never seen by user code (only the iterator record of that
- * `yield*` holds them), so one that finishes comes back as `_spare` for the next call that
- * blocks: a producer and a consumer handing items over through a Queue(1) allocate nothing.
+ * `yield*` holds them), so one that finishes comes back to a free list (`_spare`, up to
+ * MAX_SPARES) for later calls that block: a producer and a consumer handing items over through
+ * a Queue(1), or tasks contending for a Lock, allocate nothing.
  * (Calling `[Symbol.iterator]()` on it by hand and keeping that iterator is not supported.)
  */
 export class Lazy<O, A, R> implements Coro<R> {
@@ -452,8 +469,10 @@ export class Lazy<O, A, R> implements Coro<R> {
   #arg: A | undefined = undefined;
   /** The Park this object forwards to once driven by hand. */
   #hand: Park<R> | null = null;
-  /** @internal A finished Park of this kind, for the next call that blocks (one kept). */
+  /** @internal Finished Parks of this kind for later calls that block: a free list. */
   _spare: Park<R> | null = null;
+  /** @internal How many Parks `_spare` holds (at most MAX_SPARES). */
+  _spares = 0;
 
   constructor(owner: O, kind: WaitKind<O, A, R>) {
     this.#owner = owner;
@@ -477,7 +496,8 @@ export class Lazy<O, A, R> implements Coro<R> {
     if (r === MUST_WAIT || r === START) {
       let op = this._spare;
       if (op !== null) {
-        this._spare = null;
+        this._spare = Park._takeSpare(op);
+        this._spares--;
         op._reuse(arg);
       } else op = this.#kind.op(this.#owner, arg);
       Park._adopt(op, this as Lazy<unknown, unknown, R>);

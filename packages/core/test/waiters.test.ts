@@ -7,7 +7,7 @@ import type { Coro, Future } from "../src/index.js";
 import { CancelledError, createTask, currentTask, getRunningLoop, isFuture } from "../src/index.js";
 import { Deque } from "../src/deque.js";
 import { Condition } from "../src/condition.js";
-import { Lock } from "../src/locks.js";
+import { Event, Lock } from "../src/locks.js";
 import { Queue } from "../src/queues.js";
 import { Park, WaiterList } from "../src/waiters.js";
 import { runOnMinimal } from "./support/minimal-loop.js";
@@ -239,6 +239,35 @@ describe("Lazy (the reusable coroutine object of get/put/acquire/wait)", () => {
       return got;
     });
     expect(got).toEqual([1, 2, 3]);
+  });
+
+  it("many waits blocked at once, rounds after rounds: reused Parks start clean", () => {
+    const results = runOnMinimal(function* (): Coro<unknown[]> {
+      const ev = new Event();
+      const q = new Queue<number>(1);
+      const out: unknown[] = [];
+      for (let round = 0; round < 3; round++) {
+        const ts = Array.from({ length: 12 }, (_, i) =>
+          createTask(
+            (function* (): Coro<unknown> {
+              const r = yield* ev.wait();
+              yield* q.put(i);
+              return r;
+            })(),
+          ),
+        );
+        yield;
+        ev.set();
+        ev.clear();
+        let sum = 0;
+        for (let i = 0; i < 12; i++) sum += yield* q.get();
+        for (const t of ts) out.push(yield* t);
+        out.push(sum);
+      }
+      return out;
+    });
+    const round = [...Array.from({ length: 12 }, () => true), 66];
+    expect(results).toEqual([...round, ...round, ...round]);
   });
 
   it("driven by hand, it is retired: later calls get a new object", () => {
