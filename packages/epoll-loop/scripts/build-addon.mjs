@@ -23,8 +23,10 @@ if (process.platform !== "linux") {
 }
 if (existsSync(addon) && statSync(addon).mtimeMs >= statSync(source).mtimeMs) process.exit(0);
 
-/** node-gyp: a local install, else the one npm bundles next to this Node. */
+/** node-gyp: the one npm names for install scripts, a local install, or npm's own next to Node. */
 function findNodeGyp() {
+  const named = process.env.npm_config_node_gyp;
+  if (named && existsSync(named)) return named;
   try {
     return createRequire(path.join(root, "package.json")).resolve("node-gyp/bin/node-gyp.js");
   } catch {}
