@@ -153,7 +153,10 @@ class SleepFor<T> implements Coro<T> {
       // sleep still ends in CancelledError, as asyncio's cancelled sleep Future does.
       throw new CancelledError(task._cancelMessage ?? "");
     }
-    return { value: this._value, done: true };
+    const value = this._value;
+    return value === undefined
+      ? (DONE_UNDEFINED as IteratorResult<undefined, T>)
+      : { value, done: true };
   }
   throw(e: unknown): IteratorResult<undefined, T> {
     if (this._inner !== null) return this._inner.throw(e) as IteratorResult<undefined, T>;

@@ -6,16 +6,17 @@
  * deadline, and timers with equal deadlines in the order they were inserted (asyncio fires
  * timers in deadline order; FIFO among equals is our stable promise).
  *
- * HOW. A timer of an integer delay (`insertAfter`: callLater(ms), sleep(ms)) is appended to
- * its delay's run: timers of one delay come due in the order they are scheduled, because the
- * clock never goes back. Any other timer (a fractional delay, callAt) is appended to an
- * unsorted batch. Both are O(1). The first time the loop asks for the earliest deadline, the
- * batch is settled into a SORTED RUN:
+ * HOW. Inserting appends the slot to an unsorted batch: O(1). The first time the loop asks
+ * for the earliest deadline, the batch is settled into SORTED RUNS:
  *
- *   insertAfter(1000) ─► delay 1000's run [s1 s4 s7 …]  (appended in order, no sort)
- *   insert / 0.37 ms  ─► batch [s7 s3 s9 …] ──settle──► bucket sort by deadline ─► a run
- *                        (a small batch: each slot extends the open run when it does not go
- *                        back in time, else sits in the merge heap alone)
+ *   insert ─► batch [s7 s3 s9 …] ──settle──► large: bucket sort by deadline ─► one run
+ *                                            small: each slot to its delay's run
+ *                                            (`insertAfter`), or the open run, else alone
+ *
+ * A delay's run collects the timers scheduled with one integer delay (callLater(ms),
+ * sleep(ms)) over many iterations in O(1) each: they come due in the order they are
+ * scheduled, because the clock never goes back. A burst (200k timers in one iteration) is
+ * sorted instead: one run drains faster than many interleaved ones.
  *
  *   merge heap (TimerHeap, keyed by (deadline, seq)): one entry per run (its head) and per
  *   single slot: k entries, k small. `popDue` DRAINS the head run front to back without a
@@ -141,6 +142,8 @@ export class TimerStore<T> {
   poppedTag = 0;
   // The unsorted batch, in insertion (seq) order.
   #batch: Int32Array = new Int32Array(INITIAL_CAPACITY);
+  // The delay of each batch entry inserted with `insertAfter`, else NaN.
+  #batchDelay: Float64Array = new Float64Array(INITIAL_CAPACITY);
   #batchLen = 0;
   // Merge heap payload: a slot (>= 0), or ~index into #runs (< 0).
   readonly #heap = new TimerHeap<number>();
@@ -173,60 +176,30 @@ export class TimerStore<T> {
   }
 
   /**
-   * As `insert`, for a timer due `delay` after now (`when` = now + delay). Timers of one integer
-   * delay come due in the order they are scheduled (the clock never goes back), so each such
-   * delay collects its timers in a run of its own in O(1): no sorting, whatever the mix of
-   * delays (a connection timeout, a retry, a poll).
+   * As `insert`, for a timer due `delay` after now (`when` = now + delay): when it is settled
+   * in a small batch, an integer delay's timer joins that delay's run in O(1) (see the header).
    */
   insertAfter(delay: number, when: number, item: T, tag = 0): number {
-    if (!Number.isInteger(delay) || delay < 0 || delay > MAX_LISTED_DELAY_MS) {
-      return this.insert(when, item, tag);
-    }
-    const run = this.#byDelay.get(delay);
-    if (run !== undefined && when >= run.whens[run.end - 1]!) {
-      const slot = this.#slotFor(when, item, tag);
-      run.reserve(1);
-      run.whens[run.end] = when;
-      run.slots[run.end++] = slot;
-      this.#live++;
-      return slot;
-    }
-    if (run !== undefined) return this.insert(when, item, tag); // a clock that went back
-    // The delay's first timer starts its run (a heap entry: end any drain first).
-    if (this.#stream !== null) this.#flush();
-    const slot = this.#slotFor(when, item, tag);
-    const fresh = new Run(new Int32Array(16), new Float64Array(16));
-    fresh.slots[0] = slot;
-    fresh.whens[0] = when;
-    fresh.end = 1;
-    fresh.delay = delay;
-    this.#addRun(fresh);
-    this.#byDelay.set(delay, fresh);
-    this.#live++;
-    return slot;
-  }
-
-  /** A slot holding (when, item, tag) with the next seq, placed nowhere yet. */
-  #slotFor(when: number, item: T, tag: number): number {
-    if (this.#freeCount === 0 && this.#highWater === this.#capacity) this.#grow();
-    const slot = this.#freeCount > 0 ? this.#free[--this.#freeCount]! : this.#highWater++;
-    this.#when[slot] = when;
-    this.#seq[slot] = this.#nextSeq++;
-    this.#tag[slot] = tag;
-    this.#items[slot] = item;
-    return slot;
+    return this.#append(when, item, tag, delay);
   }
 
   /** Adds a timer due at the finite time `when`; `tag` is a number kept with it (`tagOf`). */
   insert(when: number, item: T, tag = 0): number {
+    return this.#append(when, item, tag, Number.NaN);
+  }
+
+  #append(when: number, item: T, tag: number, delay: number): number {
     if (this.#freeCount === 0 && this.#highWater === this.#capacity) this.#grow();
     const slot = this.#freeCount > 0 ? this.#free[--this.#freeCount]! : this.#highWater++;
     this.#when[slot] = when;
     this.#seq[slot] = this.#nextSeq++;
     this.#tag[slot] = tag;
     this.#items[slot] = item;
-    if (this.#batchLen === this.#batch.length) this.#batch = grown(this.#batch, this.#batchLen);
-    this.#batch[this.#batchLen++] = slot;
+    const i = this.#batchLen++;
+    if (i === this.#batch.length) this.#batch = grown(this.#batch, i);
+    if (i === this.#batchDelay.length) this.#batchDelay = grownF(this.#batchDelay, i);
+    this.#batch[i] = slot;
+    this.#batchDelay[i] = delay;
     this.#live++;
     return slot;
   }
@@ -505,17 +478,21 @@ export class TimerStore<T> {
     // Killed before they were ever placed: free them now (unless `shown`: those wait for the
     // head or a filter, as asyncio's cancelled handles wait for the purge).
     const tag = this.#tag;
+    const delays = this.#batchDelay;
     let m = 0;
     for (let i = 0; i < n; i++) {
       const s = batch[i]!;
       if (items[s] === DEAD && tag[s]! >= 0) {
         this.#release(s);
         this.#forget(s);
-      } else batch[m++] = s;
+      } else {
+        delays[m] = delays[i]!;
+        batch[m++] = s;
+      }
     }
     if (m === 0) return;
     if (m < SMALL_BATCH) {
-      for (let i = 0; i < m; i++) this.#placeOne(batch[i]!);
+      for (let i = 0; i < m; i++) this.#placeOne(batch[i]!, delays[i]!);
       return;
     }
     const whens = new Float64Array(m >= HAND_OVER_BATCH ? batch.length : Math.max(m, 16));
@@ -552,9 +529,29 @@ export class TimerStore<T> {
   }
 
   /** Places one slot: at the end of the open run when that keeps it sorted, else alone. */
-  #placeOne(slot: number): void {
+  #placeOne(slot: number, delay: number): void {
     const when = this.#when;
     const w = when[slot]!;
+    if (Number.isInteger(delay) && delay >= 0 && delay <= MAX_LISTED_DELAY_MS) {
+      // The delay's own run: its timers come due in the order they are scheduled.
+      const run = this.#byDelay.get(delay);
+      if (run === undefined) {
+        const fresh = new Run(new Int32Array(16), new Float64Array(16));
+        fresh.slots[0] = slot;
+        fresh.whens[0] = w;
+        fresh.end = 1;
+        fresh.delay = delay;
+        this.#addRun(fresh);
+        this.#byDelay.set(delay, fresh);
+        return;
+      }
+      if (w >= run.whens[run.end - 1]!) {
+        run.reserve(1);
+        run.whens[run.end] = w;
+        run.slots[run.end++] = slot;
+        return;
+      }
+    }
     const o = this.#open;
     if (o >= 0) {
       const run = this.#runs[o]!;
@@ -726,6 +723,13 @@ function newArray<T>(n: number): (T | undefined)[] {
 function copied<A extends Float64Array | Int32Array>(into: A, from: A): A {
   into.set(from);
   return into;
+}
+
+/** As `grown`, for a Float64Array. */
+function grownF(a: Float64Array, used: number): Float64Array {
+  const out = new Float64Array(Math.max(16, a.length * 2));
+  out.set(a.subarray(0, used));
+  return out;
 }
 
 /** A larger copy of `a` holding its first `used` entries, with room for `extra` more. */
