@@ -49,8 +49,6 @@ const INITIAL_CAPACITY = 64;
 const SMALL_BATCH = 16;
 /** Integer delays up to a day get a run of their own (`insertAfter`); longer ones are rare. */
 export const MAX_LISTED_DELAY_MS = 86_400_000;
-/** A settled batch at least this large becomes a run without being copied. */
-const HAND_OVER_BATCH = 1024;
 /** Bucket-sort segments this small are finished by insertion sort. */
 const INSERTION_SORT_MAX = 24;
 /** Crowded buckets are split again at most this deep before a comparison sort takes over. */
@@ -69,6 +67,8 @@ interface SpareArrays {
   tag: Float64Array;
   free: Int32Array;
   items: unknown[];
+  batch: Int32Array;
+  batchDelay: Float64Array;
 }
 /** One set per process, taken by the next store that grows into it. */
 let spare: SpareArrays | null = null;
@@ -399,6 +399,8 @@ export class TimerStore<T> {
         tag: this.#tag,
         free: this.#free,
         items: this.#items as unknown[],
+        batch: this.#batch,
+        batchDelay: this.#batchDelay,
       };
     }
     this.#capacity = INITIAL_CAPACITY;
@@ -407,6 +409,8 @@ export class TimerStore<T> {
     this.#tag = new Float64Array(INITIAL_CAPACITY);
     this.#free = new Int32Array(INITIAL_CAPACITY);
     this.#items = newArray(INITIAL_CAPACITY);
+    this.#batch = new Int32Array(INITIAL_CAPACITY);
+    this.#batchDelay = new Float64Array(INITIAL_CAPACITY);
   }
 
   /** Every live payload, in no particular order (close() and debugging). */
@@ -495,7 +499,7 @@ export class TimerStore<T> {
       for (let i = 0; i < m; i++) this.#placeOne(batch[i]!, delays[i]!);
       return;
     }
-    const whens = new Float64Array(m >= HAND_OVER_BATCH ? batch.length : Math.max(m, 16));
+    const whens = new Float64Array(Math.max(m, 16));
     let sorted = true;
     let prev = Number.NEGATIVE_INFINITY;
     for (let i = 0; i < m; i++) {
@@ -516,14 +520,8 @@ export class TimerStore<T> {
       open.end += m;
       return;
     }
-    let run: Run;
-    if (m >= HAND_OVER_BATCH) {
-      // A large batch becomes the run as it is (no copy); the store starts a new batch array.
-      run = new Run(batch, whens);
-      this.#batch = new Int32Array(INITIAL_CAPACITY);
-    } else {
-      run = new Run(batch.slice(0, whens.length), whens);
-    }
+    // The run gets a copy: the batch array stays grown for the next burst (and the next loop).
+    const run = new Run(batch.slice(0, whens.length), whens);
     run.end = m;
     this.#open = this.#addRun(run);
   }
@@ -611,6 +609,12 @@ export class TimerStore<T> {
       this.#tag = sp.tag;
       this.#free = sp.free;
       this.#items = sp.items as (T | typeof DEAD | undefined)[];
+      if (sp.batch.length > this.#batch.length) {
+        sp.batch.set(this.#batch.subarray(0, this.#batchLen));
+        sp.batchDelay.set(this.#batchDelay.subarray(0, this.#batchLen));
+        this.#batch = sp.batch;
+        this.#batchDelay = sp.batchDelay;
+      }
       return;
     }
     this.#capacity = cap;
