@@ -430,6 +430,8 @@ export class Task<T> extends Future<T> {
         this._loop._scheduleRunnable(this);
         return;
       }
+      // Parked (a queue, a lock, a timer holds the task): nothing to do once it is tracked.
+      if (y === PARK && this._tracked) return;
     }
     this._step(NO_ERROR, r);
   }
