@@ -62,6 +62,7 @@ export const RECV_SLAB_SIZE = 4 * RECV_SIZE;
 
 /** What the loop keeps per watched fd: asyncio's `(reader_handle, writer_handle)`. */
 export interface FdRegistration {
+  /** The file descriptor watched. */
   readonly fd: number;
   /** Queued when the fd is readable (or hung up / in error); null when not watched. */
   reader: Runnable | null;
@@ -79,6 +80,7 @@ const WRITE_EVENTS = EPOLLOUT | EPOLLERR | EPOLLHUP;
  * transports and servers to close with the loop.
  */
 export class EpollBackend implements Backend {
+  /** The clock it runs on: always the real one (TimerLoop's backend option asks). */
   readonly kind = "real" as const;
   readonly #clock = new RealClock();
   readonly resolution = this.#clock.resolution;
@@ -93,8 +95,9 @@ export class EpollBackend implements Backend {
   readonly #events = new Int32Array(2 * MAX_EVENTS_PER_WAIT);
   /** The buffer the sock* calls read into first (one per loop). */
   readonly scratch: Buffer = Buffer.allocUnsafe(RECV_SIZE);
-  /** The current receive slab of the transports (see RECV_SLAB_SIZE) and its first free byte. */
+  /** The current receive slab of the transports (see RECV_SLAB_SIZE). */
   slab: Uint8Array = Buffer.allocUnsafeSlow(RECV_SLAB_SIZE);
+  /** The slab's first free byte: the next read lands there. */
   slabUsed = 0;
   /** Registrations by fd (a sparse array: fds are small integers). */
   readonly #regs: (FdRegistration | undefined)[] = [];

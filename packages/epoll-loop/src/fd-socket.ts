@@ -42,8 +42,14 @@ const MAX_IOV = 64;
 /** What `FdSocket.family` says: 4 (IPv4), 6 (IPv6) or 1 (a Unix domain socket). */
 export type FdFamily = 4 | 6 | 1;
 
+/** A Unix domain socket's reported address. */
+export interface UnixSocketAddress {
+  /** The socket's file system path. */
+  path: string;
+}
+
 /** A reported address: `{ host, port, family }` for TCP, `{ path }` for Unix sockets. */
-function toAddress(a: [string, number, number] | number): SocketAddress | { path: string } | null {
+function toAddress(a: [string, number, number] | number): SocketAddress | UnixSocketAddress | null {
   if (typeof a === "number") return null;
   if (a[2] === 1) return a[0] === "" ? null : { path: a[0] };
   return { host: a[0], port: a[1], family: a[2] === 6 ? "IPv6" : "IPv4" };
@@ -88,12 +94,12 @@ export class FdSocket {
   }
 
   /** The local address (`getsockname`), or null once closed. */
-  getsockname(): SocketAddress | { path: string } | null {
+  getsockname(): SocketAddress | UnixSocketAddress | null {
     return this.#fd < 0 ? null : toAddress(this.#backend.native.getsockname(this.#fd));
   }
 
   /** The peer's address (`getpeername`), or null (not connected, closed). */
-  getpeername(): SocketAddress | { path: string } | null {
+  getpeername(): SocketAddress | UnixSocketAddress | null {
     return this.#fd < 0 ? null : toAddress(this.#backend.native.getpeername(this.#fd));
   }
 

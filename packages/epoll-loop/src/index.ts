@@ -17,7 +17,13 @@ export {
   RECV_SLAB_SIZE,
 } from "./epoll-backend.js";
 export { EpollLoop, type EpollLoopOptions, type FdLike, getEpollLoop } from "./epoll-loop.js";
-export { type FdFamily, FdListener, FdSocket, FdSocketOps } from "./fd-socket.js";
+export {
+  type FdFamily,
+  FdListener,
+  FdSocket,
+  FdSocketOps,
+  type UnixSocketAddress,
+} from "./fd-socket.js";
 export { EpollUnavailableError, epollAvailable } from "./native.js";
 export { type RunOptions, run, runSync } from "./run.js";
 export {

@@ -43,6 +43,7 @@ export class ChunkBuffer {
   /** Invariant: the number of live bytes. */
   #length = 0;
 
+  /** Bytes held. */
   get length(): number {
     return this.#length;
   }

@@ -36,11 +36,17 @@ import {
 
 /** A Node system error, as Node reports it. */
 export interface NodeSystemError extends Error {
+  /** The error code, e.g. "ECONNRESET". */
   code?: string;
+  /** The negative errno. */
   errno?: number;
+  /** The system call that failed. */
   syscall?: string;
+  /** The network address involved. */
   address?: string;
+  /** The port involved. */
   port?: number;
+  /** The path involved. */
   path?: string;
 }
 

@@ -342,7 +342,14 @@ export class Server<S = unknown> {
 }
 
 /** Where listenOn listens: an Address, or what createServer's positional form gives. */
-export type ListenAddress = Address | { host?: string | undefined; port?: number | undefined };
+export type ListenAddress =
+  | Address
+  | {
+      /** Host to listen on; undefined or "": every interface. */
+      host?: string | undefined;
+      /** Port; undefined or 0: any free one. */
+      port?: number | undefined;
+    };
 
 /**
  * createServer's two call forms as `[address, opts]`: `(address, opts?)`, the shape
