@@ -145,6 +145,11 @@ export class TimerStore<T> {
   // The delay of each batch entry inserted with `insertAfter`, else NaN.
   #batchDelay: Float64Array = new Float64Array(INITIAL_CAPACITY);
   #batchLen = 0;
+  // Bounds of the batch's deadlines (of every entry appended since the last settle), and
+  // whether they were appended in order.
+  #batchMin = Number.POSITIVE_INFINITY;
+  #batchMax = Number.NEGATIVE_INFINITY;
+  #batchSorted = true;
   // Merge heap payload: a slot (>= 0), or ~index into #runs (< 0).
   readonly #heap = new TimerHeap<number>();
   // Invariant: #runs[i] is a run in the heap, or null (its index is in #freeRuns).
@@ -200,6 +205,11 @@ export class TimerStore<T> {
     if (i === this.#batchDelay.length) this.#batchDelay = grownF(this.#batchDelay, i);
     this.#batch[i] = slot;
     this.#batchDelay[i] = delay;
+    // The batch's bounds and order, kept here so that settling skips two passes over it.
+    if (when < this.#batchMax) {
+      this.#batchSorted = false;
+      if (when < this.#batchMin) this.#batchMin = when;
+    } else this.#batchMax = when;
     this.#live++;
     return slot;
   }
@@ -376,6 +386,9 @@ export class TimerStore<T> {
     this.#dead = 0;
     this.#deadShown = 0;
     this.#batchLen = 0;
+    this.#batchSorted = true;
+    this.#batchMin = Number.POSITIVE_INFINITY;
+    this.#batchMax = Number.NEGATIVE_INFINITY;
     this.#heap.clear();
     this.#runs = [];
     this.#freeRuns = [];
@@ -476,6 +489,12 @@ export class TimerStore<T> {
   #settle(): void {
     const n = this.#batchLen;
     this.#batchLen = 0;
+    const sorted = this.#batchSorted;
+    const min = this.#batchMin;
+    const max = this.#batchMax;
+    this.#batchSorted = true;
+    this.#batchMin = Number.POSITIVE_INFINITY;
+    this.#batchMax = Number.NEGATIVE_INFINITY;
     const batch = this.#batch;
     const items = this.#items;
     const when = this.#when;
@@ -500,17 +519,8 @@ export class TimerStore<T> {
       return;
     }
     const whens = new Float64Array(Math.max(m, 16));
-    let sorted = true;
-    let prev = Number.NEGATIVE_INFINITY;
-    for (let i = 0; i < m; i++) {
-      const w = when[batch[i]!]!;
-      if (w < prev) {
-        sorted = false;
-        break;
-      }
-      whens[i] = prev = w;
-    }
-    if (!sorted) sortSlots(batch, whens, 0, m, when, 0);
+    if (sorted) for (let i = 0; i < m; i++) whens[i] = when[batch[i]!]!;
+    else sortSlots(batch, whens, 0, m, when, 0, min, max);
     // Extend the open run when the whole batch comes after it; else start a run.
     const open = this.#open >= 0 ? this.#runs[this.#open]! : null;
     if (open !== null && whens[0]! >= open.whens[open.end - 1]!) {
@@ -641,6 +651,8 @@ function sortSlots(
   to: number,
   when: Float64Array,
   depth: number,
+  lo = Number.NaN,
+  hi = Number.NaN,
 ): void {
   const n = to - from;
   if (n <= INSERTION_SORT_MAX) {
@@ -648,12 +660,17 @@ function sortSlots(
     insertionSort(a, rw, from, to);
     return;
   }
-  let min = when[a[from]!]!;
-  let max = min;
-  for (let i = from + 1; i < to; i++) {
-    const w = when[a[i]!]!;
-    if (w < min) min = w;
-    else if (w > max) max = w;
+  // The bounds of the segment's deadlines: given (they may be loose: any bounds sort right),
+  // else measured.
+  let min = lo;
+  let max = hi;
+  if (!(min <= max)) {
+    min = max = when[a[from]!]!;
+    for (let i = from + 1; i < to; i++) {
+      const w = when[a[i]!]!;
+      if (w < min) min = w;
+      else if (w > max) max = w;
+    }
   }
   if (min === max) {
     rw.fill(min, from, to); // all equal: already in seq order
@@ -693,11 +710,11 @@ function sortSlots(
     insertionSort(a, rw, from, to);
     return;
   }
-  let lo = from;
+  let start = from;
   for (let k = 0; k < buckets; k++) {
-    const hi = from + count[k]!;
-    if (hi - lo > 1) sortSlots(a, rw, lo, hi, when, depth + 1);
-    lo = hi;
+    const end = from + count[k]!;
+    if (end - start > 1) sortSlots(a, rw, start, end, when, depth + 1);
+    start = end;
   }
 }
 
