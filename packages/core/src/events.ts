@@ -314,6 +314,15 @@ export function getRunningLoop(): EventLoop {
   return running;
 }
 
+/**
+ * The loop running now, or null when none is (asyncio's `asyncio._get_running_loop()`): for
+ * code that works both inside and outside a loop, such as a `run()` that must refuse to nest.
+ * Never throws.
+ */
+export function runningLoopOrNull(): EventLoop | null {
+  return running;
+}
+
 /** @internal The running loop or null (never throws). */
 export function _getRunningLoop(): EventLoop | null {
   return running;

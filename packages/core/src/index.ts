@@ -72,6 +72,7 @@ export {
   type TaskFactory,
   type TaskOptions,
   getRunningLoop,
+  runningLoopOrNull,
 } from "./events.js";
 export { type DoneCallback, Future, type FutureState } from "./future.js";
 export { Handle, TimerHandle } from "./handle.js";
