@@ -424,3 +424,24 @@ describe("TimerHeap retains no payload that has left it", () => {
     expect([...heap].sort()).toEqual(["c", "d"]);
   });
 });
+
+describe("TimerHeap.secondKey", () => {
+  it("gives the runner-up's (deadline, seq), or +Infinity with fewer than two entries", () => {
+    const heap = new TimerHeap<string>();
+    const out = new Float64Array(2);
+    heap.secondKey(out);
+    expect([...out]).toEqual([Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY]);
+    heap.insertKeyed(5, 0, "a");
+    heap.secondKey(out);
+    expect(out[0]).toBe(Number.POSITIVE_INFINITY);
+    heap.insertKeyed(9, 1, "b");
+    heap.insertKeyed(7, 3, "c");
+    heap.insertKeyed(7, 2, "d");
+    heap.insertKeyed(8, 4, "e");
+    heap.secondKey(out);
+    expect([...out]).toEqual([7, 2]); // ties broken by seq
+    heap.pop();
+    heap.secondKey(out);
+    expect([...out]).toEqual([7, 3]);
+  });
+});
