@@ -68,6 +68,12 @@ export interface EpollLoopOptions {
   debug?: boolean;
 }
 
+/** A resolved address (asyncio's getaddrinfo tuples, reduced to what Node reports). */
+export interface AddrInfo extends SocketAddress {
+  /** 4 or 6. */
+  familyNumber: 4 | 6;
+}
+
 /** A file descriptor, or the FdSocket that holds it. */
 export type FdLike = number | FdSocket;
 
@@ -327,6 +333,30 @@ export class EpollLoop extends TimerLoop {
       else fut.setException(errnoError(err, "connect", what));
     };
     yield* this.#waitOn(f, false, done, fut);
+  }
+
+  /**
+   * Resolve `host` to addresses (asyncio's `loop.getaddrinfo`; getaddrinfo(3) through Node's
+   * dns.lookup, off the loop). Throws GaiError when the name does not resolve, RangeError for a
+   * bad port.
+   * @example
+   * const [first] = yield* loop.getaddrinfo("localhost", 80);
+   */
+  *getaddrinfo(host: string, port: number, opts: { family?: 0 | 4 | 6 } = {}): Coro<AddrInfo[]> {
+    if (typeof host !== "string") throw new TypeError("getaddrinfo needs a host name string");
+    checkSize(port, "getaddrinfo port");
+    let found: { address: string; family: number }[];
+    try {
+      found = yield* fromPromise(lookup(host, { all: true, family: opts.family ?? 0 }), this);
+    } catch (e) {
+      throw toOSError(e, `getaddrinfo(${JSON.stringify(host)})`);
+    }
+    return found.map((a) => ({
+      host: a.address,
+      port,
+      family: a.family === 6 ? "IPv6" : "IPv4",
+      familyNumber: a.family === 6 ? 6 : 4,
+    }));
   }
 
   // ── transports and servers ──────────────────────────────────────────────────────────────

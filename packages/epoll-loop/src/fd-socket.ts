@@ -27,6 +27,7 @@ import { unlinkSync } from "node:fs";
 import type { Runnable } from "@aioloop/core";
 import {
   type Address,
+  BlockingIOError,
   type ListenerOps,
   OSError,
   type SocketAddress,
@@ -123,6 +124,44 @@ export class FdSocket {
   listen(backlog: number): void {
     const rc = this.#backend.native.listen(this.#checkOpen("listen"), backlog);
     if (rc < 0) throw errnoError(rc, "listen");
+  }
+
+  /**
+   * Receive up to `n` bytes now (Python's `recv` on a non-blocking socket): the bytes, empty at
+   * EOF; throws BlockingIOError when none are there yet (wait with `loop.sockRecv` or a reader
+   * instead), the socket's error otherwise (ConnectionResetError...).
+   */
+  recv(n: number): Uint8Array {
+    const fd = this.#checkOpen("recv");
+    const out = Buffer.allocUnsafe(n);
+    const got = this.#backend.native.recv(fd, out, 0, n);
+    if (got >= 0) return out.subarray(0, got);
+    if (got === -E.AGAIN) {
+      throw new BlockingIOError("recv: nothing to read yet: wait until the socket is readable", {
+        code: "EAGAIN",
+        syscall: "recv",
+      });
+    }
+    throw errnoError(got, "recv");
+  }
+
+  /**
+   * Send what the kernel takes of `data` now (Python's `send` on a non-blocking socket): how
+   * many bytes; throws BlockingIOError when its buffer is full, the socket's error otherwise
+   * (BrokenPipeError...). `loop.sockSendall` sends everything, waiting as needed.
+   */
+  send(data: Uint8Array | string): number {
+    const fd = this.#checkOpen("send");
+    const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
+    const n = this.#backend.native.send(fd, bytes, 0, bytes.length);
+    if (n >= 0) return n;
+    if (n === -E.AGAIN) {
+      throw new BlockingIOError("send: the socket's buffer is full: wait until it is writable", {
+        code: "EAGAIN",
+        syscall: "send",
+      });
+    }
+    throw errnoError(n, "send");
   }
 
   /** Shut down reading (0), writing (1) or both (2). Throws OSError (ENOTCONN...). */

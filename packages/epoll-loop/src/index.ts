@@ -16,7 +16,13 @@ export {
   RECV_SIZE,
   RECV_SLAB_SIZE,
 } from "./epoll-backend.js";
-export { EpollLoop, type EpollLoopOptions, type FdLike, getEpollLoop } from "./epoll-loop.js";
+export {
+  type AddrInfo,
+  EpollLoop,
+  type EpollLoopOptions,
+  type FdLike,
+  getEpollLoop,
+} from "./epoll-loop.js";
 export {
   type FdFamily,
   FdListener,
