@@ -206,10 +206,9 @@ export class TimerStore<T> {
     this.#batch[i] = slot;
     this.#batchDelay[i] = delay;
     // The batch's bounds and order, kept here so that settling skips two passes over it.
-    if (when < this.#batchMax) {
-      this.#batchSorted = false;
-      if (when < this.#batchMin) this.#batchMin = when;
-    } else this.#batchMax = when;
+    if (when < this.#batchMax) this.#batchSorted = false;
+    else this.#batchMax = when;
+    if (when < this.#batchMin) this.#batchMin = when;
     this.#live++;
     return slot;
   }

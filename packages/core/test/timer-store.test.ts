@@ -126,6 +126,35 @@ describe("TimerStore against a sorted-array model", () => {
     }
   });
 
+  it("sorts random bursts exactly whatever their first, least and greatest timers", () => {
+    const r = rng(99);
+    for (let trial = 0; trial < 60; trial++) {
+      const q = new TimerStore<number>();
+      const n = 16 + Math.floor(r() * 3000);
+      const spread = [1e-6, 1, 3, 1e6][trial % 4]!;
+      const ws: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const x = r();
+        ws.push(x < 0.05 ? -spread : x < 0.1 ? 2 * spread : Math.floor(r() * 3) + r() * spread);
+      }
+      for (let i = 0; i < n; i++) q.insertAfter(ws[i]! % 1 === 0 ? ws[i]! : Number.NaN, ws[i]!, i);
+      const out: number[] = [];
+      while (q.size > 0) out.push(q.pop()!);
+      const order = ws.map((w, i) => [w, i] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+      expect(out).toEqual(order.map(([, i]) => i));
+    }
+  });
+
+  it("sorts a burst whose first timer is the earliest, far below the rest", () => {
+    const q = new TimerStore<number>();
+    const ws = [0, ...Array.from({ length: 200 }, (_, i) => 100 + ((i * 37) % 101) / 100)];
+    for (let i = 0; i < ws.length; i++) q.insert(ws[i]!, i);
+    const out: number[] = [];
+    while (q.size > 0) out.push(q.pop()!);
+    const order = ws.map((w, i) => [w, i] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    expect(out).toEqual(order.map(([, i]) => i));
+  });
+
   it("equal deadlines come out in insertion order across batches, runs and single slots", () => {
     const q = new TimerStore<string>();
     q.insert(10, "a");
