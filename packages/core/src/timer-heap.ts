@@ -58,10 +58,11 @@
 const ARITY = 4;
 
 /**
- * Capacity when the constructor is given none: a loop usually has tens of live timers, and 64
- * slots cost under 2 KiB of typed arrays, so most loops never grow.
+ * Capacity when the constructor is given none: small enough that the typed arrays live on V8's
+ * heap (64 bytes at most; a larger one is an off-heap buffer, about a microsecond to make and a
+ * finalizer for the GC), since every new loop makes one; it doubles as timers arrive.
  */
-const DEFAULT_INITIAL_CAPACITY = 64;
+const DEFAULT_INITIAL_CAPACITY = 8;
 
 /** Capacity multiplier when the heap is full: doubling keeps inserts amortised O(1) in copying. */
 const GROWTH_FACTOR = 2;

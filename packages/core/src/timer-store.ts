@@ -43,8 +43,11 @@
 
 import { TimerHeap } from "./timer-heap.js";
 
-/** Slots allocated up front; the arrays double when full. */
-const INITIAL_CAPACITY = 64;
+/**
+ * Slots allocated up front; the arrays double when full. Eight keeps every array on V8's heap
+ * (at most 64 bytes): a loop that sets few timers (or none) makes no off-heap buffers.
+ */
+const INITIAL_CAPACITY = 8;
 /** Batches smaller than this are placed slot by slot (open run or merge heap), not sorted. */
 const SMALL_BATCH = 16;
 /** Integer delays up to a day get a run of their own (`insertAfter`); longer ones are rare. */
