@@ -341,16 +341,19 @@ export class Task<T> extends Future<T> {
     if (ac !== undefined && !ac.signal.aborted) ac.abort(new CancelledError(msg ?? ""));
     const waiter = this._futWaiter;
     if (waiter !== null && waiter.cancel(msg)) return true;
-    this._mustCancel = true;
-    this._cancelMessage = msg;
     const parking = this._parkedOn;
     if (parking !== null) {
-      // Parked without a Future: leave the timer or waiter list now, and run the next step
-      // (which throws CancelledError in) an iteration later, as a cancelled future would.
+      // Parked without a Future: leave the timer or waiter list now, and run the next step an
+      // iteration later with this CancelledError, exactly as a cancelled waiter Future would
+      // wake it: a later cancel() keeps this first message, and uncancel() cannot take it back.
       this._parkedOn = null;
       parking._unpark(this as Task<unknown>);
+      this._stepError = new CancelledError(msg ?? "");
       this._loop._scheduleRunnable(this);
+      return true;
     }
+    this._mustCancel = true;
+    this._cancelMessage = msg;
     return true;
   }
 

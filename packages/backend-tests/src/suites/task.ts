@@ -13,6 +13,8 @@ import {
   createTask,
   currentTask,
   eagerTaskFactory,
+  Lock,
+  Queue,
   getRunningLoop,
   sleep,
 } from "@aioloop/core";
@@ -21,6 +23,50 @@ import { AN_HOUR } from "../support.js";
 
 export function taskTests(l: LoopUnderTest): void {
   describe(`Task on ${l.name}`, () => {
+    it("a task parked on sleep, a queue or a lock keeps the first cancel's message, and uncancel() does not take the cancel back (CPython 3.13)", async () => {
+      const out = await runOn(l, function* () {
+        const q = new Queue<number>();
+        const lock = new Lock();
+        yield* lock.acquire();
+        const waits: Record<string, () => Coro<unknown>> = {
+          sleep: () => sleep(AN_HOUR),
+          queue: () => q.get(),
+          lock: () => lock.acquire(),
+        };
+        const seen: string[] = [];
+        for (const [kind, wait] of Object.entries(waits)) {
+          const twice = createTask(wait());
+          yield* sleep(0);
+          twice.cancel("a");
+          twice.cancel("b");
+          try {
+            yield* twice;
+          } catch (e) {
+            seen.push(`${kind}: ${(e as Error).message}`);
+          }
+          const taken = createTask(wait());
+          yield* sleep(0);
+          taken.cancel("x");
+          const left = taken.uncancel();
+          try {
+            yield* taken;
+            seen.push(`${kind}: finished`);
+          } catch (e) {
+            seen.push(`${kind}: ${left} left, ${(e as Error).message}`);
+          }
+        }
+        return seen;
+      });
+      expect(out).toEqual([
+        "sleep: a",
+        "sleep: 0 left, x",
+        "queue: a",
+        "queue: 0 left, x",
+        "lock: a",
+        "lock: 0 left, x",
+      ]);
+    });
+
     it("runs a coroutine to its return value", async () => {
       const v = await runOn(l, function* () {
         const t = createTask(
