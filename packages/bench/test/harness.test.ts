@@ -13,10 +13,14 @@ const opts = (over: Partial<MeasureOptions> = {}): MeasureOptions => ({
   ...over,
 });
 
-/** Busy-waits `ms` milliseconds: a batch whose duration we know. */
-function spin(ms: number): void {
-  const end = performance.now() + ms;
-  while (performance.now() < end) {
+/** Busy-waits until this process has used `ms` more milliseconds of CPU: exact under load too. */
+function spinCpu(ms: number): void {
+  const cpu = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
+  const end = cpu() + ms;
+  while (cpu() < end) {
     // spin
   }
 }
@@ -45,10 +49,11 @@ describe("measureScenario", () => {
       title: "ratio",
       unit: "op",
       ops: 10,
-      metric: "wall",
+      // CPU time, so that a busy machine (preempting one side's batch) cannot skew a round.
+      metric: "cpu",
       // ours: 2 ms per 10 ops = 0.2 ms/op; other: 2 ms per 5 ops = 0.4 ms/op: ratio 0.5.
-      ours: { name: "ours", run: () => spin(2) },
-      compare: [{ name: "other", role: "baseline", target: null, ops: 5, run: () => spin(2) }],
+      ours: { name: "ours", run: () => spinCpu(2) },
+      compare: [{ name: "other", role: "baseline", target: null, ops: 5, run: () => spinCpu(2) }],
     };
     const [row] = await measureScenario("test", s, opts({ warmupIterations: 1 }));
     const r = row!.ratio!;
