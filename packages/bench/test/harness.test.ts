@@ -1,6 +1,6 @@
 // How the harness schedules and combines measurements: warm-up in every round right before the
 // measured batches, interleaved rounds, and ratios as the median of the round ratios.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { type MeasureOptions, type Scenario, measureScenario } from "../src/index.js";
 
 const opts = (over: Partial<MeasureOptions> = {}): MeasureOptions => ({
@@ -13,16 +13,13 @@ const opts = (over: Partial<MeasureOptions> = {}): MeasureOptions => ({
   ...over,
 });
 
-/** Busy-waits until this process has used `ms` more milliseconds of CPU: exact under load too. */
-function spinCpu(ms: number): void {
-  const cpu = () => {
-    const u = process.cpuUsage();
-    return (u.user + u.system) / 1000;
-  };
-  const end = cpu() + ms;
-  while (cpu() < end) {
-    // spin
-  }
+/**
+ * A CPU clock that only `burn` advances: the "cpu" metric reads process.cpuUsage, which here
+ * reports exactly what each batch burned (a real clock counts every thread of the test run).
+ */
+let fakeCpuUs = 0;
+function burn(ms: number): void {
+  fakeCpuUs += ms * 1000;
 }
 
 describe("measureScenario", () => {
@@ -49,17 +46,25 @@ describe("measureScenario", () => {
       title: "ratio",
       unit: "op",
       ops: 10,
-      // CPU time, so that a busy machine (preempting one side's batch) cannot skew a round.
+      // CPU time on a fake clock: every batch burns exactly 2 ms, whatever the machine does.
       metric: "cpu",
       // ours: 2 ms per 10 ops = 0.2 ms/op; other: 2 ms per 5 ops = 0.4 ms/op: ratio 0.5.
-      ours: { name: "ours", run: () => spinCpu(2) },
-      compare: [{ name: "other", role: "baseline", target: null, ops: 5, run: () => spinCpu(2) }],
+      ours: { name: "ours", run: () => burn(2) },
+      compare: [{ name: "other", role: "baseline", target: null, ops: 5, run: () => burn(2) }],
     };
-    const [row] = await measureScenario("test", s, opts({ warmupIterations: 1 }));
+    const cpu = vi.spyOn(process, "cpuUsage").mockImplementation((prev?: NodeJS.CpuUsage) => ({
+      user: fakeCpuUs - (prev?.user ?? 0),
+      system: 0,
+    }));
+    let row: Awaited<ReturnType<typeof measureScenario>>[number] | undefined;
+    try {
+      [row] = await measureScenario("test", s, opts({ warmupIterations: 1 }));
+    } finally {
+      cpu.mockRestore();
+    }
     const r = row!.ratio!;
     expect(r.rounds).toHaveLength(3);
-    for (const x of r.rounds!) expect(x).toBeGreaterThan(0.3);
-    for (const x of r.rounds!) expect(x).toBeLessThan(0.8);
+    for (const x of r.rounds!) expect(x).toBeCloseTo(0.5, 6);
     const sorted = [...r.rounds!].sort((a, b) => a - b);
     expect(r.value).toBe(sorted[1]);
     expect(r.low).toBeLessThanOrEqual(r.value);
