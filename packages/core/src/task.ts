@@ -398,7 +398,6 @@ export class Task<T> extends Future<T> {
    */
   _run(): void {
     if (
-      this._futWaiter !== null ||
       this._stepError !== null ||
       this._mustCancel ||
       this._loop._tracer !== null ||
@@ -408,6 +407,8 @@ export class Task<T> extends Future<T> {
       this._step();
       return;
     }
+    // Woken by the future it awaited (no cancel pending): the frame reads its result itself.
+    this._futWaiter = null;
     // The running task's context is current by definition (context.ts): no switch needed.
     const prevTask = current;
     current = this as Task<unknown>;
@@ -435,6 +436,21 @@ export class Task<T> extends Future<T> {
       }
       // Parked (a queue, a lock, a timer holds the task): nothing to do once it is tracked.
       if (y === PARK && this._tracked) return;
+      // Awaiting a pending Future of this loop (a read, a write, a child task): wait on it.
+      if (
+        y instanceof Future &&
+        y._blocking &&
+        y._loop === this._loop &&
+        y !== this &&
+        this._tracked &&
+        !this._mustCancel &&
+        y.addDoneCallback === baseAddDoneCallback
+      ) {
+        y._blocking = false;
+        y._addTaskWaiter(this, null);
+        this._futWaiter = y;
+        return;
+      }
     }
     this._step(NO_ERROR, r);
   }

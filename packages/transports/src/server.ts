@@ -25,6 +25,7 @@ import {
   type EventLoop,
   type Future,
   InvalidStateError,
+  coroMethods,
 } from "@aioloop/core";
 import { type Address, checkAddress, describeAddress } from "./address.js";
 import { toOSError } from "./errors.js";
@@ -340,6 +341,9 @@ export class Server<S = unknown> {
     this.#clients.add(new SocketTransport(this.#host, sock, protocol, this.#transportOptions));
   }
 }
+
+/** Calls into these are resumed from the task's own stack (see coro() in @aioloop/core). */
+coroMethods(Server.prototype, "startServing", "serveForever", "waitClosed");
 
 /** Where listenOn listens: an Address, or what createServer's positional form gives. */
 export type ListenAddress =

@@ -31,6 +31,7 @@ import {
   InvalidStateError,
   LimitOverrunError,
   blockOn,
+  coroMethods,
   getRunningLoop,
 } from "@aioloop/core";
 import { EMPTY_BYTES, concatBytes, toBytes } from "./bytes.js";
@@ -457,6 +458,9 @@ export class StreamReader implements AsyncIterableCo<Uint8Array> {
     }
   }
 }
+
+/** Calls into these are resumed from the task's own stack (see coro() in @aioloop/core). */
+coroMethods(StreamReader.prototype, "read", "readexactly", "readuntil", "readline");
 
 /** readuntil's separators, validated and sorted shortest first (the shortest match wins ties). */
 function toSeparators(separator: Separator | readonly Separator[]): Uint8Array[] {

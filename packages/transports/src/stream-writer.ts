@@ -16,7 +16,7 @@
  * case, once per write) returns one shared, finished coroutine and allocates nothing.
  */
 
-import type { Coro } from "@aioloop/core";
+import { type Coro, coroMethods } from "@aioloop/core";
 import type { StreamReaderProtocol } from "./stream-protocol.js";
 import type { StreamReader } from "./stream-reader.js";
 import type { ExtraInfo, Transport } from "./transport.js";
@@ -171,3 +171,6 @@ export class StreamWriter {
     return `<StreamWriter ${this.#transport.isClosing() ? "closing" : "open"}>`;
   }
 }
+
+/** Calls into these are resumed from the task's own stack (see coro() in @aioloop/core). */
+coroMethods(StreamWriter.prototype, "waitClosed");
