@@ -19,10 +19,15 @@
  * A source's `kind` says how its work arrives, which decides who may wait for it:
  *
  *   kind       delivers through                   runSync waits  virtual clock  host runs wait
- *   "thread"   another thread + the wake word     yes            stands still   yes
+ *   "thread"   another thread + the wake word,    yes            stands still   yes
+ *              or the backend's own blocking
+ *              select (an epoll set, a kqueue)
  *   "host"     the host's event loop (I/O)        no             stands still   yes
  *   "promise"  the host's event loop, but may     no             jumps          yes
  *              itself wait on this loop's timers
+ *
+ * Register a source as soon as the thing exists (the socket is opened, the job submitted), not
+ * inside `select`: a busy loop with no source registered skips its zero-timeout `select`.
  *
  * The wake protocol: `loop.wakeWord` is one Int32 on a SharedArrayBuffer (null where the runtime
  * has none). Any thread that queued work for the loop does
