@@ -15,7 +15,7 @@ export const USAGE = `usage: pnpm bench [--quick] [--no-python] [--no-write] [--
   --only IDS    only the scenarios whose id starts with one of these (comma-separated):
                 --only tasks.chain,tasks.spawn-join
   area          one or more of: ${SUITES.map((s) => s.area).join(", ")} (default: all)
-  Environment: PYTHON (interpreter for the peers, default python3), BENCH_TMPDIR (files suite)`;
+  Environment: PYTHON (interpreter for the peers, default: a python3 with uvloop), BENCH_TMPDIR (files suite)`;
 
 export interface Args {
   quick: boolean;

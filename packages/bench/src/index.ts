@@ -3,7 +3,8 @@
  * report. The CLI (cli.ts) is a thin layer over `runBench`; the tests call it directly.
  *
  * @example
- * import { runBench, formatTable } from "@aioloop/bench";
+ * import { spawnSync } from "node:child_process";
+import { runBench, formatTable } from "@aioloop/bench";
  * const results = await runBench({ quick: true, areas: ["tasks"] });
  * console.log(formatTable(results.rows));
  *
@@ -106,10 +107,24 @@ const PYTHON_ROUNDS_QUICK = 1;
  * Run the selected suites and return every row with the machine it ran on. Throws
  * UnknownAreaError for an unknown area; a failing scenario becomes an "error" row instead.
  */
+/**
+ * The interpreter for the Python peers when PYTHON is not set: the first `python3` on the PATH
+ * that can import uvloop, else Debian's /usr/bin/python3 if that one can (python3-uvloop
+ * installs it there, where a pyenv `python3` shadows it), else `python3` (uvloop rows skipped).
+ */
+function defaultPython(): string {
+  for (const py of ["python3", "/usr/bin/python3"]) {
+    const r = spawnSync(py, ["-c", "import uvloop"], { stdio: "ignore", timeout: 10_000 });
+    if (r.status === 0) return py;
+  }
+  return "python3";
+}
+
 export async function runBench(opts: BenchOptions = {}): Promise<Results> {
   const quick = opts.quick ?? false;
   const suites = selectSuites(opts.areas ?? []);
-  const pythonCmd = opts.python === undefined ? (process.env.PYTHON ?? "python3") : opts.python;
+  const pythonCmd =
+    opts.python === undefined ? (process.env.PYTHON ?? defaultPython()) : opts.python;
   const ctx: SuiteContext = {
     quick,
     log: opts.log ?? (() => {}),
