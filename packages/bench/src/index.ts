@@ -3,14 +3,14 @@
  * report. The CLI (cli.ts) is a thin layer over `runBench`; the tests call it directly.
  *
  * @example
- * import { spawnSync } from "node:child_process";
-import { runBench, formatTable } from "@aioloop/bench";
+ * import { runBench, formatTable } from "@aioloop/bench";
  * const results = await runBench({ quick: true, areas: ["tasks"] });
  * console.log(formatTable(results.rows));
  *
  * @packageDocumentation
  */
 
+import { spawnSync } from "node:child_process";
 import {
   FULL,
   FULL_HEAVY,
