@@ -57,6 +57,9 @@ import {
   serverArgs,
   toBytes,
   toOSError,
+  type AddrInfo,
+  type GetaddrinfoOptions,
+  resolveAddresses,
 } from "@aioloop/transports";
 import { EpollBackend } from "./epoll-backend.js";
 import { FdListener, type FdFamily, FdSocket, FdSocketOps } from "./fd-socket.js";
@@ -66,12 +69,6 @@ import { E, errnoError } from "./native.js";
 export interface EpollLoopOptions {
   /** Debug mode: report slow callbacks (see `slowCallbackDuration`). */
   debug?: boolean;
-}
-
-/** A resolved address (asyncio's getaddrinfo tuples, reduced to what Node reports). */
-export interface AddrInfo extends SocketAddress {
-  /** 4 or 6. */
-  familyNumber: 4 | 6;
 }
 
 /** A file descriptor, or the FdSocket that holds it. */
@@ -342,21 +339,8 @@ export class EpollLoop extends TimerLoop {
    * @example
    * const [first] = yield* loop.getaddrinfo("localhost", 80);
    */
-  *getaddrinfo(host: string, port: number, opts: { family?: 0 | 4 | 6 } = {}): Coro<AddrInfo[]> {
-    if (typeof host !== "string") throw new TypeError("getaddrinfo needs a host name string");
-    checkSize(port, "getaddrinfo port");
-    let found: { address: string; family: number }[];
-    try {
-      found = yield* fromPromise(lookup(host, { all: true, family: opts.family ?? 0 }), this);
-    } catch (e) {
-      throw toOSError(e, `getaddrinfo(${JSON.stringify(host)})`);
-    }
-    return found.map((a) => ({
-      host: a.address,
-      port,
-      family: a.family === 6 ? "IPv6" : "IPv4",
-      familyNumber: a.family === 6 ? 6 : 4,
-    }));
+  getaddrinfo(host: string, port: number, opts: GetaddrinfoOptions = {}): Coro<AddrInfo[]> {
+    return resolveAddresses(this, host, port, opts);
   }
 
   // ── transports and servers ──────────────────────────────────────────────────────────────

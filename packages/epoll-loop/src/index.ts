@@ -16,8 +16,8 @@ export {
   RECV_SIZE,
   RECV_SLAB_SIZE,
 } from "./epoll-backend.js";
+export type { AddrInfo, GetaddrinfoOptions } from "@aioloop/transports";
 export {
-  type AddrInfo,
   EpollLoop,
   type EpollLoopOptions,
   type FdLike,

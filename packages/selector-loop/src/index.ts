@@ -69,13 +69,13 @@ export {
   startUnixServer,
   toBytes,
   toOSError,
+  type AddrInfo,
+  type GetaddrinfoOptions,
 } from "@aioloop/transports";
 
 export { type RunOptions, run } from "./run.js";
 export { type Closeable, type IOCallbacks, SelectorBackend } from "./selector-backend.js";
 export {
-  type AddrInfo,
-  type GetaddrinfoOptions,
   SelectorLoop,
   type SelectorLoopOptions,
   getSelectorLoop,

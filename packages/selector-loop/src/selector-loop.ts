@@ -23,7 +23,6 @@
  * result; one that waits costs a future and one registration.
  */
 
-import { lookup } from "node:dns/promises";
 import type { Server as NetServer, Socket } from "node:net";
 import {
   type Awaitable,
@@ -31,7 +30,6 @@ import {
   type Future,
   InvalidStateError,
   LoopClosedError,
-  fromPromise,
   getRunningLoop,
 } from "@aioloop/core";
 import { TimerLoop } from "@aioloop/timer-loop";
@@ -57,6 +55,9 @@ import {
   serverArgs,
   toBytes,
   toOSError,
+  type AddrInfo,
+  type GetaddrinfoOptions,
+  resolveAddresses,
 } from "@aioloop/transports";
 import { connectTo } from "./connect.js";
 import { listenOn } from "./node-socket-ops.js";
@@ -78,22 +79,6 @@ import { SignalHandlers } from "./signals.js";
 export interface SelectorLoopOptions {
   /** Debug mode: report slow callbacks (see `slowCallbackDuration`). */
   debug?: boolean;
-}
-
-/**
- * A resolved address, as `getaddrinfo` returns them (asyncio's `(family, type, proto,
- * canonname, sockaddr)` tuples, reduced to what Node reports): `host` is the numeric IP,
- * `port` the port that was asked for.
- */
-export interface AddrInfo extends SocketAddress {
-  /** 4 or 6. */
-  familyNumber: 4 | 6;
-}
-
-/** Options of `getaddrinfo`. */
-export interface GetaddrinfoOptions {
-  /** 0 (default: both), 4 or 6. */
-  family?: 0 | 4 | 6;
 }
 
 function checkSize(n: unknown, where: string): asserts n is number {
@@ -377,22 +362,8 @@ export class SelectorLoop extends TimerLoop {
    * @example
    * const [first] = yield* loop.getaddrinfo("localhost", 80);
    */
-  *getaddrinfo(host: string, port: number, opts: GetaddrinfoOptions = {}): Coro<AddrInfo[]> {
-    if (typeof host !== "string") throw new TypeError("getaddrinfo needs a host name string");
-    checkSize(port, "getaddrinfo port");
-    const family = opts.family ?? 0;
-    let found: { address: string; family: number }[];
-    try {
-      found = yield* fromPromise(lookup(host, { all: true, family }), this);
-    } catch (e) {
-      throw toOSError(e, `getaddrinfo(${JSON.stringify(host)})`);
-    }
-    return found.map((a) => ({
-      host: a.address,
-      port,
-      family: a.family === 6 ? "IPv6" : "IPv4",
-      familyNumber: a.family === 6 ? 6 : 4,
-    }));
+  getaddrinfo(host: string, port: number, opts: GetaddrinfoOptions = {}): Coro<AddrInfo[]> {
+    return resolveAddresses(this, host, port, opts);
   }
 
   // ── transports and servers ──────────────────────────────────────────────────────────────

@@ -55,6 +55,7 @@ export {
   toOSError,
 } from "./errors.js";
 export { IOHandle } from "./io-handle.js";
+export { type AddrInfo, type GetaddrinfoOptions, resolveAddresses } from "./lookup.js";
 export {
   BaseProtocol,
   type BaseProtocolLike,
