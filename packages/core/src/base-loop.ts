@@ -48,6 +48,17 @@ import { Task, _currentTask } from "./task.js";
 import { LoopTimers } from "./loop-timers.js";
 import type { LoopTracer } from "./tracing.js";
 
+/**
+ * How long a host run's suspended task stays strongly held (in the nursery) before it is
+ * tracked weakly: long enough that short tasks (a connection's handler, a request) never pay
+ * for a WeakRef and a FinalizationRegistry entry, short enough that a lost one is reported soon.
+ */
+const NURSERY_MS = 100;
+/** The nursery is compacted when it holds this many more finished entries than live ones. */
+const NURSERY_COMPACT_SLACK = 1024;
+/** `_weakRef` of a task tracked in the nursery. */
+const IN_NURSERY = Object.freeze(new WeakRef({})) as WeakRef<Task<unknown>>;
+
 /** asyncio's threshold: below this many timers, cancelled ones are only purged from the head. */
 export const MIN_SCHEDULED_TIMERS = 100;
 /** asyncio's threshold: purge all cancelled timers at once when more than this share is cancelled. */
@@ -131,8 +142,19 @@ export class BaseEventLoop implements EventLoop {
   /** @internal */ _debug = false;
   /** @internal */ _handler: ExceptionHandler | null = null;
   /** @internal */ _taskFactory: TaskFactory | null = null;
-  /** @internal Tasks that suspended during sync runs (held strongly: no GC runs mid-job). */
-  readonly _strongTasks = new Set<Task<unknown>>();
+  /**
+   * Tasks that suspended and have not been promoted to weak tracking: held strongly, in
+   * suspension order (finished ones are skipped when read and dropped by compaction or
+   * promotion). Sync runs keep their tasks here (no GC runs mid-job); host runs promote the
+   * ones still pending to `_weakTasks` once they have waited NURSERY_MS, or when the run ends.
+   * WHY: a WeakRef and a FinalizationRegistry entry cost microseconds per task (more than the
+   * rest of a connection's task), and most tasks finish long before a GC could matter.
+   */
+  #nursery: Task<unknown>[] = [];
+  /** Invariant: how many nursery entries are still tracked there (`_weakRef === IN_NURSERY`). */
+  #nurseryLive = 0;
+  /** hostNow() when the nursery got its first entry since it was last emptied. */
+  #nurseryBorn = 0;
   /** @internal Tasks that suspended during host runs (held weakly: GC can report them). */
   readonly _weakTasks = new Set<WeakRef<Task<unknown>>>();
   /** See `EventLoop.wakeWord`: created here, waited on by blocking backends. */
@@ -492,29 +514,46 @@ export class BaseEventLoop implements EventLoop {
     if (this._parked) this.#wake();
   }
 
-  /** @internal */
+  /** @internal A task suspended for the first time: it enters the nursery (see #nursery). */
   _trackTask(task: Task<unknown>): void {
-    if (this._mode === "host") {
-      const ref = new WeakRef(task);
-      task._weakRef = ref;
-      this._weakTasks.add(ref);
-      // No description is built here: this runs for every task that waits (a connection's
-      // handler, a worker), and the report is rare.
-      destroyedPending.register(task, { loop: this, name: task._name, id: task._id, ref }, task);
-    } else {
-      this._strongTasks.add(task);
-    }
+    const nursery = this.#nursery;
+    if (nursery.length === 0) this.#nurseryBorn = hostNow();
+    else if (nursery.length > 2 * this.#nurseryLive + NURSERY_COMPACT_SLACK) this.#compactNursery();
+    task._weakRef = IN_NURSERY;
+    nursery.push(task);
+    this.#nurseryLive++;
   }
 
-  /** @internal */
+  /** @internal A tracked task finished (or the loop closes). */
   _untrackTask(task: Task<unknown>): void {
     const ref = task._weakRef;
-    if (ref !== null) {
+    if (ref === IN_NURSERY) {
+      task._weakRef = null;
+      this.#nurseryLive--;
+    } else if (ref !== null) {
       task._weakRef = null;
       this._weakTasks.delete(ref);
       destroyedPending.unregister(task);
-    } else {
-      this._strongTasks.delete(task);
+    }
+  }
+
+  /** Drop the nursery's finished entries. */
+  #compactNursery(): void {
+    this.#nursery = this.#nursery.filter((t) => t._weakRef === IN_NURSERY);
+  }
+
+  /** Host runs: track the nursery's pending tasks weakly, so the GC can report a lost one. */
+  #promoteNursery(): void {
+    const nursery = this.#nursery;
+    this.#nursery = [];
+    this.#nurseryLive = 0;
+    for (const task of nursery) {
+      if (task._weakRef !== IN_NURSERY) continue;
+      const ref = new WeakRef(task);
+      task._weakRef = ref;
+      this._weakTasks.add(ref);
+      // No description is built here: the report is rare.
+      destroyedPending.register(task, { loop: this, name: task._name, id: task._id, ref }, task);
     }
   }
 
@@ -524,7 +563,7 @@ export class BaseEventLoop implements EventLoop {
     for (const r of this._ready) if (r instanceof Task && !r.done()) out.add(r);
     const cur = _currentTask();
     if (cur !== null && cur._loop === this && !cur.done()) out.add(cur);
-    for (const t of this._strongTasks) out.add(t);
+    for (const t of this.#nursery) if (t._weakRef === IN_NURSERY && !t.done()) out.add(t);
     for (const ref of this._weakTasks) {
       const t = ref.deref();
       if (t !== undefined && !t.done()) out.add(t);
@@ -693,6 +732,9 @@ export class BaseEventLoop implements EventLoop {
           this.#strandedAt >= 0 ||
           (n % HOST_CLOCK_CHECK_EVERY === 0 && hostNow() >= sliceEnd)
         ) {
+          if (this.#nursery.length > 0 && hostNow() - this.#nurseryBorn >= NURSERY_MS) {
+            this.#promoteNursery();
+          }
           this._parked = true;
           this._backend.park(timeout, this.#resume);
           return;
@@ -767,7 +809,11 @@ export class BaseEventLoop implements EventLoop {
   };
 
   #exit(): void {
-    if (this._mode === "host") hostProcess?.off("beforeExit", this.#onHostExhausted);
+    if (this._mode === "host") {
+      hostProcess?.off("beforeExit", this.#onHostExhausted);
+      // The host (and its GC) goes on without this run: what still waits is tracked weakly.
+      this.#promoteNursery();
+    }
     this._backend.unpark();
     this._parked = false;
     this._stopping = false;
