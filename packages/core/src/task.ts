@@ -174,6 +174,17 @@ Object.defineProperties(CORO_PROTO, {
   },
 });
 
+/**
+ * The cancel of a parked task, until its next step makes the CancelledError (making an Error
+ * captures a stack: too dear to do for every cancel of a mass cancellation up front).
+ */
+class DeferredCancel {
+  readonly message: string | undefined;
+  constructor(message: string | undefined) {
+    this.message = message;
+  }
+}
+
 /** "The fast step's frame did not throw" (any value, even undefined, can be thrown). */
 const NO_ERROR: unique symbol = Symbol("NO_ERROR");
 
@@ -249,8 +260,11 @@ export class Task<T> extends Future<T> {
   /** @internal */ _numCancelsRequested = 0;
   /** @internal The CancelledError the coroutine ended with, re-thrown by result(). */
   _cancelledExc: CancelledError | null = null;
-  /** @internal An error to throw into the coroutine on the next step (bad yield). */
-  _stepError: Error | null = null;
+  /**
+   * @internal An error to throw into the coroutine on the next step (a bad yield), or the
+   * cancel of a parked task (its CancelledError is made at that step, as a Future makes its own).
+   */
+  _stepError: Error | DeferredCancel | null = null;
   /** @internal */ readonly _context: Context;
   /** @internal Invariant: true once the loop tracks this task (from its first suspension). */
   _tracked = false;
@@ -348,7 +362,7 @@ export class Task<T> extends Future<T> {
       // wake it: a later cancel() keeps this first message, and uncancel() cannot take it back.
       this._parkedOn = null;
       parking._unpark(this as Task<unknown>);
-      this._stepError = new CancelledError(msg ?? "");
+      this._stepError = new DeferredCancel(msg);
       this._loop._scheduleRunnable(this);
       return true;
     }
@@ -461,7 +475,9 @@ export class Task<T> extends Future<T> {
    */
   _step(thrown: unknown = NO_ERROR, first: IteratorResult<unknown> | null = null): void {
     if (this._state !== "pending") return;
-    let exc: Error | null = this._stepError;
+    const pending = this._stepError;
+    let exc: Error | null =
+      pending instanceof DeferredCancel ? new CancelledError(pending.message ?? "") : pending;
     const waiter = this._futWaiter;
     // A continuation of a fast step (`thrown`/`first`) already resumed the frame: a cancel
     // requested during it is for the next step.

@@ -1,5 +1,5 @@
 // The loop's timers with sleeping tasks in them: sleep() files the task itself (no Future, no
-// TimerHandle), cancelling it is O(1) and leaves no timer, equal deadlines keep insertion order,
+// TimerHandle), cancelling it leaves no timer, equal deadlines keep insertion order,
 // and a task asleep says so in DeadlockError and close() reports.
 import { describe, expect, it } from "vitest";
 import {
@@ -37,7 +37,7 @@ describe("sleep files the task in the loop's timers", () => {
     loop.close();
   });
 
-  it("cancelling a sleeping task is O(1) and leaves no timer (statistics)", () => {
+  it("cancelling sleeping tasks leaves no timer behind (statistics)", () => {
     const n = 20_000;
     const stats = runOnMinimal(function* () {
       const loop = getRunningLoop();
@@ -45,9 +45,7 @@ describe("sleep files the task in the loop's timers", () => {
       for (let i = 0; i < n; i++) ts.push(createTask(sleep(1000 + (i % 7))));
       yield* sleep(0); // every sleeper has filed itself
       const asleep = loop.statistics().timers;
-      const t0 = performance.now();
       for (const t of ts) t.cancel();
-      const ms = performance.now() - t0;
       const after = loop.statistics();
       let cancelled = 0;
       for (const t of ts) {
@@ -57,15 +55,12 @@ describe("sleep files the task in the loop's timers", () => {
           if (e instanceof CancelledError) cancelled++;
         }
       }
-      return { asleep, ms, after, cancelled, now: loop.time() };
+      return { asleep, after, cancelled, now: loop.time() };
     });
     expect(stats.asleep).toBe(n);
     expect(stats.after).toMatchObject({ timers: 0, cancelledTimers: 0 });
     expect(stats.cancelled).toBe(n);
     expect(stats.now).toBe(0); // no sleeper's deadline was waited for
-    // Generous: a cancel is a few field writes (linear would take seconds at this size only if
-    // each cancel searched the timers).
-    expect(stats.ms).toBeLessThan(500);
   });
 
   it("a sleep cancelled and then uncancelled before its step still ends in CancelledError", () => {
