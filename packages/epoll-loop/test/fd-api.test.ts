@@ -242,7 +242,7 @@ describe.runIf(epollAvailable())("EpollLoop: asyncio's fd-level API", () => {
       })(),
     );
     loop.close();
-    expect(waited).toBeLessThan(4000);
+    // Woken by the worker (waitFor above fails the test if nothing does), not before it wrote.
     expect(waited).toBeGreaterThanOrEqual(40);
   });
 
