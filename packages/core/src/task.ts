@@ -98,7 +98,7 @@ export interface Parking {
  * calls are cheapest inline (no hand-over, no frame push); beyond this depth every suspension
  * would resume the whole chain, so deeper calls are pushed and cost O(1) per suspension.
  */
-const INLINE_DEPTH = 4;
+const INLINE_DEPTH = 6;
 
 /** `gen` finished (returned or threw) while running inline: it leaves the inline stack. */
 function leaveInline(task: Task<unknown>, gen: Gen): void {
