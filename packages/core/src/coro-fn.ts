@@ -13,12 +13,24 @@
  * generator (one `yield*` level) and a registry entry per coroutine.
  */
 
-import type { Coro } from "./coro.js";
+import { type Coro, GEN_PROTO } from "./coro.js";
 import { type EventLoop, _getRunningLoop } from "./events.js";
 import { CORO_NAME, CORO_PROTO } from "./task.js";
 
-/** %GeneratorPrototype%. */
-const GEN_PROTO: object = Object.getPrototypeOf(Object.getPrototypeOf((function* () {})()));
+/**
+ * Make the generators `fn` creates frames a task resumes directly: CORO_PROTO under its
+ * `prototype`, and its name there for error traces. False when `fn` is not a generator function
+ * (nothing changed).
+ */
+function optIn(fn: unknown, name: string): boolean {
+  const proto = typeof fn === "function" ? (fn as { prototype?: unknown }).prototype : undefined;
+  if (typeof proto !== "object" || proto === null) return false;
+  const up = Object.getPrototypeOf(proto) as object | null;
+  if (up !== GEN_PROTO && up !== CORO_PROTO) return false;
+  if (up !== CORO_PROTO) Object.setPrototypeOf(proto, CORO_PROTO);
+  Object.defineProperty(proto, CORO_NAME, { value: name, configurable: true });
+  return true;
+}
 
 /** What a never-awaited report needs (never the generator itself: it must be collectable). */
 interface Creation {
@@ -92,16 +104,7 @@ export function coro<A extends unknown[], T>(fn: (...args: A) => Coro<T>): (...a
     throw new TypeError(`coro() needs a generator function, got ${typeof fn}`);
   }
   const name = fn.name || "(anonymous)";
-  const proto = (fn as { prototype?: unknown }).prototype;
-  if (
-    typeof proto === "object" &&
-    proto !== null &&
-    (Object.getPrototypeOf(proto) === GEN_PROTO || Object.getPrototypeOf(proto) === CORO_PROTO)
-  ) {
-    // A generator function: its generators become frames the task resumes directly.
-    if (Object.getPrototypeOf(proto) !== CORO_PROTO) Object.setPrototypeOf(proto, CORO_PROTO);
-    Object.defineProperty(proto, CORO_NAME, { value: name, configurable: true });
-  }
+  optIn(fn, name); // a plain function returning generators stays O(depth), as documented
   // `fn.apply(this, arguments)` is V8's fast path (no arguments object is built).
   const wrapped = function (this: unknown): Coro<T> {
     // biome-ignore lint/complexity/noArguments: forwarding every argument without a rest array
@@ -129,19 +132,11 @@ export function coro<A extends unknown[], T>(fn: (...args: A) => Coro<T>): (...a
  */
 export function coroMethods<P extends object>(target: P, ...names: (keyof P & string)[]): void {
   for (const name of names) {
-    const fn = (target as Record<string, unknown>)[name];
-    const proto = typeof fn === "function" ? (fn as { prototype?: unknown }).prototype : undefined;
-    if (
-      typeof proto !== "object" ||
-      proto === null ||
-      (Object.getPrototypeOf(proto) !== GEN_PROTO && Object.getPrototypeOf(proto) !== CORO_PROTO)
-    ) {
+    if (!optIn((target as Record<string, unknown>)[name], name)) {
       throw new TypeError(
         `coroMethods: ${name} is not a generator method (write it as *${name}() { … })`,
       );
     }
-    if (Object.getPrototypeOf(proto) !== CORO_PROTO) Object.setPrototypeOf(proto, CORO_PROTO);
-    Object.defineProperty(proto, CORO_NAME, { value: name, configurable: true });
   }
 }
 

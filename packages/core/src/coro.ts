@@ -77,6 +77,9 @@ export interface Awaitable<T> {
   [Symbol.iterator](): Iterator<Future<unknown> | undefined, T, unknown>;
 }
 
+/** @internal %GeneratorPrototype%: what every generator object inherits `next`/`throw` from. */
+export const GEN_PROTO: object = Object.getPrototypeOf(Object.getPrototypeOf((function* () {})()));
+
 /** The brand every Future carries (on its prototype). */
 export const FUTURE_BRAND: unique symbol = Symbol.for("aioloop.future");
 
@@ -104,9 +107,6 @@ export function isCoroutine(x: unknown): x is Coro<unknown> {
     typeof (x as Coro<unknown>).throw === "function"
   );
 }
-
-/** %GeneratorPrototype%: what every generator object inherits `next`/`throw` from. */
-const GEN_PROTO: object = Object.getPrototypeOf(Object.getPrototypeOf((function* () {})()));
 
 /** True for Promises and other thenables. */
 export function isThenable(x: unknown): x is PromiseLike<unknown> {

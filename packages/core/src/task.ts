@@ -31,7 +31,15 @@ import {
   enterContext,
   exitContext,
 } from "./context.js";
-import { type Coro, asyncHabitFix, describe, isCoroutine, isFuture, isThenable } from "./coro.js";
+import {
+  type Coro,
+  GEN_PROTO,
+  asyncHabitFix,
+  describe,
+  isCoroutine,
+  isFuture,
+  isThenable,
+} from "./coro.js";
 import { BadYieldError, CancelledError, InvalidStateError, NotACoroutineError } from "./errors.js";
 import { type EventLoop, type TaskOptions, _getRunningLoop, getRunningLoop } from "./events.js";
 import { Future } from "./future.js";
@@ -45,8 +53,6 @@ const baseAddDoneCallback = Future.prototype.addDoneCallback;
 /** A native generator object (what every frame on a task's stack is). */
 type Gen = Generator<unknown, unknown, unknown>;
 
-/** %GeneratorPrototype%: the prototype of every generator function's `prototype`. */
-const GEN_PROTO: object = Object.getPrototypeOf(Object.getPrototypeOf((function* () {})()));
 /** The native resume operations, called directly: no per-object `next`/`throw` lookups. */
 const GEN_NEXT = (GEN_PROTO as Gen).next as (this: Gen, v?: unknown) => IteratorResult<unknown>;
 const GEN_THROW = (GEN_PROTO as Gen).throw as (this: Gen, e: unknown) => IteratorResult<unknown>;
