@@ -44,7 +44,7 @@ import { Handle, TimerHandle } from "./handle.js";
 import type { LoopHost, OutsideSource, Runnable, SourceKind } from "./host.js";
 import { ensureFuture } from "./interop.js";
 import { ReadyQueue } from "./ready-queue.js";
-import { Task, _currentTask } from "./task.js";
+import { IN_NURSERY, Task, _currentTask } from "./task.js";
 import { LoopTimers } from "./loop-timers.js";
 import type { LoopTracer } from "./tracing.js";
 
@@ -56,8 +56,6 @@ import type { LoopTracer } from "./tracing.js";
 const NURSERY_MS = 100;
 /** The nursery is compacted when it holds this many more finished entries than live ones. */
 const NURSERY_COMPACT_SLACK = 1024;
-/** `_weakRef` of a task tracked in the nursery. */
-const IN_NURSERY = Object.freeze(new WeakRef({})) as WeakRef<Task<unknown>>;
 
 /** asyncio's threshold: below this many timers, cancelled ones are only purged from the head. */
 export const MIN_SCHEDULED_TIMERS = 100;

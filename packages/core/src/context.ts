@@ -77,10 +77,19 @@ let current: Context | null = null;
 
 /** How the running task's context is found (task.ts registers it; no import cycle). */
 let taskContext: () => Context | null = () => null;
+/** The running task's values, without making its Context (a task makes it on first use). */
+let taskVars: () => VarMap | null = () => null;
 
-/** @internal task.ts tells this module how to find the running task's context. */
-export function _setTaskContextSource(source: () => Context | null): void {
+/**
+ * @internal task.ts tells this module how to find the running task's context, and its values
+ * alone (what a callback or a child task captures: no Context object needed).
+ */
+export function _setTaskContextSource(
+  source: () => Context | null,
+  vars: () => VarMap | null,
+): void {
   taskContext = source;
+  taskVars = vars;
 }
 
 /** The current context, resolved. */
@@ -124,7 +133,8 @@ export function enterVars(vars: VarMap): Context | null {
 
 /** @internal The current values, for a callback to capture (O(1), no copy). */
 export function currentVars(): VarMap {
-  return cur()._vars;
+  if (current !== null) return current._vars;
+  return taskVars() ?? base._vars;
 }
 
 /** @internal Restore the context `enterContext` returned. */

@@ -81,6 +81,19 @@ export interface TaskWaiter {
   readonly _isTask: true;
 }
 
+/** @internal `_flags`: finished (with a result, or an exception when F_EXCEPTION is set too). */
+export const F_FINISHED = 64;
+/** @internal `_flags`: cancelled. */
+export const F_CANCELLED = 128;
+/** @internal `_flags`: done, one way or the other. */
+export const F_DONE = F_FINISHED | F_CANCELLED;
+/** @internal `_flags`: finished with an exception (`_result` holds it). */
+export const F_EXCEPTION = 1;
+/** @internal `_flags`: an exception nobody has retrieved yet (reported if it stays so). */
+export const F_LOG_TRACEBACK = 2;
+/** @internal `_flags`: yielded by its iterator, not yet taken by a task (asyncio's blocking flag). */
+export const F_BLOCKING = 4;
+
 /**
  * A result that arrives later, as asyncio.Future. Await it with `yield* fut` in a coroutine, or
  * `await fut` in an async function (it is PromiseLike). A future is pending, then finished (with
@@ -98,24 +111,65 @@ export interface TaskWaiter {
  * }
  */
 export class Future<T> implements Awaitable<T>, PromiseLike<T> {
-  /** @internal */ _state: FutureState = "pending";
-  /** @internal */ _result: T | undefined = undefined;
-  /** @internal */ _exception: unknown = undefined;
-  /** @internal Invariant: true iff finished with setException. */
-  _hasException = false;
+  /**
+   * @internal What the state holds (one slot: a task is an object per task, and every slot of
+   * it counts when a program spawns by the hundred thousand):
+   * - finished: the result, or the exception when `F_EXCEPTION` is set;
+   * - cancelled: the cancel message (undefined for none);
+   * - pending: nothing, or for a Task the message of the cancel its next step throws in.
+   */
+  _result: unknown = undefined;
   /** @internal */ _loop: EventLoop;
   /**
-   * @internal The first registration when it is a waiting Task (the common case); scheduled
-   * before `_callbacks`. Invariant: when set, it was registered before every `_callbacks` entry.
+   * @internal The done-callback registrations, in order: null for none, a waiting Task alone
+   * (the common case: no array at all), or flat (callback | TaskWaiter, context values) pairs.
+   * Null again once scheduled.
    */
-  _waiter0: TaskWaiter | null = null;
-  /** @internal Flat (callback | TaskWaiter, context values) pairs; null when none or once scheduled. */
-  _callbacks: unknown[] | null = null;
-  /** @internal Set by the iterator right before it yields this future (asyncio's `_asyncio_future_blocking`). */
-  _blocking = false;
-  /** @internal */ _cancelMessage: string | undefined = undefined;
+  _callbacks: TaskWaiter | unknown[] | null = null;
+  /**
+   * @internal The state (F_FINISHED, F_CANCELLED; neither: pending) and the booleans:
+   * F_EXCEPTION, F_LOG_TRACEBACK, F_BLOCKING, and Task's own (task.ts).
+   */
+  _flags = 0;
+
+  /** @internal pending, finished or cancelled (from `_flags`). */
+  get _state(): FutureState {
+    const f = this._flags;
+    return (f & F_DONE) === 0 ? "pending" : (f & F_FINISHED) !== 0 ? "finished" : "cancelled";
+  }
+
+  /** @internal Invariant: true iff finished with setException. */
+  get _hasException(): boolean {
+    return (this._flags & F_EXCEPTION) !== 0;
+  }
+  /** @internal The exception when finished with one, else undefined. */
+  get _exception(): unknown {
+    return (this._flags & F_EXCEPTION) !== 0 ? this._result : undefined;
+  }
+  /**
+   * @internal Set by the iterator right before it yields this future (asyncio's
+   * `_asyncio_future_blocking`).
+   */
+  get _blocking(): boolean {
+    return (this._flags & F_BLOCKING) !== 0;
+  }
+  /** @internal */
+  set _blocking(on: boolean) {
+    if (on) this._flags |= F_BLOCKING;
+    else this._flags &= ~F_BLOCKING;
+  }
   /** @internal Invariant: true while an exception is set that nobody has retrieved. */
-  _logTraceback = false;
+  get _logTraceback(): boolean {
+    return (this._flags & F_LOG_TRACEBACK) !== 0;
+  }
+  /** @internal The cancel message (cancelled), or a pending task's due cancel message. */
+  get _cancelMessage(): string | undefined {
+    return this._state === "finished" ? undefined : (this._result as string | undefined);
+  }
+  /** @internal */
+  set _cancelMessage(msg: string | undefined) {
+    this._result = msg;
+  }
 
   /**
    * A pending future on `loop` (default: the running loop). Prefer `loop.createFuture()`.
@@ -132,12 +186,12 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
 
   /** True once the future has a result, an exception, or was cancelled (asyncio's `Future.done()`). */
   done(): boolean {
-    return this._state !== "pending";
+    return (this._flags & F_DONE) !== 0;
   }
 
   /** True when the future was cancelled (asyncio's `Future.cancelled()`). */
   cancelled(): boolean {
-    return this._state === "cancelled";
+    return (this._flags & F_CANCELLED) !== 0;
   }
 
   /**
@@ -149,9 +203,9 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
   result(): T {
     switch (this._state) {
       case "finished":
-        if (this._hasException) {
+        if ((this._flags & F_EXCEPTION) !== 0) {
           this._retrieved();
-          throw this._exception;
+          throw this._result;
         }
         return this._result as T;
       case "cancelled":
@@ -172,9 +226,9 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
   exception(): unknown {
     switch (this._state) {
       case "finished":
-        if (this._hasException) {
+        if ((this._flags & F_EXCEPTION) !== 0) {
           this._retrieved();
-          return this._exception;
+          return this._result;
         }
         return null;
       case "cancelled":
@@ -213,7 +267,7 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
   cancel(msg?: string): boolean {
     // asyncio clears the log flag first: cleanup code that cancels every task must not make a
     // failed one report "exception was never retrieved".
-    if (this._logTraceback) this._retrieved();
+    if ((this._flags & F_LOG_TRACEBACK) !== 0) this._retrieved();
     if (this._state !== "pending") return false;
     this._cancelFuture(msg);
     return true;
@@ -233,7 +287,8 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
     }
     const cbs = this._callbacks;
     if (cbs === null) this._callbacks = [cb, ctx];
-    else cbs.push(cb, ctx);
+    else if (Array.isArray(cbs)) cbs.push(cb, ctx);
+    else this._callbacks = [cbs, null, cb, ctx];
   }
 
   /**
@@ -242,7 +297,7 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
    */
   removeDoneCallback(cb: DoneCallback<T>): number {
     const cbs = this._callbacks;
-    if (cbs === null) return 0;
+    if (cbs === null || !Array.isArray(cbs)) return 0;
     let kept = 0;
     for (let i = 0; i < cbs.length; i += 2) {
       if (cbs[i] !== cb) {
@@ -261,7 +316,11 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
    * a future that is already done takes no loop iteration. Throws like `result()`.
    */
   [Symbol.iterator](): Iterator<Future<unknown> | undefined, T, unknown> {
-    return new FutureIter(this);
+    if ((this._flags & F_DONE) === 0) return new FutureIter(this);
+    // Done already: `yield*` calls next() at once and is finished, so one shared iterator
+    // serves every such await (joining a finished task allocates nothing).
+    DONE_ITER.fut = this;
+    return DONE_ITER as Iterator<Future<unknown> | undefined, T, unknown>;
   }
 
   /**
@@ -280,9 +339,10 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
   toString(): string {
     let s: string = this._state;
     if (this._state === "finished") {
-      s = this._hasException
-        ? `exception=${describe(this._exception)}`
-        : `result=${describe(this._result)}`;
+      s =
+        (this._flags & F_EXCEPTION) !== 0
+          ? `exception=${describe(this._result)}`
+          : `result=${describe(this._result)}`;
     }
     return `<${this.constructor.name} ${s}>`;
   }
@@ -317,16 +377,14 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
   /** @internal Complete with a value (no state check). */
   _finish(value: T): void {
     this._result = value;
-    this._state = "finished";
+    this._flags |= F_FINISHED;
     this._scheduleCallbacks();
   }
 
   /** @internal Complete with an error (no state check). */
   _fail(exception: unknown): void {
-    this._exception = exception;
-    this._hasException = true;
-    this._state = "finished";
-    this._logTraceback = true;
+    this._result = exception;
+    this._flags |= F_FINISHED | F_EXCEPTION | F_LOG_TRACEBACK;
     // V8 keeps an Error's stack frames (with their receivers, e.g. this Task) until the stack is
     // formatted; format it now so the report below does not keep this future alive forever.
     if (exception instanceof Error) void exception.stack;
@@ -345,8 +403,8 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
 
   /** @internal Cancel (no state check). */
   _cancelFuture(msg: string | undefined): void {
-    this._state = "cancelled";
-    this._cancelMessage = msg;
+    this._flags |= F_CANCELLED;
+    this._result = msg;
     this._scheduleCallbacks();
   }
 
@@ -357,13 +415,13 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
 
   /** @internal The error `result()` throws for a cancelled future. */
   _makeCancelledError(): CancelledError {
-    return new CancelledError(this._cancelMessage ?? "");
+    return new CancelledError((this._result as string | undefined) ?? "");
   }
 
   /** @internal The exception has been seen: no never-retrieved report. */
   _retrieved(): void {
-    if (this._logTraceback) {
-      this._logTraceback = false;
+    if ((this._flags & F_LOG_TRACEBACK) !== 0) {
+      this._flags &= ~F_LOG_TRACEBACK;
       unretrieved.unregister(this);
       const ref = unretrievedRef.get(this);
       if (ref !== undefined) {
@@ -376,24 +434,22 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
   /** @internal Park a task on this future: it is queued (as itself) when the future is done. */
   _addTaskWaiter(task: TaskWaiter, ctx: VarMap | null): void {
     const cbs = this._callbacks;
-    if (cbs === null) {
-      // The common case (one task awaits this future, nothing else): no array at all.
-      if (this._waiter0 === null) this._waiter0 = task;
-      else this._callbacks = [task, ctx];
-    } else cbs.push(task, ctx);
+    // The common case (one task awaits this future, nothing else): no array at all.
+    if (cbs === null) this._callbacks = ctx === null ? task : [task, ctx];
+    else if (Array.isArray(cbs)) cbs.push(task, ctx);
+    else this._callbacks = [cbs, null, task, ctx];
   }
 
   /** @internal Queue each done-callback on the loop, in registration order. */
   _scheduleCallbacks(): void {
-    const w0 = this._waiter0;
-    if (w0 !== null) {
-      this._waiter0 = null;
-      this._loop._scheduleRunnable(w0);
-    }
     const cbs = this._callbacks;
     if (cbs === null) return;
     this._callbacks = null;
     const loop = this._loop;
+    if (!Array.isArray(cbs)) {
+      loop._scheduleRunnable(cbs);
+      return;
+    }
     for (let i = 0; i < cbs.length; i += 2) {
       const cb = cbs[i] as DoneCallback<T> | TaskWaiter;
       if ((cb as TaskWaiter)._isTask === true) loop._scheduleRunnable(cb as TaskWaiter);
@@ -415,8 +471,8 @@ class FutureIter<T> implements Iterator<Future<unknown> | undefined, T, unknown>
   }
   next(): IteratorResult<Future<unknown> | undefined, T> {
     const f = this.#fut;
-    if (f._state === "pending") {
-      f._blocking = true;
+    if ((f._flags & F_DONE) === 0) {
+      f._flags |= F_BLOCKING;
       return { value: f as Future<unknown>, done: false };
     }
     return { value: f.result(), done: true };
@@ -428,6 +484,33 @@ class FutureIter<T> implements Iterator<Future<unknown> | undefined, T, unknown>
     return { value: value as T, done: true };
   }
 }
+
+/**
+ * The iterator `yield* fut` gets for a future that is already done: shared, because `yield*`
+ * calls `next()` right away and that call ends the delegation. (Calling `[Symbol.iterator]()`
+ * on a future by hand and keeping the iterator for later is not supported, as for Lazy.)
+ */
+class DoneIter implements Iterator<Future<unknown> | undefined, unknown, unknown> {
+  fut: Future<unknown> | null = null;
+  /** Reused: `yield*` reads it at once (as task.ts's RESUMED). */
+  readonly #res: { value: unknown; done: true } = { value: undefined, done: true };
+  next(): IteratorResult<Future<unknown> | undefined, unknown> {
+    const f = this.fut!;
+    this.fut = null;
+    const res = this.#res;
+    res.value = undefined;
+    res.value = f.result();
+    return res;
+  }
+  throw(e: unknown): never {
+    throw e;
+  }
+  return(value?: unknown): IteratorResult<Future<unknown> | undefined, unknown> {
+    this.fut = null;
+    return { value, done: true };
+  }
+}
+const DONE_ITER = new DoneIter();
 
 /** @internal A done-callback helper: set `value` unless the future was cancelled meanwhile. */
 export function _setResultUnlessCancelled<T>(fut: Future<T>, value: T): void {

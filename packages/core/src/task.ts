@@ -24,10 +24,11 @@
  */
 
 import {
-  type Context,
+  Context,
+  type VarMap,
   _inTaskContext,
   _setTaskContextSource,
-  copyContext,
+  currentVars,
   enterContext,
   exitContext,
 } from "./context.js";
@@ -42,7 +43,7 @@ import {
 } from "./coro.js";
 import { BadYieldError, CancelledError, InvalidStateError, NotACoroutineError } from "./errors.js";
 import { type EventLoop, type TaskOptions, _getRunningLoop, getRunningLoop } from "./events.js";
-import { Future } from "./future.js";
+import { F_BLOCKING, F_DONE, Future } from "./future.js";
 import type { StepOutcome } from "./tracing.js";
 
 let current: Task<unknown> | null = null;
@@ -191,6 +192,30 @@ class DeferredCancel {
   }
 }
 
+/** A task's rare state (`Task._x`): made by the first cancel request or bad yield. */
+class TaskExtra {
+  weakRef: WeakRef<Task<unknown>> | null = null;
+  numCancels = 0;
+  cancelledExc: CancelledError | null = null;
+  stepError: Error | DeferredCancel | null = null;
+}
+
+/** `Task._flags` (above Future's bits): the next step must throw CancelledError in. */
+const F_MUST_CANCEL = 8;
+/** `Task._flags`: the loop tracks this task (from its first suspension). */
+const F_TRACKED = 16;
+/** `Task._flags`: `_x.stepError` is set. */
+const F_STEP_ERROR = 32;
+/** `Task._flags`: tracked in the loop's nursery (`_weakRef` is IN_NURSERY). */
+const F_IN_NURSERY = 256;
+/**
+ * @internal `_weakRef` of a task tracked in its loop's nursery (base-loop.ts): a flag bit on
+ * the task, this shared value to the loop.
+ */
+export const IN_NURSERY = Object.freeze(new WeakRef({})) as WeakRef<Task<unknown>>;
+/** The steps the fast path leaves to `_step`: something to throw in. */
+const F_SLOW_STEP = F_MUST_CANCEL | F_STEP_ERROR;
+
 /** "The fast step's frame did not throw" (any value, even undefined, can be thrown). */
 const NO_ERROR: unique symbol = Symbol("NO_ERROR");
 
@@ -243,6 +268,10 @@ let taskCounter = 0;
 export class Task<T> extends Future<T> {
   /** @internal Brand for Future's callback list (on the prototype, not per instance). */
   declare readonly _isTask: true;
+  // Every field here is paid once per task: a program that spawns 100k tasks keeps 100k of
+  // these alive at once, and each 8 bytes more is measurably more scavenger work (issue 12).
+  // Rare state lives in `_x`, booleans in `_flags`, and fields that are never needed at the
+  // same time share a slot (see the accessors below).
   /** @internal */ _coro: Coro<T>;
   /** @internal Invariant: the innermost frame: what the next step resumes. */
   _top: Gen;
@@ -252,30 +281,143 @@ export class Task<T> extends Future<T> {
   _inline: Gen[] | null = null;
   /** @internal The value the next step sends into `_top` (YIELD_DONE after sleep(0)). */
   _send: unknown = undefined;
-  /** @internal Where the task waits without a Future (see PARK), or null. */
-  _parkedOn: Parking | null = null;
-  /** @internal Where a sleeping task is in the loop's timers (see loop-timers.ts), or -1. */
-  _timerSlot = -1;
-  /** @internal The name given, or null for the default `Task-<id>` (built only when asked). */
-  _name: string | null;
-  /** @internal */ readonly _id: number;
+  /**
+   * @internal What the task waits on: the Future it is parked on (`_futWaiter`), the place it
+   * is parked at without a Future (`_parkedOn`: a queue, a lock, the timers), or null while
+   * runnable or running.
+   */
+  _waitingOn: Future<unknown> | Parking | null = null;
+  /** @internal The name given, or the number of the default name `Task-<n>` (built when asked). */
+  _nameOrId: string | number;
+  /**
+   * @internal The task's context, or until someone asks for it, the values it was created with
+   * (a copy of an immutable map is the map: the Context object is made on first use).
+   */
+  _ctx: Context | VarMap;
+  /** @internal Cancellation bookkeeping and a pending step error: null until first needed. */
+  _x: TaskExtra | null = null;
+
+  /**
+   * @internal Where a sleeping task is in the loop's timers (see loop-timers.ts), or -1. It
+   * shares `_send`'s slot: a task parked in the timers is sent nothing until it wakes (waking
+   * sets `_send`), and loop-timers reads it only while the task is parked there.
+   */
+  get _timerSlot(): number {
+    const s = this._send;
+    return typeof s === "number" ? s : -1;
+  }
+  /** @internal */
+  set _timerSlot(slot: number) {
+    this._send = slot === -1 ? undefined : slot;
+  }
+  /**
+   * @internal The loop's tracking of this task: IN_NURSERY, or its WeakRef once a host run
+   * promoted it (see base-loop.ts), or null when untracked.
+   */
+  get _weakRef(): WeakRef<Task<unknown>> | null {
+    if ((this._flags & F_IN_NURSERY) !== 0) return IN_NURSERY;
+    return this._x === null ? null : this._x.weakRef;
+  }
+  /** @internal */
+  set _weakRef(ref: WeakRef<Task<unknown>> | null) {
+    if (ref === IN_NURSERY) {
+      this._flags |= F_IN_NURSERY;
+      if (this._x !== null) this._x.weakRef = null;
+      return;
+    }
+    this._flags &= ~F_IN_NURSERY;
+    if (this._x !== null) this._x.weakRef = ref;
+    else if (ref !== null) (this._x = new TaskExtra()).weakRef = ref;
+  }
   /** @internal Invariant: the future this task is parked on; null while runnable or running. */
-  _futWaiter: Future<unknown> | null = null;
+  get _futWaiter(): Future<unknown> | null {
+    const w = this._waitingOn;
+    return w instanceof Future ? w : null;
+  }
+  /** @internal */
+  set _futWaiter(f: Future<unknown> | null) {
+    this._waitingOn = f;
+  }
+  /** @internal Where the task waits without a Future (see PARK), or null. */
+  get _parkedOn(): Parking | null {
+    const w = this._waitingOn;
+    return w instanceof Future ? null : w;
+  }
+  /** @internal */
+  set _parkedOn(p: Parking | null) {
+    this._waitingOn = p;
+  }
+  /** @internal The name given, or null for the default `Task-<id>`. */
+  get _name(): string | null {
+    const n = this._nameOrId;
+    return typeof n === "string" ? n : null;
+  }
+  /** @internal The number of the default name (-1 once a name was given). */
+  get _id(): number {
+    const n = this._nameOrId;
+    return typeof n === "number" ? n : -1;
+  }
+  /** @internal */
+  get _context(): Context {
+    const c = this._ctx;
+    if (c instanceof Context) return c;
+    const made = new Context(c);
+    this._ctx = made;
+    return made;
+  }
   /** @internal Invariant: true when the next step must throw CancelledError in. */
-  _mustCancel = false;
-  /** @internal */ _numCancelsRequested = 0;
+  get _mustCancel(): boolean {
+    return (this._flags & F_MUST_CANCEL) !== 0;
+  }
+  /** @internal */
+  set _mustCancel(on: boolean) {
+    if (on) this._flags |= F_MUST_CANCEL;
+    else this._flags &= ~F_MUST_CANCEL;
+  }
+  /** @internal Invariant: true once the loop tracks this task (from its first suspension). */
+  get _tracked(): boolean {
+    return (this._flags & F_TRACKED) !== 0;
+  }
+  /** @internal */
+  set _tracked(on: boolean) {
+    if (on) this._flags |= F_TRACKED;
+    else this._flags &= ~F_TRACKED;
+  }
+  /** @internal */
+  get _numCancelsRequested(): number {
+    return this._x === null ? 0 : this._x.numCancels;
+  }
+  /** @internal */
+  set _numCancelsRequested(n: number) {
+    if (this._x !== null) this._x.numCancels = n;
+    else if (n !== 0) (this._x = new TaskExtra()).numCancels = n;
+  }
   /** @internal The CancelledError the coroutine ended with, re-thrown by result(). */
-  _cancelledExc: CancelledError | null = null;
+  get _cancelledExc(): CancelledError | null {
+    return this._x === null ? null : this._x.cancelledExc;
+  }
+  /** @internal */
+  set _cancelledExc(e: CancelledError | null) {
+    if (this._x !== null) this._x.cancelledExc = e;
+    else if (e !== null) (this._x = new TaskExtra()).cancelledExc = e;
+  }
   /**
    * @internal An error to throw into the coroutine on the next step (a bad yield), or the
    * cancel of a parked task (its CancelledError is made at that step, as a Future makes its own).
    */
-  _stepError: Error | DeferredCancel | null = null;
-  /** @internal */ readonly _context: Context;
-  /** @internal Invariant: true once the loop tracks this task (from its first suspension). */
-  _tracked = false;
-  /** @internal The loop's weak reference to this task, when a host-driven run tracks it. */
-  _weakRef: WeakRef<Task<unknown>> | null = null;
+  get _stepError(): Error | DeferredCancel | null {
+    return this._x === null ? null : this._x.stepError;
+  }
+  /** @internal */
+  set _stepError(e: Error | DeferredCancel | null) {
+    if (e === null) {
+      if (this._x !== null) this._x.stepError = null;
+      this._flags &= ~F_STEP_ERROR;
+      return;
+    }
+    (this._x ??= new TaskExtra()).stepError = e;
+    this._flags |= F_STEP_ERROR;
+  }
 
   /**
    * Prefer `createTask(coro)` or `loop.createTask(coro)`. `loop` (or `opts.loop`) defaults to
@@ -290,16 +432,15 @@ export class Task<T> extends Future<T> {
       this._top = adapt(coro) as Gen;
     }
     this._coro = coro;
-    this._id = ++taskCounter;
     if (opts === undefined) {
-      this._name = null;
-      this._context = copyContext();
+      this._nameOrId = ++taskCounter;
+      this._ctx = currentVars();
       if (l._tracer !== null) l._tracer.taskCreated?.(this as Task<unknown>, current, l.time());
       l._scheduleRunnable(this);
       return;
     }
-    this._name = opts.name === undefined ? null : String(opts.name);
-    this._context = opts.context ?? copyContext();
+    this._nameOrId = opts.name === undefined ? ++taskCounter : String(opts.name);
+    this._ctx = opts.context ?? currentVars();
     if (l._tracer !== null) l._tracer.taskCreated?.(this as Task<unknown>, current, l.time());
     if (opts.eagerStart === true && _getRunningLoop() === l) this._run();
     else l._scheduleRunnable(this);
@@ -307,11 +448,12 @@ export class Task<T> extends Future<T> {
 
   /** The task's name (asyncio's `Task.get_name()`): the one given, else `Task-<n>`. */
   getName(): string {
-    return this._name ?? `Task-${this._id}`;
+    const n = this._nameOrId;
+    return typeof n === "string" ? n : `Task-${n}`;
   }
   /** Rename the task (asyncio's `Task.set_name()`); `name` is converted to a string. */
   setName(name: string): void {
-    this._name = String(name);
+    this._nameOrId = String(name);
   }
   /** The coroutine this task drives (asyncio's `Task.get_coro()`). */
   getCoro(): Coro<T> {
@@ -418,17 +560,16 @@ export class Task<T> extends Future<T> {
    */
   _run(): void {
     if (
-      this._stepError !== null ||
-      this._mustCancel ||
+      (this._flags & F_SLOW_STEP) !== 0 ||
       this._loop._tracer !== null ||
-      this._state !== "pending" ||
+      (this._flags & F_DONE) !== 0 ||
       !_inTaskContext()
     ) {
       this._step();
       return;
     }
     // Woken by the future it awaited (no cancel pending): the frame reads its result itself.
-    this._futWaiter = null;
+    this._waitingOn = null;
     // The running task's context is current by definition (context.ts): no switch needed.
     const prevTask = current;
     current = this as Task<unknown>;
@@ -443,7 +584,15 @@ export class Task<T> extends Future<T> {
       return;
     }
     current = prevTask;
-    if (r.done !== true) {
+    if (r.done === true) {
+      // The coroutine returned (no frame under it, no cancel requested during the step).
+      const frames = this._frames;
+      if ((frames === null || frames.length === 0) && (this._flags & F_MUST_CANCEL) === 0) {
+        this._finish(r.value as T);
+        if ((this._flags & F_TRACKED) !== 0) this._loop._untrackTask(this as Task<unknown>);
+        return;
+      }
+    } else {
       const y = r.value;
       if (y === YIELD_ONE) {
         this._send = YIELD_DONE;
@@ -455,20 +604,20 @@ export class Task<T> extends Future<T> {
         return;
       }
       // Parked (a queue, a lock, a timer holds the task): nothing to do once it is tracked.
-      if (y === PARK && this._tracked) return;
+      const flags = this._flags;
+      if (y === PARK && (flags & F_TRACKED) !== 0) return;
       // Awaiting a pending Future of this loop (a read, a write, a child task): wait on it.
       if (
         y instanceof Future &&
-        y._blocking &&
+        (y._flags & F_BLOCKING) !== 0 &&
         y._loop === this._loop &&
         y !== this &&
-        this._tracked &&
-        !this._mustCancel &&
+        (flags & (F_TRACKED | F_MUST_CANCEL)) === F_TRACKED &&
         y.addDoneCallback === baseAddDoneCallback
       ) {
-        y._blocking = false;
+        y._flags &= ~F_BLOCKING;
         y._addTaskWaiter(this, null);
-        this._futWaiter = y;
+        this._waitingOn = y;
         return;
       }
     }
@@ -480,7 +629,7 @@ export class Task<T> extends Future<T> {
    * for none), `first` what it returned; without either, resume the top frame first.
    */
   _step(thrown: unknown = NO_ERROR, first: IteratorResult<unknown> | null = null): void {
-    if (this._state !== "pending") return;
+    if ((this._flags & F_DONE) !== 0) return;
     const pending = this._stepError;
     let exc: Error | null =
       pending instanceof DeferredCancel ? new CancelledError(pending.message ?? "") : pending;
@@ -512,8 +661,13 @@ export class Task<T> extends Future<T> {
     const prevCtx = enterContext(null);
     let gen = this._top;
     let throwing = exc !== null;
-    let val: unknown = throwing ? exc : this._send;
-    this._send = undefined;
+    let val: unknown = exc;
+    if (fresh) {
+      // (A continuation must not touch `_send`: the frame may have just filed the task in the
+      // timers, whose slot shares it.)
+      if (!throwing) val = this._send;
+      this._send = undefined;
+    }
     let r: IteratorResult<unknown>;
     for (;;) {
       try {
@@ -749,7 +903,14 @@ export function _wakeParked(task: Task<unknown>, value?: unknown): void {
   task._loop._scheduleRunnable(task);
 }
 
-_setTaskContextSource(() => (current === null ? null : current._context));
+_setTaskContextSource(
+  () => (current === null ? null : current._context),
+  () => {
+    if (current === null) return null;
+    const c = current._ctx;
+    return c instanceof Context ? c._vars : c;
+  },
+);
 
 /** @internal The task running now, or null (never throws). */
 export function _currentTask(): Task<unknown> | null {
