@@ -222,6 +222,67 @@ describe("TimerStore.retire", () => {
   });
 });
 
+describe("TimerStore reuses a drained run's arrays", () => {
+  it("bursts sort into a drained run's arrays, never into a live run's, across stores", () => {
+    const r = rng(7);
+    let pending: { id: number; when: number }[] = [];
+    const out: number[] = [];
+    const expected: number[] = [];
+    let id = 0;
+    const burst = (q: TimerStore<number>, n: number, base: number) => {
+      for (let i = 0; i < n; i++) {
+        const e = { id: id++, when: base + r() * 5 };
+        q.insert(e.when, e.id);
+        pending.push(e);
+      }
+    };
+    const drainTo = (q: TimerStore<number>, t: number) => {
+      pending.sort((a, b) => a.when - b.when || a.id - b.id);
+      for (const e of pending) if (e.when <= t) expected.push(e.id);
+      pending = pending.filter((e) => e.when > t);
+      while (q.size > 0 && q.peekWhen() <= t) out.push(q.pop()!);
+    };
+    for (let store = 0; store < 3; store++) {
+      const q = new TimerStore<number>();
+      burst(q, 5000, 0); // settled into a run
+      drainTo(q, 2.5); // half drained: that run is live
+      burst(q, 3000, 1); // a second run: must not take the live run's arrays
+      burst(q, 40, 100); // an open-run extension (and a small batch)
+      drainTo(q, 50); // the first runs drain and leave their arrays
+      burst(q, 6000, 60); // a larger burst than any drained run: fresh arrays
+      burst(q, 2000, 60.5); // one that fits a drained run's arrays
+      q.kill(q.insert(1e6, -1));
+      drainTo(q, Number.POSITIVE_INFINITY);
+      expect(q.size).toBe(0);
+      expect(q.peekWhen()).toBe(Number.POSITIVE_INFINITY);
+      expect(q.dead).toBe(0);
+      q.retire(); // hands its drained arrays to the next store
+    }
+    expect(out).toEqual(expected);
+    expect(out.length).toBe(3 * 16_040);
+  });
+
+  it("kills inside a large batch free their slots at settle, shown ones only at the head", () => {
+    const q = new TimerStore<number>();
+    const slots: number[] = [];
+    for (let i = 0; i < 1000; i++) slots.push(q.insert((i * 7919) % 1000, i));
+    for (let i = 0; i < 1000; i += 3) q.kill(slots[i]!, i % 2 === 0);
+    expect(q.dead).toBe(334);
+    expect(q.deadShown).toBe(167);
+    expect(q.peekWhen()).toBeGreaterThanOrEqual(0); // settles: unshown kills are freed
+    expect(q.dead).toBeLessThanOrEqual(167 + 1);
+    const out: number[] = [];
+    while (q.size > 0) out.push(q.pop()!);
+    const want = Array.from({ length: 1000 }, (_, i) => i)
+      .filter((i) => i % 3 !== 0)
+      .sort((a, b) => ((a * 7919) % 1000) - ((b * 7919) % 1000));
+    expect(out).toEqual(want);
+    expect(q.peekWhen()).toBe(Number.POSITIVE_INFINITY); // frees killed slots left at the head
+    expect(q.dead).toBe(0);
+    expect(q.deadShown).toBe(0);
+  });
+});
+
 describe("TimerStore drains", () => {
   it("a timer inserted between two pops of a drained run is not overtaken", () => {
     const q = new TimerStore<string>();
