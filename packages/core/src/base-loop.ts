@@ -561,7 +561,9 @@ export class BaseEventLoop implements EventLoop {
     for (const r of this._ready) if (r instanceof Task && !r.done()) out.add(r);
     const cur = _currentTask();
     if (cur !== null && cur._loop === this && !cur.done()) out.add(cur);
-    for (const t of this.#nursery) if (t._weakRef === IN_NURSERY && !t.done()) out.add(t);
+    if (this.#nurseryLive > 0) {
+      for (const t of this.#nursery) if (t._weakRef === IN_NURSERY && !t.done()) out.add(t);
+    }
     for (const ref of this._weakTasks) {
       const t = ref.deref();
       if (t !== undefined && !t.done()) out.add(t);

@@ -1,70 +1,104 @@
 /**
- * The loop's ready queue: a growable ring buffer of Runnables.
+ * The loop's ready queue: a FIFO of Runnables in fixed-size chunks.
  *
- * HOW: a power-of-two array with head and length; push and shift are O(1) with no allocation
- * once grown (a JavaScript array's `shift()` is O(n) past a small size, and a linked list
- * allocates a node per entry). Shifted slots are cleared so finished work is not retained.
+ * HOW: a singly linked list of chunks (arrays of CHUNK slots). Push writes at the tail chunk's
+ * next slot and links a fresh chunk when it is full; shift reads at the head chunk's next slot
+ * and moves to the next chunk when it is used up, keeping that one as a spare for the tail
+ * (so a queue that fills and drains steadily allocates nothing). Shifted slots are cleared so
+ * finished work is not retained.
  *
- *     head            head+length
- *      ▼                  ▼
- *   [ . . a b c d e . . . ]   capacity 2^k, indices masked with capacity-1
+ *   head chunk                  tail chunk
+ *   [ . . . a b c d ] ──next──► [ e f g . . . . ]
+ *           ▲ headIdx                 ▲ tailIdx
  *
  * WHY: every `callSoon`, task wake-up and bare `yield` goes through here: it is the hottest
- * structure in the loop.
+ * structure in the loop. A JavaScript array's `shift()` is O(n) past a small size; a ring
+ * buffer must copy everything each time it doubles (100k tasks spawned at once copied 200k
+ * slots and left arrays too big for the young generation); a node per entry allocates per push.
  */
 
 import type { Runnable } from "./host.js";
 
-/** Start small: most loops have a handful of ready entries per iteration. */
-const INITIAL_CAPACITY = 16;
+/** Slots per chunk: 8 KiB of pointers, well inside the young generation. */
+const CHUNK = 1024;
+
+interface Chunk {
+  readonly items: (Runnable | undefined)[];
+  next: Chunk | null;
+}
+
+function newChunk(): Chunk {
+  return { items: new Array(CHUNK).fill(undefined), next: null };
+}
 
 export class ReadyQueue {
-  /** Invariant: capacity is a power of two; slots outside [head, head+length) are undefined. */
-  #items: (Runnable | undefined)[] = new Array(INITIAL_CAPACITY);
-  #mask = INITIAL_CAPACITY - 1;
-  #head = 0;
+  /** Invariant: slots [headIdx, CHUNK) of head and on, up to tailIdx of tail, are live. */
+  #head: Chunk = newChunk();
+  #headIdx = 0;
+  #tail: Chunk = this.#head;
+  #tailIdx = 0;
   #length = 0;
+  /** One drained chunk, kept for the next time the tail needs one. */
+  #spare: Chunk | null = null;
 
   get length(): number {
     return this.#length;
   }
 
   push(r: Runnable): void {
-    if (this.#length > this.#mask) this.#grow();
-    this.#items[(this.#head + this.#length) & this.#mask] = r;
+    let i = this.#tailIdx;
+    if (i === CHUNK) {
+      const c = this.#spare ?? newChunk();
+      this.#spare = null;
+      this.#tail.next = c;
+      this.#tail = c;
+      i = 0;
+    }
+    this.#tail.items[i] = r;
+    this.#tailIdx = i + 1;
     this.#length++;
   }
 
   /** Remove and return the oldest entry; the caller checks `length` first. */
   shift(): Runnable {
-    const i = this.#head;
-    const r = this.#items[i]!;
-    this.#items[i] = undefined;
-    this.#head = (i + 1) & this.#mask;
-    this.#length--;
+    let c = this.#head;
+    let i = this.#headIdx;
+    if (i === CHUNK) {
+      // The head chunk is used up (and the queue is not empty, so a next one exists).
+      const next = c.next!;
+      c.next = null;
+      this.#spare = c;
+      this.#head = c = next;
+      i = 0;
+    }
+    const r = c.items[i]!;
+    c.items[i] = undefined;
+    this.#headIdx = i + 1;
+    if (--this.#length === 0 && c === this.#tail) {
+      // Empty: start the chunk over, so a steady trickle stays in one chunk.
+      this.#headIdx = this.#tailIdx = 0;
+    }
     return r;
   }
 
   /** Drop everything (loop close). */
   clear(): void {
-    this.#items = new Array(INITIAL_CAPACITY);
-    this.#mask = INITIAL_CAPACITY - 1;
-    this.#head = 0;
+    this.#head = this.#tail = newChunk();
+    this.#headIdx = this.#tailIdx = 0;
     this.#length = 0;
+    this.#spare = null;
   }
 
   /** Oldest first, without removing (for allTasks and debugging). */
   *[Symbol.iterator](): IterableIterator<Runnable> {
-    for (let k = 0; k < this.#length; k++) yield this.#items[(this.#head + k) & this.#mask]!;
-  }
-
-  #grow(): void {
-    const old = this.#items;
-    const cap = old.length;
-    const next: (Runnable | undefined)[] = new Array(cap * 2);
-    for (let k = 0; k < this.#length; k++) next[k] = old[(this.#head + k) & this.#mask];
-    this.#items = next;
-    this.#mask = cap * 2 - 1;
-    this.#head = 0;
+    let c: Chunk | null = this.#head;
+    let i = this.#headIdx;
+    for (let k = 0; k < this.#length; k++) {
+      if (i === CHUNK) {
+        c = c!.next;
+        i = 0;
+      }
+      yield c!.items[i++]!;
+    }
   }
 }
