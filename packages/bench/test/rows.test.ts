@@ -64,6 +64,8 @@ describe("issue 12's rows", async () => {
     ]);
     expect(targets(get("tasks.spawn-join.host"))).toEqual(["baseline <= 1.5x"]);
     expect(targets(get("tasks.spawn-join.selector"))).toEqual(["baseline <= 1.5x"]);
+    // A fresh generator function per task: information, with V8's floor beside it.
+    expect(targets(get("tasks.spawn-join-fresh-fn"))).toEqual(["baseline -", "baseline -"]);
   });
 
   it("task sleeps and random callLater in CPU time: at most 0.5x and 0.8x", () => {
