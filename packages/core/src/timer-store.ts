@@ -223,16 +223,16 @@ export class TimerStore<T> {
     return this.#append(when, item, tag, Number.NaN);
   }
 
+  // Kept small (cold work in #freshSlot and #growBatch) so that V8 inlines it into callLater:
+  // a call boundary would box `when` (a fractional number) in a heap object per timer.
   #append(when: number, item: T, tag: number, delay: number): number {
-    if (this.#freeCount === 0 && this.#highWater === this.#capacity) this.#grow();
-    const slot = this.#freeCount > 0 ? this.#free[--this.#freeCount]! : this.#highWater++;
+    const slot = this.#freeCount > 0 ? this.#free[--this.#freeCount]! : this.#freshSlot();
     this.#when[slot] = when;
     this.#seq[slot] = this.#nextSeq++;
     this.#tag[slot] = tag;
     this.#items[slot] = item;
     const i = this.#batchLen++;
-    if (i === this.#batch.length) this.#batch = grown(this.#batch, i);
-    if (i === this.#batchDelay.length) this.#batchDelay = grownF(this.#batchDelay, i);
+    if (i === this.#batch.length) this.#growBatch(i);
     this.#batch[i] = slot;
     this.#batchDelay[i] = delay;
     // The batch's bounds and order, kept here so that settling skips two passes over it.
@@ -241,6 +241,18 @@ export class TimerStore<T> {
     if (when < this.#batchMin) this.#batchMin = when;
     this.#live++;
     return slot;
+  }
+
+  /** A never-used slot (there is no free one), growing the slot arrays when full. */
+  #freshSlot(): number {
+    if (this.#highWater === this.#capacity) this.#grow();
+    return this.#highWater++;
+  }
+
+  /** Doubles the batch arrays (they always have the same length), which hold `used` entries. */
+  #growBatch(used: number): void {
+    this.#batch = grown(this.#batch, used);
+    this.#batchDelay = grownF(this.#batchDelay, used);
   }
 
   /** The payload in `slot`, or undefined when the slot holds no live timer. */
