@@ -560,9 +560,8 @@ export class Task<T> extends Future<T> {
    */
   _run(): void {
     if (
-      (this._flags & F_SLOW_STEP) !== 0 ||
+      (this._flags & (F_SLOW_STEP | F_DONE)) !== 0 ||
       this._loop._tracer !== null ||
-      (this._flags & F_DONE) !== 0 ||
       !_inTaskContext()
     ) {
       this._step();
@@ -604,20 +603,30 @@ export class Task<T> extends Future<T> {
         return;
       }
       // Parked (a queue, a lock, a timer holds the task): nothing to do once it is tracked.
-      const flags = this._flags;
-      if (y === PARK && (flags & F_TRACKED) !== 0) return;
+      // Parked (a queue, a lock, a timer holds the task): tracked from its first suspension.
+      if (y === PARK) {
+        if ((this._flags & F_TRACKED) === 0) {
+          this._flags |= F_TRACKED;
+          this._loop._trackTask(this as Task<unknown>);
+        }
+        return;
+      }
       // Awaiting a pending Future of this loop (a read, a write, a child task): wait on it.
       if (
         y instanceof Future &&
         (y._flags & F_BLOCKING) !== 0 &&
         y._loop === this._loop &&
         y !== this &&
-        (flags & (F_TRACKED | F_MUST_CANCEL)) === F_TRACKED &&
+        (this._flags & F_MUST_CANCEL) === 0 &&
         y.addDoneCallback === baseAddDoneCallback
       ) {
         y._flags &= ~F_BLOCKING;
         y._addTaskWaiter(this, null);
         this._waitingOn = y;
+        if ((this._flags & F_TRACKED) === 0) {
+          this._flags |= F_TRACKED;
+          this._loop._trackTask(this as Task<unknown>);
+        }
         return;
       }
     }
