@@ -447,7 +447,9 @@ export class TimerStore<T> {
   /** Removes every timer and drops every payload reference. */
   clear(): void {
     this.#stream = null;
-    this.#items.fill(undefined, 0, this.#highWater);
+    // Freed slots hold undefined already: a drained store (a closing loop's, usually) has
+    // nothing to drop, and skips writing all of its slots.
+    if (this.#live + this.#dead > 0) this.#items.fill(undefined, 0, this.#highWater);
     this.#freeCount = 0;
     this.#highWater = 0;
     this.#live = 0;
