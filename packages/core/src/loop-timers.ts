@@ -11,7 +11,7 @@
  *   deadline due ─► ready: [… WAKER …]   fired: [task]   ─► WAKER._run ─► ready: [… task]
  *
  * Cancelling a sleeping task (`Task.cancel` calls `_unpark`) is O(1): the store kills the
- * task's slot, or the FIFO forgets it. A task's `_timerSlot` says where it is:
+ * task's slot, or (fired already) the FIFO skips it when its waker runs. A task's `_timerSlot` says where it is:
  *   >= 0  its slot in the store          -1  not here          -2  sleep(Infinity): no timer
  *   <= -3 fired, waiting for its waker at FIFO position -3 - slot
  */
@@ -20,6 +20,7 @@ import { describe } from "./coro.js";
 import type { TimerHandle } from "./handle.js";
 import type { Runnable } from "./host.js";
 import { type Parking, type Task, _wakeParked } from "./task.js";
+import { ChunkQueue } from "./ready-queue.js";
 import { TimerStore } from "./timer-store.js";
 
 /** `_timerSlot` of a task not filed here. */
@@ -37,9 +38,10 @@ const FIRED_BASE = -3;
 
 /** The timers of one loop: TimerHandles and sleeping Tasks in one deadline order. */
 export class LoopTimers extends TimerStore<TimerHandle | Task<unknown>> implements Parking {
-  // Fired sleepers waiting for their waker, in firing order; null where one was cancelled.
-  // Invariant: positions [#firedHead, #firedTail) are live; the ring is a power of two long.
-  #fired: (Task<unknown> | null)[] = new Array(16).fill(null);
+  // Fired sleepers waiting for their waker, in firing order. A sleeper cancelled after it fired
+  // stays in the queue and is skipped: an entry is live only while its task is still parked
+  // here with the slot that names its position (#firedHead counts the positions taken out).
+  #fired = new ChunkQueue<Task<unknown>>();
   #firedHead = 0;
   #firedTail = 0;
   /** The waker: one shared Runnable, queued once per fired sleeper. */
@@ -61,27 +63,16 @@ export class LoopTimers extends TimerStore<TimerHandle | Task<unknown>> implemen
    * loop puts in the ready queue.
    */
   fire(task: Task<unknown>): void {
-    let ring = this.#fired;
-    if (this.#firedTail - this.#firedHead === ring.length) {
-      const next: (Task<unknown> | null)[] = new Array(ring.length * 2).fill(null);
-      for (let p = this.#firedHead; p < this.#firedTail; p++) {
-        next[p & (next.length - 1)] = ring[p & (ring.length - 1)]!;
-      }
-      this.#fired = ring = next;
-    }
-    const p = this.#firedTail++;
-    ring[p & (ring.length - 1)] = task;
-    task._timerSlot = FIRED_BASE - p;
+    this.#fired.push(task);
+    task._timerSlot = FIRED_BASE - this.#firedTail++;
   }
 
   /** The waker ran: resume the oldest fired sleeper (unless it was cancelled meanwhile). */
   #wakeNext(): void {
     if (this.#firedHead === this.#firedTail) return; // cleared by close()
-    const ring = this.#fired;
-    const i = this.#firedHead++ & (ring.length - 1);
-    const task = ring[i]!;
-    ring[i] = null;
-    if (task !== null) {
+    const p = this.#firedHead++;
+    const task = this.#fired.shift();
+    if (task._parkedOn === this && task._timerSlot === FIRED_BASE - p) {
       task._timerSlot = NOT_SLEEPING;
       _wakeParked(task, SLEEP_WOKE);
     }
@@ -91,15 +82,8 @@ export class LoopTimers extends TimerStore<TimerHandle | Task<unknown>> implemen
   _unpark(task: Task<unknown>): void {
     const s = task._timerSlot;
     task._timerSlot = NOT_SLEEPING;
-    if (s >= 0) {
-      if (this.itemAt(s) === task) this.kill(s);
-    } else if (s <= FIRED_BASE) {
-      const p = FIRED_BASE - s;
-      if (p >= this.#firedHead && p < this.#firedTail) {
-        const ring = this.#fired;
-        if (ring[p & (ring.length - 1)] === task) ring[p & (ring.length - 1)] = null;
-      }
-    }
+    // A fired one stays in #fired, dead: its slot no longer names its position.
+    if (s >= 0 && this.itemAt(s) === task) this.kill(s);
   }
 
   /** Parking: "sleep(10 ms)" for a DeadlockError or a close() report. */
@@ -113,7 +97,7 @@ export class LoopTimers extends TimerStore<TimerHandle | Task<unknown>> implemen
   /** Removes every timer and forgets the fired sleepers. */
   override clear(): void {
     super.clear();
-    this.#fired = new Array(16).fill(null);
+    this.#fired.clear();
     this.#firedHead = this.#firedTail = 0;
   }
 }

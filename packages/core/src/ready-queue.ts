@@ -22,33 +22,34 @@ import type { Runnable } from "./host.js";
 /** Slots per chunk: 8 KiB of pointers, well inside the young generation. */
 const CHUNK = 1024;
 
-interface Chunk {
-  readonly items: (Runnable | undefined)[];
-  next: Chunk | null;
+interface Chunk<T> {
+  readonly items: (T | undefined)[];
+  next: Chunk<T> | null;
 }
 
-function newChunk(): Chunk {
-  return { items: new Array(CHUNK).fill(undefined), next: null };
+function newChunk<T>(): Chunk<T> {
+  return { items: new Array<T | undefined>(CHUNK).fill(undefined), next: null };
 }
 
-export class ReadyQueue {
+/** A FIFO in chunks (the ready queue's structure, also the timers' queue of fired sleepers). */
+export class ChunkQueue<T> {
   /** Invariant: slots [headIdx, CHUNK) of head and on, up to tailIdx of tail, are live. */
-  #head: Chunk = newChunk();
+  #head: Chunk<T> = newChunk<T>();
   #headIdx = 0;
-  #tail: Chunk = this.#head;
+  #tail: Chunk<T> = this.#head;
   #tailIdx = 0;
   #length = 0;
   /** One drained chunk, kept for the next time the tail needs one. */
-  #spare: Chunk | null = null;
+  #spare: Chunk<T> | null = null;
 
   get length(): number {
     return this.#length;
   }
 
-  push(r: Runnable): void {
+  push(r: T): void {
     let i = this.#tailIdx;
     if (i === CHUNK) {
-      const c = this.#spare ?? newChunk();
+      const c = this.#spare ?? newChunk<T>();
       this.#spare = null;
       this.#tail.next = c;
       this.#tail = c;
@@ -60,7 +61,7 @@ export class ReadyQueue {
   }
 
   /** Remove and return the oldest entry; the caller checks `length` first. */
-  shift(): Runnable {
+  shift(): T {
     let c = this.#head;
     let i = this.#headIdx;
     if (i === CHUNK) {
@@ -83,15 +84,15 @@ export class ReadyQueue {
 
   /** Drop everything (loop close). */
   clear(): void {
-    this.#head = this.#tail = newChunk();
+    this.#head = this.#tail = newChunk<T>();
     this.#headIdx = this.#tailIdx = 0;
     this.#length = 0;
     this.#spare = null;
   }
 
   /** Oldest first, without removing (for allTasks and debugging). */
-  *[Symbol.iterator](): IterableIterator<Runnable> {
-    let c: Chunk | null = this.#head;
+  *[Symbol.iterator](): IterableIterator<T> {
+    let c: Chunk<T> | null = this.#head;
     let i = this.#headIdx;
     for (let k = 0; k < this.#length; k++) {
       if (i === CHUNK) {
@@ -102,3 +103,6 @@ export class ReadyQueue {
     }
   }
 }
+
+/** The loop's ready queue. */
+export class ReadyQueue extends ChunkQueue<Runnable> {}

@@ -11,7 +11,7 @@ import { getRunningLoop } from "./events.js";
 import { type Future, _setResultUnlessCancelled } from "./future.js";
 import { CancelledError } from "./errors.js";
 import { LoopTimers, SLEEPING_FOREVER, SLEEP_WOKE } from "./loop-timers.js";
-import { PARK, type Task, YIELD_DONE, YIELD_ONE, _parkCurrent } from "./task.js";
+import { PARK, type Task, YIELD_DONE, YIELD_ONE, _currentTask, _parkCurrent } from "./task.js";
 
 /**
  * Suspend for `ms` milliseconds, then return `value`.
@@ -112,14 +112,15 @@ const PARK_STEP: IteratorResult<undefined, never> = Object.freeze({
  * path instead (`sleepOnFuture`), which the tracer sees as a timer.
  */
 class SleepFor<T> implements Coro<T> {
+  // Three fields (a sleeper keeps this object for its whole sleep, beside its Task).
   /** @internal */ readonly _ms: number;
-  /** @internal */ readonly _value: T;
-  /** @internal 0: not started; 1: parked; 2: finished. */
-  _state = 0;
-  /** @internal The sleeping task while parked (for `return()`). */
-  _task: Task<unknown> | null = null;
-  /** @internal The Future path, when taken. */
-  _inner: Coro<T> | null = null;
+  /** @internal The value to return; once on the Future path (`_task === ON_FUTURE`), that path's coroutine. */
+  _value: unknown;
+  /**
+   * @internal undefined: not started; a Task: that task sleeps in the timers; ON_FUTURE: on
+   * the Future path; null: finished.
+   */
+  _task: Task<unknown> | typeof ON_FUTURE | null | undefined = undefined;
   constructor(ms: number, value: T) {
     this._ms = ms;
     this._value = value;
@@ -128,62 +129,69 @@ class SleepFor<T> implements Coro<T> {
     return this;
   }
   next(v?: unknown): IteratorResult<undefined, T> {
-    if (this._state === 0) {
-      this._state = 1;
-      const loop = getRunningLoop();
-      const timers = (loop as { _timers?: unknown })._timers;
-      if (timers instanceof LoopTimers && loop._tracer === null) {
-        const task = _parkCurrent(timers);
-        if (task !== null) {
-          this._task = task;
+    let task = this._task;
+    if (task === undefined) {
+      const t = _currentTask();
+      if (t !== null) {
+        const loop = t._loop;
+        const timers = (loop as { _timers?: unknown })._timers;
+        if (timers instanceof LoopTimers && loop._tracer === null) {
+          _parkCurrent(timers);
+          this._task = t;
           const ms = this._ms;
-          if (ms === Number.POSITIVE_INFINITY) task._timerSlot = SLEEPING_FOREVER;
-          else timers.sleep(task, loop.time() + ms, ms);
+          if (ms === Number.POSITIVE_INFINITY) t._timerSlot = SLEEPING_FOREVER;
+          else timers.sleep(t, loop.time() + ms, ms);
           return PARK_STEP;
         }
       }
-      this._inner = sleepOnFuture(this._ms, this._value);
+      this._task = task = ON_FUTURE;
+      this._value = sleepOnFuture(this._ms, this._value as T);
     }
-    if (this._inner !== null) return this._inner.next(v) as IteratorResult<undefined, T>;
-    const task = this._task;
-    this._state = 2;
+    if (task === ON_FUTURE) return (this._value as Coro<T>).next(v) as IteratorResult<undefined, T>;
     this._task = null;
     if (v !== SLEEP_WOKE && task !== null) {
       // Cancelled while asleep, and the request taken back (uncancel) before this step: the
       // sleep still ends in CancelledError, as asyncio's cancelled sleep Future does.
       throw new CancelledError(task._cancelMessage ?? "");
     }
-    const value = this._value;
+    const value = this._value as T;
     return value === undefined
       ? (DONE_UNDEFINED as IteratorResult<undefined, T>)
       : { value, done: true };
   }
   throw(e: unknown): IteratorResult<undefined, T> {
-    if (this._inner !== null) return this._inner.throw(e) as IteratorResult<undefined, T>;
+    if (this._task === ON_FUTURE) {
+      return (this._value as Coro<T>).throw(e) as IteratorResult<undefined, T>;
+    }
     // A cancel: Task.cancel has already taken the task out of the timers (`_unpark`).
     this.#leave();
     throw e;
   }
   return(value: T): IteratorResult<undefined, T> {
-    if (this._inner !== null) return this._inner.return(value) as IteratorResult<undefined, T>;
+    if (this._task === ON_FUTURE) {
+      return (this._value as Coro<T>).return(value) as IteratorResult<undefined, T>;
+    }
     this.#leave();
     return { value, done: true };
   }
   [Symbol.dispose](): void {
-    this.#leave();
+    if (this._task !== ON_FUTURE) this.#leave();
   }
   /** Finished early: if the task is still filed in the timers, take it out. */
   #leave(): void {
     const task = this._task;
-    this._state = 2;
     this._task = null;
-    const parking = task?._parkedOn;
-    if (task != null && parking instanceof LoopTimers) {
+    if (task === undefined || task === null || task === ON_FUTURE) return;
+    const parking = task._parkedOn;
+    if (parking instanceof LoopTimers) {
       task._parkedOn = null;
       parking._unpark(task);
     }
   }
 }
+
+/** `SleepFor._task` on the Future path. */
+const ON_FUTURE: unique symbol = Symbol("sleepOnFuture");
 
 /** `sleep(ms)` on a Future that a timer completes: outside tasks, and while tracing. */
 function* sleepOnFuture<T>(ms: number, value: T): Coro<T> {
