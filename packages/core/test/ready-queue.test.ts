@@ -21,7 +21,8 @@ describe("the ready queue", () => {
           model.push(r);
         }
       } else {
-        for (let k = 0; k < burst && head < model.length; k++) expect(q.shift()).toBe(model[head++]);
+        for (let k = 0; k < burst && head < model.length; k++)
+          expect(q.shift()).toBe(model[head++]);
       }
       expect(q.length).toBe(model.length - head);
       if (op % 500 === 0) expect([...q]).toEqual(model.slice(head));
