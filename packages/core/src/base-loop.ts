@@ -186,6 +186,7 @@ export class BaseEventLoop implements EventLoop {
       hasReady: () => this._ready.length > 0,
       addSource: (src) => this.addOutsideSource(src),
       holdsClock: () => this.#threadSources + this.#hostSources > 0,
+      sourceCount: () => this.#sources.size,
       wakeWord: this.wakeWord,
     };
     backend.attach(host);

@@ -126,6 +126,11 @@ export interface LoopHost {
    */
   holdsClock(): boolean;
   /**
+   * How many outside sources are registered now (yours included): O(1), for a hot path such as
+   * "may another thread end this blocking wait?" (`loop.statistics()` counts tasks too: dear).
+   */
+  sourceCount(): number;
+  /**
    * The wake word (see WAKE_INDEX), or null when the runtime has no SharedArrayBuffer. A
    * blocking backend waits on it; `wakeup()` sets it.
    */

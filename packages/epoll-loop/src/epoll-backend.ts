@@ -279,7 +279,7 @@ export class EpollBackend implements Backend {
     const host = this.#host;
     if (host === null) return false;
     const own = this.#releaseSource !== null ? 1 : 0;
-    return host.loop.statistics().outsideSources > own;
+    return host.sourceCount() > own;
   }
 
   park(timeoutMs: number, resume: () => void): void {
