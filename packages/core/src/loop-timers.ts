@@ -72,7 +72,7 @@ export class LoopTimers extends TimerStore<TimerHandle | Task<unknown>> implemen
     if (this.#firedHead === this.#firedTail) return; // cleared by close()
     const p = this.#firedHead++;
     const task = this.#fired.shift();
-    if (task._parkedOn === this && task._timerSlot === FIRED_BASE - p) {
+    if (task._waitingOn === this && task._timerSlot === FIRED_BASE - p) {
       task._timerSlot = NOT_SLEEPING;
       _wakeParked(task, SLEEP_WOKE);
     }

@@ -33,10 +33,13 @@ function newChunk<T>(): Chunk<T> {
 
 /** A FIFO in chunks (the ready queue's structure, also the timers' queue of fired sleepers). */
 export class ChunkQueue<T> {
+  // The head and tail chunks' arrays are held directly (one load less per push and shift).
   /** Invariant: slots [headIdx, CHUNK) of head and on, up to tailIdx of tail, are live. */
   #head: Chunk<T> = newChunk<T>();
+  #headItems: (T | undefined)[] = this.#head.items;
   #headIdx = 0;
   #tail: Chunk<T> = this.#head;
+  #tailItems: (T | undefined)[] = this.#head.items;
   #tailIdx = 0;
   #length = 0;
   /** One drained chunk, kept for the next time the tail needs one. */
@@ -47,44 +50,58 @@ export class ChunkQueue<T> {
   }
 
   push(r: T): void {
-    let i = this.#tailIdx;
+    const i = this.#tailIdx;
     if (i === CHUNK) {
-      const c = this.#spare ?? newChunk<T>();
-      this.#spare = null;
-      this.#tail.next = c;
-      this.#tail = c;
-      i = 0;
+      this.#pushNewChunk(r);
+      return;
     }
-    this.#tail.items[i] = r;
+    this.#tailItems[i] = r;
     this.#tailIdx = i + 1;
+    this.#length++;
+  }
+
+  #pushNewChunk(r: T): void {
+    const c = this.#spare ?? newChunk<T>();
+    this.#spare = null;
+    this.#tail.next = c;
+    this.#tail = c;
+    this.#tailItems = c.items;
+    c.items[0] = r;
+    this.#tailIdx = 1;
     this.#length++;
   }
 
   /** Remove and return the oldest entry; the caller checks `length` first. */
   shift(): T {
-    let c = this.#head;
     let i = this.#headIdx;
     if (i === CHUNK) {
-      // The head chunk is used up (and the queue is not empty, so a next one exists).
-      const next = c.next!;
-      c.next = null;
-      this.#spare = c;
-      this.#head = c = next;
+      this.#nextHeadChunk();
       i = 0;
     }
-    const r = c.items[i]!;
-    c.items[i] = undefined;
-    this.#headIdx = i + 1;
-    if (--this.#length === 0 && c === this.#tail) {
+    const items = this.#headItems;
+    const r = items[i]!;
+    items[i] = undefined;
+    if (--this.#length === 0 && items === this.#tailItems) {
       // Empty: start the chunk over, so a steady trickle stays in one chunk.
       this.#headIdx = this.#tailIdx = 0;
-    }
+    } else this.#headIdx = i + 1;
     return r;
+  }
+
+  /** The head chunk is used up (and the queue is not empty, so a next one exists). */
+  #nextHeadChunk(): void {
+    const c = this.#head;
+    const next = c.next!;
+    c.next = null;
+    this.#spare = c;
+    this.#head = next;
+    this.#headItems = next.items;
   }
 
   /** Drop everything (loop close). */
   clear(): void {
     this.#head = this.#tail = newChunk<T>();
+    this.#headItems = this.#tailItems = this.#head.items;
     this.#headIdx = this.#tailIdx = 0;
     this.#length = 0;
     this.#spare = null;

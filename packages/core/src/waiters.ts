@@ -281,7 +281,7 @@ export abstract class Park<R> implements Coro<R>, Parking {
       if (w !== null) {
         if (isTask(w)) {
           // Closed by hand while its task runs (it never yielded PARK): forget the filing.
-          if (w._parkedOn === this) w._parkedOn = null;
+          if (w._waitingOn === this) w._waitingOn = null;
         } else if (w._state === "pending") w.cancel();
       }
     }
@@ -374,10 +374,11 @@ export abstract class Park<R> implements Coro<R>, Parking {
       if (isTask(w)) {
         op.#state = WOKEN;
         const task = w;
-        if (task._parkedOn === op) {
+        // (`_waitingOn` is `_parkedOn` without its Future check: an op is never a Future.)
+        if (task._waitingOn === op) {
           // A task resuming the op by hand (it never yielded PARK) is running now: it must
           // not be queued; it sees WOKEN on its next call.
-          if (task === _currentTask()) task._parkedOn = null;
+          if (task === _currentTask()) task._waitingOn = null;
           else _wakeParked(task, undefined);
         }
         return true;
