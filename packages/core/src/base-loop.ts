@@ -44,7 +44,8 @@ import { Handle, TimerHandle } from "./handle.js";
 import type { LoopHost, OutsideSource, Runnable, SourceKind } from "./host.js";
 import { ensureFuture } from "./interop.js";
 import { ReadyQueue } from "./ready-queue.js";
-import { IN_NURSERY, Task, _currentTask } from "./task.js";
+import { Task, _currentTask } from "./task.js";
+import { IN_NURSERY } from "./task-state.js";
 import { LoopTimers } from "./loop-timers.js";
 import type { LoopTracer } from "./tracing.js";
 

@@ -32,18 +32,22 @@ import {
   enterContext,
   exitContext,
 } from "./context.js";
-import {
-  type Coro,
-  GEN_PROTO,
-  asyncHabitFix,
-  describe,
-  isCoroutine,
-  isFuture,
-  isThenable,
-} from "./coro.js";
-import { BadYieldError, CancelledError, InvalidStateError, NotACoroutineError } from "./errors.js";
+import { type Coro, GEN_PROTO, isFuture } from "./coro.js";
+import { CancelledError, InvalidStateError, NotACoroutineError } from "./errors.js";
 import { type EventLoop, type TaskOptions, _getRunningLoop, getRunningLoop } from "./events.js";
 import { F_BLOCKING, F_DONE, Future } from "./future.js";
+import {
+  DeferredCancel,
+  F_IN_NURSERY,
+  F_MUST_CANCEL,
+  F_SLOW_STEP,
+  F_STEP_ERROR,
+  F_TRACKED,
+  IN_NURSERY,
+  TaskExtra,
+  badYield,
+  checkCoroutine,
+} from "./task-state.js";
 import type { StepOutcome } from "./tracing.js";
 
 let current: Task<unknown> | null = null;
@@ -180,41 +184,6 @@ Object.defineProperties(CORO_PROTO, {
     configurable: true,
   },
 });
-
-/**
- * The cancel of a parked task, until its next step makes the CancelledError (making an Error
- * captures a stack: too dear to do for every cancel of a mass cancellation up front).
- */
-class DeferredCancel {
-  readonly message: string | undefined;
-  constructor(message: string | undefined) {
-    this.message = message;
-  }
-}
-
-/** A task's rare state (`Task._x`): made by the first cancel request or bad yield. */
-class TaskExtra {
-  weakRef: WeakRef<Task<unknown>> | null = null;
-  numCancels = 0;
-  cancelledExc: CancelledError | null = null;
-  stepError: Error | DeferredCancel | null = null;
-}
-
-/** `Task._flags` (above Future's bits): the next step must throw CancelledError in. */
-const F_MUST_CANCEL = 8;
-/** `Task._flags`: the loop tracks this task (from its first suspension). */
-const F_TRACKED = 16;
-/** `Task._flags`: `_x.stepError` is set. */
-const F_STEP_ERROR = 32;
-/** `Task._flags`: tracked in the loop's nursery (`_weakRef` is IN_NURSERY). */
-const F_IN_NURSERY = 256;
-/**
- * @internal `_weakRef` of a task tracked in its loop's nursery (base-loop.ts): a flag bit on
- * the task, this shared value to the loop.
- */
-export const IN_NURSERY = Object.freeze(new WeakRef({})) as WeakRef<Task<unknown>>;
-/** The steps the fast path leaves to `_step`: something to throw in. */
-const F_SLOW_STEP = F_MUST_CANCEL | F_STEP_ERROR;
 
 /** "The fast step's frame did not throw" (any value, even undefined, can be thrown). */
 const NO_ERROR: unique symbol = Symbol("NO_ERROR");
@@ -822,46 +791,6 @@ export class Task<T> extends Future<T> {
   _done(): void {
     if (this._tracked) this._loop._untrackTask(this as Task<unknown>);
   }
-}
-
-/** The error for a value a task cannot wait on. */
-function badYield(task: Task<unknown>, y: unknown): BadYieldError {
-  const who = `task ${task.getName()}`;
-  if (isFuture(y)) {
-    if (y === task)
-      return new BadYieldError(`${who} awaited itself: a task cannot wait for its own result`);
-    if (y._loop !== task._loop) {
-      return new BadYieldError(
-        `${who} awaited a future of a different event loop: create it with this loop`,
-      );
-    }
-    return new BadYieldError(
-      `${who} used \`yield fut\`: write \`yield* fut\` (with the star) to await a future`,
-    );
-  }
-  if (isThenable(y)) {
-    return new BadYieldError(
-      `${who} yielded ${describe(y)}: write \`yield* fromPromise(p)\` to await a Promise`,
-    );
-  }
-  if (isCoroutine(y)) {
-    return new BadYieldError(
-      `${who} yielded a generator: write \`yield* gen\` (with the star) to await a coroutine`,
-    );
-  }
-  return new BadYieldError(
-    `${who} yielded ${describe(y)}: yield only with \`yield*\` on an awaitable, or a bare \`yield\` to give up one iteration`,
-  );
-}
-
-/** @internal Throw NotACoroutineError unless `coro` is a generator object. */
-export function checkCoroutine(coro: unknown, where: string): void {
-  if (isCoroutine(coro)) return;
-  let hint = asyncHabitFix(coro);
-  if (hint === null && typeof coro === "function")
-    hint = `call it first: pass \`${coro.name || "fn"}()\`, not the function`;
-  hint ??= "pass a generator object such as `main()`";
-  throw new NotACoroutineError(`${where} needs a coroutine, got ${describe(coro)}: ${hint}`);
 }
 
 /**
