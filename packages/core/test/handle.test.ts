@@ -1,17 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { TimerHandle } from "../src/index.js";
 import { MinimalLoop } from "./support/minimal-loop.js";
-
-/** A tiny seeded PRNG (xorshift32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
-}
+import { rng } from "./support/rng.js";
 
 describe("TimerHandle.when", () => {
   it("returns exactly the deadline it was made with, for any double", () => {

@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { Runnable } from "../src/host.js";
 import { ReadyQueue } from "../src/ready-queue.js";
+import { rng } from "./support/rng.js";
 
 const entry = (id: number): Runnable => ({ _run() {}, id }) as unknown as Runnable;
 
 describe("the ready queue", () => {
   it("is first in, first out across chunk boundaries, in bursts and trickles", () => {
-    let seed = 7;
-    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const rnd = rng(7);
     const q = new ReadyQueue();
     const model: Runnable[] = [];
     let head = 0;

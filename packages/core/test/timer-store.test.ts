@@ -1,16 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { TimerStore } from "../src/timer-store.js";
-
-/** A tiny seeded PRNG (xorshift32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
-}
+import { rng } from "./support/rng.js";
 
 interface Entry {
   id: number;
