@@ -85,6 +85,39 @@ describe("sleep files the task in the loop's timers", () => {
     expect(log).toEqual(["cancelled"]);
   });
 
+  it("a sleeper cancelled after its deadline came but before it resumed ends in CancelledError, once; the others still wake", () => {
+    const log = runOnMinimal(function* () {
+      const loop = getRunningLoop();
+      const out: string[] = [];
+      const sleeper = (name: string): Task<void> =>
+        createTask(
+          (function* (): Coro<void> {
+            try {
+              out.push(`${name} ${String(yield* sleep(10, "woke"))}`);
+            } catch (e) {
+              out.push(
+                `${name} ${e instanceof CancelledError ? `cancelled: ${e.message}` : "other"}`,
+              );
+              // A second sleep: a stale wake-up of the first would end it early, or in error.
+              out.push(`${name} ${String(yield* sleep(5, "slept again"))} at ${loop.time()}`);
+            }
+          })(),
+        );
+      // Filed before the sleepers at the same deadline: it runs in the iteration their
+      // deadline comes, after they fired and before they resume.
+      let a: Task<void> | null = null;
+      loop.callLater(10, () => a!.cancel("late cancel"));
+      a = sleeper("a");
+      const b = sleeper("b");
+      const c = sleeper("c");
+      yield* a;
+      yield* b;
+      yield* c;
+      return out;
+    });
+    expect(log).toEqual(["a cancelled: late cancel", "b woke", "c woke", "a slept again at 15"]);
+  });
+
   it("equal deadlines fire in insertion order; a sleeper resumes one iteration after its deadline, as asyncio's", () => {
     const log = runOnMinimal(function* () {
       const loop = getRunningLoop();
