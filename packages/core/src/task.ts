@@ -263,7 +263,7 @@ export class Task<T> extends Future<T> {
    * (a copy of an immutable map is the map: the Context object is made on first use).
    */
   _ctx: Context | VarMap;
-  /** @internal Cancellation bookkeeping and a pending step error: null until first needed. */
+  /** @internal Rare state (cancel counts, a pending step error, a promoted task's WeakRef): null until needed. */
   _x: TaskExtra | null = null;
 
   /**
