@@ -714,6 +714,15 @@ export class BaseEventLoop implements EventLoop {
       const sliceEnd = hostNow() + HOST_SLICE_MS;
       for (let n = 1; ; n++) {
         this.#iterate(false);
+        // The busy case, in one test: more is ready, no stop, and the slice is not over.
+        if (
+          this._ready.length > 0 &&
+          !this._stopping &&
+          (n % HOST_CLOCK_CHECK_EVERY !== 0 || hostNow() < sliceEnd)
+        ) {
+          this.#strandedAt = -1;
+          continue;
+        }
         if (this._stopping) {
           const resolve = this.#hostResolve!;
           this.#exit();

@@ -1,8 +1,8 @@
 /**
- * The loop's ready queue: a FIFO of Runnables in fixed-size chunks.
+ * The loop's ready queue: a FIFO of Runnables in chunks (16 slots first, doubling to 1024).
  *
- * HOW: a singly linked list of chunks (arrays of CHUNK slots). Push writes at the tail chunk's
- * next slot and links a fresh chunk when it is full; shift reads at the head chunk's next slot
+ * HOW: a singly linked list of chunks (arrays of 16 slots first, doubling up to CHUNK). Push
+ * writes at the tail chunk's next slot and links a fresh chunk when it is full; shift reads at the head chunk's next slot
  * and moves to the next chunk when it is used up, keeping that one as a spare for the tail
  * (so a queue that fills and drains steadily allocates nothing). Shifted slots are cleared so
  * finished work is not retained.
@@ -19,23 +19,25 @@
 
 import type { Runnable } from "./host.js";
 
-/** Slots per chunk: 8 KiB of pointers, well inside the young generation. */
+/** Slots per chunk at most: 8 KiB of pointers, well inside the young generation. */
 const CHUNK = 1024;
+/** Slots of a new queue's first chunk: a loop with a few ready entries stays small. */
+const FIRST_CHUNK = 16;
 
 interface Chunk<T> {
   readonly items: (T | undefined)[];
   next: Chunk<T> | null;
 }
 
-function newChunk<T>(): Chunk<T> {
-  return { items: new Array<T | undefined>(CHUNK).fill(undefined), next: null };
+function newChunk<T>(size: number): Chunk<T> {
+  return { items: new Array<T | undefined>(size).fill(undefined), next: null };
 }
 
 /** A FIFO in chunks (the ready queue's structure, also the timers' queue of fired sleepers). */
 export class ChunkQueue<T> {
   // The head and tail chunks' arrays are held directly (one load less per push and shift).
-  /** Invariant: slots [headIdx, CHUNK) of head and on, up to tailIdx of tail, are live. */
-  #head: Chunk<T> = newChunk<T>();
+  /** Invariant: slots [headIdx, head.length) of head and on, up to tailIdx of tail, are live. */
+  #head: Chunk<T> = newChunk<T>(FIRST_CHUNK);
   #headItems: (T | undefined)[] = this.#head.items;
   #headIdx = 0;
   #tail: Chunk<T> = this.#head;
@@ -51,7 +53,7 @@ export class ChunkQueue<T> {
 
   push(r: T): void {
     const i = this.#tailIdx;
-    if (i === CHUNK) {
+    if (i === this.#tailItems.length) {
       this.#pushNewChunk(r);
       return;
     }
@@ -61,8 +63,11 @@ export class ChunkQueue<T> {
   }
 
   #pushNewChunk(r: T): void {
-    const c = this.#spare ?? newChunk<T>();
-    this.#spare = null;
+    // Chunks double from FIRST_CHUNK up to CHUNK; a kept spare serves when it is big enough.
+    const want = Math.min(CHUNK, this.#tailItems.length * 2);
+    let c = this.#spare;
+    if (c === null || c.items.length < want) c = newChunk<T>(want);
+    else this.#spare = null;
     this.#tail.next = c;
     this.#tail = c;
     this.#tailItems = c.items;
@@ -74,7 +79,7 @@ export class ChunkQueue<T> {
   /** Remove and return the oldest entry; the caller checks `length` first. */
   shift(): T {
     let i = this.#headIdx;
-    if (i === CHUNK) {
+    if (i === this.#headItems.length) {
       this.#nextHeadChunk();
       i = 0;
     }
@@ -100,7 +105,7 @@ export class ChunkQueue<T> {
 
   /** Drop everything (loop close). */
   clear(): void {
-    this.#head = this.#tail = newChunk<T>();
+    this.#head = this.#tail = newChunk<T>(FIRST_CHUNK);
     this.#headItems = this.#tailItems = this.#head.items;
     this.#headIdx = this.#tailIdx = 0;
     this.#length = 0;
@@ -112,7 +117,7 @@ export class ChunkQueue<T> {
     let c: Chunk<T> | null = this.#head;
     let i = this.#headIdx;
     for (let k = 0; k < this.#length; k++) {
-      if (i === CHUNK) {
+      if (i === c!.items.length) {
         c = c!.next;
         i = 0;
       }
