@@ -193,13 +193,19 @@ function* adapt<T>(it: Coro<T>): Generator<unknown, T, unknown> {
   return yield* it;
 }
 
+/** The prototype of the last native generator seen (tasks are often spawned from one function). */
+let lastGenProto: object | null = null;
+
 /** True when `x`'s `next` is %GeneratorPrototype%'s own or CORO_PROTO's (a native generator). */
 function isNativeGen(x: unknown): x is Gen {
   if (typeof x !== "object" || x === null) return false;
   const p = Object.getPrototypeOf(x) as object | null;
   if (p === null) return false;
+  if (p === lastGenProto) return true;
   const pp = Object.getPrototypeOf(p) as object | null;
-  return pp === GEN_PROTO || pp === CORO_PROTO;
+  if (pp !== GEN_PROTO && pp !== CORO_PROTO) return false;
+  lastGenProto = p;
+  return true;
 }
 
 /** Name the caller frame an error unwinds into, as V8's "at async f" lines do. */
